@@ -1,0 +1,240 @@
+"""Command line behind the Makefile: ``python -m course <command>``.
+
+    check N|all [--target T]   grade lesson N (or every lesson)
+    run N [--target T]         run lesson N's file as a script
+    progress [--target T]      a table of every lesson's checks
+    stubs [--force] [--check]  regenerate lessons/ from solutions/ (instructors)
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import runpy
+import subprocess
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from course.lessons import (
+    ROOT,
+    add_stage_paths,
+    all_lessons,
+    course_info,
+    display_path,
+    get_lesson,
+    resolve_target,
+)
+
+RESULTS_DIR = ROOT / ".course" / "results"
+
+
+def check_environment(target: Path) -> dict:
+    """The environment a graded run gets: the target, quiet TensorFlow, no windows."""
+    env = dict(os.environ)
+    env.update(
+        COURSE_TARGET=str(target),
+        MPLBACKEND="Agg",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+    )
+    env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    env.setdefault("MNIST_OFFLINE", "1")  # grading never downloads
+    return env
+
+
+def timeout_s(lesson) -> float:
+    """A check's time limit: the lesson's, unless COURSE_TIMEOUT_S overrides it (for tests)."""
+    return float(os.environ.get("COURSE_TIMEOUT_S") or lesson.timeout_s)
+
+
+def run_checks(lesson, target: Path, results_file: Path | None = None, quiet: bool = False) -> int:
+    """Grade one lesson in its own process; returns pytest's exit status."""
+    command = [
+        sys.executable, "-m", "pytest", str(lesson.checks_path),
+        "-c", str(ROOT / "checks" / "pytest.ini"), "--rootdir", str(ROOT / "checks"),
+        "-p", "course.grader", "--lesson", str(lesson.id),
+        f"--timeout={timeout_s(lesson)}", "--timeout-method=signal",
+    ]  # fmt: skip
+    if results_file:
+        command += ["--results", str(results_file)]
+    if os.environ.get("VERBOSE", "") not in ("", "0"):
+        command += ["--tb=long"]
+    limit = 60 + 10 * timeout_s(lesson)
+    try:
+        completed = subprocess.run(
+            command,
+            env=check_environment(target),
+            cwd=ROOT,
+            timeout=limit,
+            stdout=subprocess.DEVNULL if quiet else None,
+            stderr=subprocess.DEVNULL if quiet else None,
+        )
+    except subprocess.TimeoutExpired:
+        print(f"✗ {lesson.label}: the checks were stopped after {limit} s. Is there a loop that never ends?")
+        return 1
+    if completed.returncode == 5:  # pytest found no checks: never a pass
+        print(f"✗ {lesson.label}: no checks were found in {display_path(lesson.checks_path)}.")
+        return 1
+    return completed.returncode
+
+
+def command_check(args) -> int:
+    target = resolve_target(args.target)
+    lessons = all_lessons() if args.lesson == "all" else [get_lesson(args.lesson)]
+    statuses = {}
+    for index, lesson in enumerate(lessons):
+        if index:
+            print()
+        # COURSE_RESULTS=dir/ keeps each lesson's results as JSON (the project's tests read them).
+        results_dir = os.environ.get("COURSE_RESULTS")
+        results_file = Path(results_dir) / f"lesson{lesson.id:02d}.json" if results_dir else None
+        statuses[lesson.id] = run_checks(lesson, target, results_file)
+    if len(lessons) > 1:
+        failed = [lesson_id for lesson_id, status in statuses.items() if status]
+        print()
+        if failed:
+            print(f"Lessons with checks still to pass: {', '.join(map(str, failed))}")
+        else:
+            print(f"Every lesson passes. {course_info()['course']['finished']}")
+    return 1 if any(statuses.values()) else 0
+
+
+def fingerprint(lesson, target: Path) -> str:
+    """Changes whenever the learner's file or the lesson's checks change."""
+    digest = hashlib.sha256()
+    for path in (lesson.stub_path(target), lesson.checks_path, ROOT / "checks" / "conftest.py"):
+        digest.update(path.read_bytes() if path.exists() else b"missing")
+    return digest.hexdigest()
+
+
+def command_progress(args) -> int:
+    target = resolve_target(args.target)
+    cache = RESULTS_DIR / hashlib.sha256(str(target).encode()).hexdigest()[:12]
+    cache.mkdir(parents=True, exist_ok=True)
+    rows, next_lesson = [], None
+    for lesson in all_lessons():
+        results_file = cache / f"lesson{lesson.id:02d}.json"
+        stamp = fingerprint(lesson, target)
+        cached = json.loads(results_file.read_text()) if results_file.exists() else {}
+        if cached.get("fingerprint") != stamp:
+            print(f"  grading lesson {lesson.id} ...", file=sys.stderr, flush=True)
+            results_file.unlink(missing_ok=True)
+            run_checks(lesson, target, results_file, quiet=True)
+            cached = json.loads(results_file.read_text()) if results_file.exists() else {"checks": []}
+            cached["fingerprint"] = stamp
+            results_file.write_text(json.dumps(cached, indent=2))
+        checks = cached.get("checks", [])
+        passed = sum(check["status"] == "passed" for check in checks)
+        if checks and passed == len(checks):
+            status = "✓ done"
+        elif passed == 0 and checks and all(check["status"] == "todo" for check in checks):
+            status = "not started"
+        elif not checks:
+            status = "✗ could not be graded"
+        else:
+            status = "in progress"
+        if status != "✓ done" and next_lesson is None:
+            next_lesson = lesson
+        rows.append((str(lesson.id), lesson.title, f"{passed}/{len(checks)}", status))
+    header = ("Lesson", "Title", "Checks", "Status")
+    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(4)]
+    print(f"Progress of {display_path(target)}/")
+    for row in [header, tuple("-" * width for width in widths), *rows]:
+        print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
+    if next_lesson is None:
+        print(f"\n{course_info()['course']['finished']}")
+    else:
+        print(
+            f"\nNext: lesson {next_lesson.id}, {next_lesson.title}. Read lessons/{next_lesson.dir}/README.md, "
+            f"edit {display_path(next_lesson.stub_path(target))}, run `make check-lesson{next_lesson.id}`."
+        )
+    return 0
+
+
+def command_run(args) -> int:
+    from course.grader import TODO_MESSAGE, _learner_frames
+
+    lesson = get_lesson(args.lesson)
+    target = resolve_target(args.target)
+    path = lesson.stub_path(target)
+    if not path.is_file():
+        print(f"There is no {display_path(path)} to run.")
+        return 1
+    add_stage_paths(target)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    print(f"Running {display_path(path)}\n")
+    try:
+        runpy.run_path(str(path), run_name="__main__")
+    except KeyboardInterrupt:
+        print("\nStopped.")
+        return 130
+    except Exception as error:
+        from course.data import MNISTDataError
+
+        if os.environ.get("VERBOSE", "") not in ("", "0"):
+            traceback.print_exc()
+        mine = _learner_frames(error.__traceback__, target)
+        match = TODO_MESSAGE.search(str(error))
+        if isinstance(error, NotImplementedError) and match:
+            where = Path(mine[-1].filename) if mine else path
+            owner = next((other for other in all_lessons() if other.stub_path(target).resolve() == where.resolve()), lesson)
+            print(f"\nNot done yet: {match['function']}() (TODO {match['number']}) in {display_path(where)}.")
+            print(f"Finish it, then grade it with `make check-lesson{owner.id}`.")
+        elif isinstance(error, MNISTDataError):
+            print(f"\nThe data could not be loaded: {error}")
+        elif mine:
+            frame = mine[-1]
+            print(f"\nYour code raised an error in {display_path(Path(frame.filename))}, line {frame.lineno}, in {frame.name}:")
+            print(f"    {(frame.line or '').strip()}\n{type(error).__name__}: {error}")
+            print("(VERBOSE=1 shows the full traceback.)")
+        else:
+            traceback.print_exc()
+        return 1
+    return 0
+
+
+def command_stubs(args) -> int:
+    from course import stubs
+
+    if args.check:
+        problems = stubs.out_of_sync()
+        for problem in problems:
+            print(f"  ✗ {problem}")
+        print("lessons/ is in sync with solutions/." if not problems else "Run `make stubs` to regenerate.")
+        return 1 if problems else 0
+    if args.gutted:
+        destination = Path(args.gutted)
+        stubs.write_tree(destination, gutted=True)
+        print(f"Gutted stubs written to {destination}")
+        return 0
+    print("Regenerating lessons/ from solutions/:")
+    return stubs.write_stubs(force=args.force)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="grade a lesson")
+    check.add_argument("lesson", help="lesson number, or 'all'")
+    run = commands.add_parser("run", help="run a lesson's file")
+    run.add_argument("lesson")
+    progress = commands.add_parser("progress", help="table of all lessons")
+    for sub in (check, run, progress):
+        sub.add_argument("--target", default=None, help="lessons (default), solutions, or a folder")
+    stub = commands.add_parser("stubs", help="regenerate lessons/ from solutions/")
+    stub.add_argument("--force", action="store_true", help="overwrite edited stubs (backed up first)")
+    stub.add_argument("--check", action="store_true", help="only report whether lessons/ is in sync")
+    stub.add_argument("--gutted", metavar="DIR", help="write stubs with `pass` instead of `raise` to DIR")
+    args = parser.parse_args(argv)
+    handler = {"check": command_check, "run": command_run, "progress": command_progress, "stubs": command_stubs}
+    return handler[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

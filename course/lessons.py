@@ -1,0 +1,115 @@
+"""The course's lesson list, read from ``lessons/lessons.toml``.
+
+Everything that needs to know which lessons exist (the Makefile's targets, the
+checker, ``make progress``, ``make stubs`` and the project's own tests) asks
+this module, so the list is written down exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS_DIR = ROOT / "lessons"
+SOLUTIONS_DIR = ROOT / "solutions"
+CHECKS_DIR = ROOT / "checks"
+METADATA = LESSONS_DIR / "lessons.toml"
+
+# TARGET=lessons (the learner's code) or TARGET=solutions (the reference); any
+# other value is taken as a path to a tree laid out like lessons/.
+TARGET_NAMES = {"lessons": LESSONS_DIR, "solutions": SOLUTIONS_DIR}
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: int
+    dir: str
+    title: str
+    stub: str
+    checks: str
+    points: int
+    timeout_s: int
+    hint: str
+
+    @property
+    def label(self) -> str:
+        return f"Lesson {self.id} · {self.title}"
+
+    def stub_path(self, target: Path) -> Path:
+        return target / self.dir / self.stub
+
+    @property
+    def module_name(self) -> str:
+        return Path(self.stub).stem
+
+    @property
+    def checks_path(self) -> Path:
+        return CHECKS_DIR / self.checks
+
+
+@lru_cache(maxsize=1)
+def course_info() -> dict:
+    with METADATA.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+@lru_cache(maxsize=1)
+def all_lessons() -> tuple[Lesson, ...]:
+    entries = course_info().get("lessons", [])
+    lessons = tuple(Lesson(**entry) for entry in entries)
+    ids = [lesson.id for lesson in lessons]
+    if ids != sorted(set(ids)):
+        raise ValueError(f"{METADATA}: lesson ids must be unique and in order, found {ids}")
+    return lessons
+
+
+def get_lesson(lesson_id: int | str) -> Lesson:
+    for lesson in all_lessons():
+        if str(lesson.id) == str(lesson_id).lstrip("0") or lesson.dir == str(lesson_id):
+            return lesson
+    known = ", ".join(str(lesson.id) for lesson in all_lessons())
+    raise SystemExit(f"There is no lesson {lesson_id!r}. The lessons are: {known}.")
+
+
+def resolve_target(target: str | os.PathLike | None = None) -> Path:
+    """Turn TARGET (``lessons``, ``solutions`` or a path) into a folder."""
+    target = target or os.environ.get("COURSE_TARGET") or "lessons"
+    if str(target) in TARGET_NAMES:
+        return TARGET_NAMES[str(target)]
+    path = Path(target)
+    if not path.is_absolute():
+        path = (Path.cwd() / path).resolve()
+    if not path.is_dir():
+        raise SystemExit(
+            f"TARGET={target} is not a folder. Use TARGET=lessons, TARGET=solutions "
+            "or the path of a folder laid out like lessons/."
+        )
+    return path
+
+
+def display_path(path: Path) -> str:
+    """A path as a learner would type it: relative to the course root if possible."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def stage_paths(target: Path) -> list[str]:
+    """Folders to put on ``sys.path`` so that one lesson can import another.
+
+    Lesson 4's ``train.py`` says ``from preprocess import preprocess_images``;
+    that works because every lesson folder of the same tree is on the path.
+    """
+    return [str(target / lesson.dir) for lesson in all_lessons()] + [str(ROOT)]
+
+
+def add_stage_paths(target: Path) -> None:
+    for path in reversed(stage_paths(target)):
+        if path not in sys.path:
+            sys.path.insert(0, path)

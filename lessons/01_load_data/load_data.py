@@ -1,0 +1,100 @@
+"""
+Lesson 1: Load the data
+Look at MNIST before you teach a network anything: how many images, what
+shape, which labels, what the digits look like.
+
+Run it with `make run-lesson1`; grade it with `make check-lesson1`.
+"""
+
+import numpy as np
+import matplotlib
+
+matplotlib.use("Agg")  # draw into files, not windows: works on any machine
+import matplotlib.pyplot as plt
+
+from course.data import download_mnist, find_mnist_file, friendly_data_errors, check_mnist
+from course.outputs import output_path
+
+NUM_CLASSES = 10
+
+"""
+## Load the four arrays
+
+`mnist.npz` is a zip of NumPy arrays named `x_train`, `y_train`, `x_test` and
+`y_test`. Keras's own `mnist.load_data()` hands them back as two pairs:
+`(x_train, y_train), (x_test, y_test)`. We return exactly that, so every
+later lesson (and any Keras tutorial you read) can unpack it the same way.
+"""
+
+
+def load_mnist(path=None):
+    """Return MNIST as ((x_train, y_train), (x_test, y_test))."""
+    # Given: where the file is. MNIST_NPZ, then data/mnist.npz, then the Keras cache.
+    path = find_mnist_file(path)
+    if path is None:
+        return download_mnist()  # only for people with internet
+    with friendly_data_errors(path):  # a damaged file gets a clear message
+        # TODO 1: Open `path` with np.load and build the classic tuple
+        #   ((x_train, y_train), (x_test, y_test)) in a variable called `arrays`.
+        raise NotImplementedError("TODO 1: load_mnist() is not done yet")
+    check_mnist(arrays, path)  # given: shapes, dtypes and labels are what we expect
+    return arrays
+
+
+"""
+## Count each class
+
+A classifier trained on lopsided data learns the lopsidedness. MNIST is
+close to balanced; counting the labels shows how close.
+"""
+
+
+def class_counts(labels):
+    """Return an int array of length 10: how many times each digit 0-9 appears."""
+    # TODO 2: Count how many labels are 0, how many are 1, ... up to 9.
+    #   Return a NumPy array of 10 whole numbers, even if some digit never appears.
+    raise NotImplementedError("TODO 2: class_counts() is not done yet")
+
+
+def pixel_range(images):
+    """Return (smallest, largest) pixel value in `images`, as plain Python ints."""
+    # TODO 3: Return the smallest and the largest pixel value as a tuple of two ints.
+    raise NotImplementedError("TODO 3: pixel_range() is not done yet")
+
+
+"""
+## Look at the digits
+
+A grid of examples with their labels: the quickest sanity check there is.
+If the labels don't match the pictures, nothing later will work.
+"""
+
+
+def plot_samples(images, labels, path, n_rows=3, n_cols=6):
+    """Save a grid of the first n_rows * n_cols digits, each titled with its label.
+
+    Returns the matplotlib Figure, so you can look at it in a notebook too.
+    """
+    # TODO 4: Make a figure with an n_rows x n_cols grid of axes (plt.subplots).
+    #   In axes number i show images[i] in gray with imshow, set its title to the
+    #   label (e.g. "5"), and hide the ticks with axis("off"). Save it to `path` as a PNG
+    #   and return the figure.
+    raise NotImplementedError("TODO 4: plot_samples() is not done yet")
+
+
+def main():
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    print(f"x_train: {x_train.shape} {x_train.dtype}   y_train: {y_train.shape} {y_train.dtype}")
+    print(f"x_test:  {x_test.shape} {x_test.dtype}   y_test:  {y_test.shape} {y_test.dtype}")
+    print("Training images per digit:")
+    for digit, count in enumerate(class_counts(y_train)):
+        print(f"  {digit}: {count:5d}  {'#' * (count // 200)}")
+    low, high = pixel_range(x_train)
+    print(f"Pixel values run from {low} to {high}.")
+    path = output_path("lesson01_samples.png")
+    plot_samples(x_train, y_train, path)
+    print(f"Saved a grid of sample digits to {path}")
+
+
+if __name__ == "__main__":
+    main()

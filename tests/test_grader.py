@@ -1,0 +1,96 @@
+"""The grader's output for the ways learner code goes wrong: what a beginner sees."""
+
+import ast
+import shutil
+
+import pytest
+
+from course.lessons import CHECKS_DIR, LESSONS_DIR, SOLUTIONS_DIR, all_lessons
+
+
+def test_every_assertion_in_checks_has_a_message():
+    """The message is the feedback: a bare `assert x` would tell a beginner nothing."""
+    bare = []
+    for path in CHECKS_DIR.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Assert) and node.msg is None:
+                bare.append(f"{path.name}:{node.lineno}")
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "expect" and len(node.args) + len(node.keywords) < 2:
+                bare.append(f"{path.name}:{node.lineno} (expect without a description)")
+    assert not bare, f"assertions without a message: {bare}"
+
+
+@pytest.fixture
+def solved_tree(tmp_path):
+    """A copy of solutions/ that a test may break on purpose."""
+    return shutil.copytree(SOLUTIONS_DIR, tmp_path / "tree")
+
+
+def break_file(tree, old, new):
+    path = tree / "02_preprocess" / "preprocess.py"
+    source = path.read_text()
+    assert old in source
+    path.write_text(source.replace(old, new, 1))
+    return path
+
+
+def test_syntax_error_shows_file_and_line(make, solved_tree):
+    path = break_file(solved_tree, "def one_hot(labels, num_classes=NUM_CLASSES):", "def one_hot(labels, num_classes=NUM_CLASSES)")
+    line = next(number for number, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("def one_hot"))
+    result = make("check-lesson2", f"TARGET={solved_tree}")
+    assert result.returncode != 0
+    assert f"SyntaxError in {path}, line {line}" in result.output, result.output
+    assert "Traceback" not in result.output
+    assert result.output.count("(the same problem as above)") >= 5, "the same error should not be repeated in full"
+
+
+def test_error_in_learner_code_shows_their_line(make, solved_tree):
+    path = break_file(solved_tree, 'return np.eye(num_classes, dtype="float32")[labels.astype(int)]', "return np.eye(num_classes)[labels.astype(int)] + undefined_name")
+    result = make("check-lesson2", f"TARGET={solved_tree}")
+    assert result.returncode != 0
+    assert f"your code raised an error in {path}, line" in result.output, result.output
+    assert "NameError: name 'undefined_name' is not defined" in result.output
+    assert "site-packages" not in result.output and "Traceback" not in result.output
+    # the preprocess_images checks still pass: one broken function costs only its own checks
+    assert "✓ images reshaped to (N, 28, 28, 1)" in result.output
+    verbose = make("check-lesson2", f"TARGET={solved_tree}", env={"VERBOSE": "1"})
+    assert "undefined_name" in verbose.output and "test_lesson02.py" in verbose.output
+
+
+def test_wrong_value_shows_expected_and_found(make, solved_tree):
+    break_file(solved_tree, 'return (images.astype("float32") / 255.0)', 'return (images.astype("float32") / 1.0)')
+    result = make("check-lesson2", f"TARGET={solved_tree}")
+    assert "✗ pixels scaled to [0, 1]: 0 stays 0, 255 becomes 1.0" in result.output
+    assert "expected max 1.0, found max 255.0" in result.output
+    assert "hint: Convert to float32 first, then divide by 255.0." in result.output
+    assert "Lesson 2 · Preprocess: 7/9 checks passed" in result.output, result.output
+
+
+def test_hanging_code_times_out_and_the_run_goes_on(make, solved_tree):
+    break_file(solved_tree, "    labels = np.asarray(labels)\n", "    labels = np.asarray(labels)\n    while True:\n        pass\n")
+    result = make("check-lesson2", f"TARGET={solved_tree}", env={"COURSE_TIMEOUT_S": "2"})
+    assert result.returncode != 0
+    assert "stopped after 2 s: the check took too long" in result.output, result.output
+    statuses = result.statuses(2)
+    assert statuses.count("timeout") == 3 and statuses.count("passed") == 6, statuses
+
+
+def test_missing_file_is_named(make, tmp_path):
+    (tmp_path / "tree").mkdir()
+    result = make("check-lesson1", f"TARGET={tmp_path / 'tree'}")
+    assert result.returncode != 0
+    assert "your lesson 1 file is missing" in result.output and "01_load_data/load_data.py" in result.output
+
+
+def test_run_lesson_says_not_done_yet(make):
+    result = make("run-lesson2")
+    assert result.returncode != 0
+    assert "Not done yet: load_mnist() (TODO 1) in lessons/01_load_data/load_data.py" in result.output
+    assert "make check-lesson1" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("lesson", all_lessons(), ids=lambda lesson: f"lesson{lesson.id}")
+def test_run_lesson_solution(make, lesson):
+    result = make(f"run-lesson{lesson.id}", "TARGET=solutions", env={"COURSE_OUTPUTS": "/tmp/course-test-outputs"})
+    assert result.returncode == 0, result.output
+    assert "Traceback" not in result.output
