@@ -6,6 +6,8 @@
 #   make check                  grade every lesson
 #   make run-lessonN            run lesson N's file and see what it prints
 #   make progress               a table of every lesson's checks
+#   make train                  train the reference model on all of MNIST (TARGET=lessons: yours)
+#   make bench-train            the reference model against the keras-io recipe, side by side
 #   make stubs [FORCE=1]        regenerate lessons/ from solutions/ (instructors)
 #   make test                   the project's own test suite (what CI runs)
 
@@ -14,6 +16,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 TARGET ?= lessons
+# `make train` and `make app` use the reference solutions unless TARGET is given.
+PIPELINE_TARGET := $(if $(filter command line environment,$(origin TARGET)),$(TARGET),solutions)
 STAMP := $(VENV)/.installed
 
 # Offline-first data: on the course's own machines MNIST sits beside the checkout.
@@ -24,7 +28,10 @@ ifeq ($(MNIST_NPZ),)
   endif
 endif
 
-.PHONY: setup check progress stubs test help
+# TensorFlow's start-up chatter (oneDNN notices, CPU feature lists) only confuses learners.
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+
+.PHONY: setup check progress stubs test help train bench-train
 .DEFAULT_GOAL := help
 
 help:
@@ -49,6 +56,12 @@ run-lesson%: $(STAMP)
 
 progress: $(STAMP)
 	@$(PY) -m course progress --target $(TARGET)
+
+train: $(STAMP)
+	@$(PY) -m course.pipeline --target $(PIPELINE_TARGET)
+
+bench-train: $(STAMP)
+	@$(PY) -m course.bench_train
 
 stubs: $(STAMP)
 	@$(PY) -m course stubs $(if $(FORCE),--force)

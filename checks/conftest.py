@@ -33,3 +33,49 @@ def outputs(tmp_path, monkeypatch):
 @pytest.fixture
 def rng():
     return np.random.default_rng(2024)
+
+
+def reference_preprocess(images, labels):
+    """The course's own preprocessing (lesson 2's result), so later lessons don't depend on the learner's."""
+    x = (np.asarray(images, dtype="float32") / 255.0)[..., np.newaxis]
+    y = np.eye(10, dtype="float32")[np.asarray(labels, dtype=int)]
+    return x, y
+
+
+@pytest.fixture(scope="session")
+def train_slice(mnist):
+    """2,000 preprocessed training images and one-hot labels."""
+    (x_train, y_train), _ = mnist
+    return reference_preprocess(x_train[:2000], y_train[:2000])
+
+
+@pytest.fixture(scope="session")
+def val_slice(mnist):
+    """500 preprocessed images from the end of the training set, for validation."""
+    (x_train, y_train), _ = mnist
+    return reference_preprocess(x_train[-500:], y_train[-500:])
+
+
+@pytest.fixture(scope="session")
+def make_tiny_model():
+    """A factory for a small compiled CNN standing in for lesson 3's model (stage isolation)."""
+    return _tiny_model
+
+
+def _tiny_model():
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(7)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(8, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="fixture_cnn",
+    )
+    model.compile(optimizer=keras.optimizers.Adadelta(learning_rate=1.0), loss="categorical_crossentropy", metrics=["accuracy"])
+    return model

@@ -1,0 +1,201 @@
+"""The whole pipeline, lessons 1-5 chained: what `make train` runs.
+
+It calls the functions of one tree (``solutions/`` by default, or the
+learner's ``lessons/`` with TARGET=lessons): their loader, their
+preprocessing, their model, their training and their evaluation. Nothing here
+re-implements a lesson; it only wires them together, times them and reports.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+from course.lessons import ROOT, SOLUTIONS_DIR, add_stage_paths, all_lessons, display_path, resolve_target
+
+VALIDATION_SIZE = 5000  # the last 5,000 training images; the test set stays unseen until evaluation
+
+
+class ModelFileError(RuntimeError):
+    """The trained model file is missing or unreadable; the message says to run `make train`."""
+
+
+def target_of(target_dir) -> Path:
+    """A tree from a name (lessons, solutions), a folder, or the path of a lesson file in it."""
+    if target_dir is not None and Path(target_dir).is_file():
+        return Path(target_dir).resolve().parent.parent
+    return resolve_target(target_dir)
+
+
+def default_model_path(target: Path) -> Path:
+    """Where a tree's trained model lives: MODEL_PATH, else digit_classifier.h5 (solutions at the top)."""
+    if os.environ.get("MODEL_PATH"):
+        return Path(os.environ["MODEL_PATH"])
+    folder = ROOT if target.resolve() == SOLUTIONS_DIR.resolve() else target
+    return folder / "digit_classifier.h5"
+
+
+def stages(target: Path) -> SimpleNamespace:
+    """Import every lesson module of ``target`` (load_data, preprocess, model, train, evaluate...)."""
+    from course.quiet import import_tensorflow
+
+    import_tensorflow()  # first, so the lessons' own imports find it loaded (and quiet)
+    add_stage_paths(target)
+    modules = {}
+    for lesson in all_lessons():
+        if lesson.stub_path(target).is_file():
+            modules[lesson.module_name] = importlib.import_module(lesson.module_name)
+    return SimpleNamespace(**modules)
+
+
+def configure_tensorflow(seed: int | None = None) -> None:
+    """Quiet logs and (with a seed) repeatable results.
+
+    TensorFlow's default threading (a pool per core) is kept: on 2 cores, pinning
+    inter-op parallelism to 1 made no measurable difference.
+    """
+    import warnings
+
+    from course.quiet import import_tensorflow
+
+    tf = import_tensorflow()
+    import absl.logging
+    import keras
+
+    # Two messages that would only confuse a learner: Keras notes that fit's shuffle
+    # flag is unused with a tf.data pipeline (ours shuffles itself), and that HDF5 is
+    # a "legacy" format (the course's app loads .h5 on purpose; lesson 4 explains).
+    warnings.filterwarnings("ignore", message=".*`shuffle=True` was passed.*")
+    absl.logging.set_verbosity(absl.logging.ERROR)
+
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+        tf.config.experimental.enable_op_determinism()
+
+
+def load_trained_model(path):
+    """Load a saved Keras model, or explain in one sentence what to do."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"There is no trained model at {display_path(path)}; run `make train` first.")
+    import keras
+
+    try:
+        return keras.models.load_model(path)
+    except Exception as error:  # truncated file, not HDF5, wrong architecture: the fix is the same
+        raise ModelFileError(
+            f"{display_path(path)} could not be loaded as a Keras model ({type(error).__name__}: {str(error)[:120]}); "
+            "delete it and run `make train` again."
+        ) from None
+
+
+def train_pipeline(
+    target_dir=None,
+    epochs=None,
+    batch_size=None,
+    seed=None,
+    model_path=None,
+    evaluate=True,
+    callbacks=(),
+    verbose=1,
+    train_size=None,
+):
+    """Load, preprocess, build, train, save and (optionally) evaluate; return a summary dict.
+
+    `train_size` trains on only the first that many training images (quick runs and tests).
+    """
+    target = target_of(target_dir)
+    started = time.perf_counter()
+    lessons = stages(target)
+    train = lessons.train
+    epochs = epochs or train.EPOCHS
+    batch_size = batch_size or train.BATCH_SIZE
+    seed = train.SEED if seed is None else seed
+    model_path = Path(model_path or default_model_path(target))
+    configure_tensorflow(seed)
+
+    print(f"Training with the code in {display_path(target)}/ (seed {seed}, {epochs} epochs, batch size {batch_size})")
+    (x_train, y_train), (x_test, y_test) = lessons.load_data.load_mnist()
+    x_all, y_all = lessons.preprocess.preprocess(x_train, y_train)
+    x_fit, y_fit = x_all[:-VALIDATION_SIZE][:train_size], y_all[:-VALIDATION_SIZE][:train_size]
+    x_val, y_val = x_all[-VALIDATION_SIZE:], y_all[-VALIDATION_SIZE:]
+    print(f"{len(x_fit):,} training images, {len(x_val):,} for validation, {len(x_test):,} kept for the test")
+
+    steps_per_epoch = -(-len(x_fit) // batch_size)
+    schedule = getattr(train, "learning_rate_schedule", None)
+    model = lessons.model.build_model(**({"learning_rate": schedule(epochs, steps_per_epoch)} if schedule else {}))
+    print(f"Model: {model.count_params():,} parameters")
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    fit_started = time.perf_counter()
+    history = train.train_model(
+        model, x_fit, y_fit, x_val, y_val, epochs=epochs, batch_size=batch_size, model_path=str(model_path), seed=seed,
+        verbose=verbose, callbacks=callbacks,
+    )
+    fit_seconds = time.perf_counter() - fit_started
+    from course.outputs import output_path
+
+    curves = output_path("lesson04_learning_curves.png")
+    train.plot_history(history, curves)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    summary = {
+        "model_path": model_path,
+        "model_bytes": model_path.stat().st_size,
+        "parameters": model.count_params(),
+        "fit_seconds": fit_seconds,
+        "val_accuracy": float(history.history["val_accuracy"][-1]),
+        "history": history.history,
+    }
+    print(f"\nSaved the trained model to {display_path(model_path)} ({summary['model_bytes'] / 1e6:.2f} MB)")
+    print(f"Saved the learning curves to {curves}")
+    if evaluate and hasattr(lessons, "evaluate"):
+        x_test_ready, _ = lessons.preprocess.preprocess(x_test, y_test)
+        results = lessons.evaluate.evaluate_model(model, x_test_ready, y_test)
+        summary["test_accuracy"] = results["accuracy"]
+    summary["wall_seconds"] = time.perf_counter() - started
+    print(f"\nTraining took {fit_seconds:.0f} s; everything took {summary['wall_seconds']:.0f} s.")
+    if "test_accuracy" in summary:
+        print(f"Test accuracy: {summary['test_accuracy']:.2%}")
+    return summary
+
+
+def evaluate_saved_model(target_dir=None, model_path=None):
+    """Evaluate a saved model with a tree's own loader, preprocessing and evaluation code."""
+    target = target_of(target_dir)
+    configure_tensorflow()
+    lessons = stages(target)
+    path = Path(model_path or default_model_path(target))
+    model = load_trained_model(path)
+    print(f"Evaluating {display_path(path)} on the 10,000 test images")
+    _, (x_test, y_test) = lessons.load_data.load_mnist()
+    x_ready, _ = lessons.preprocess.preprocess(x_test, y_test)
+    return lessons.evaluate.evaluate_model(model, x_ready, y_test)
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m course.pipeline", description="Train and evaluate the digit classifier.")
+    parser.add_argument("--target", default="solutions")
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--model-path", default=None)
+    parser.add_argument("--if-missing", action="store_true", help="do nothing if the model file already exists")
+    args = parser.parse_args(argv)
+    target = target_of(args.target)
+    path = Path(args.model_path or default_model_path(target))
+    if args.if_missing and path.is_file():
+        print(f"Using the trained model {display_path(path)} (delete it or run `make train` to retrain).")
+        return 0
+    if args.if_missing:
+        print(f"No trained model at {display_path(path)} yet: training one first (a few minutes on a laptop).")
+    train_pipeline(target, epochs=args.epochs, seed=args.seed, model_path=path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

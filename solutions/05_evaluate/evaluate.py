@@ -1,0 +1,179 @@
+"""
+Lesson 5: Evaluate
+How good is the trained model, and where does it go wrong? Test accuracy on
+10,000 digits it has never seen, a confusion matrix, accuracy per digit, and
+a gallery of the mistakes it was most sure about.
+
+Run it with `make run-lesson5` (after `make train` or `make run-lesson4`);
+grade it with `make check-lesson5`.
+"""
+
+import numpy as np
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+NUM_CLASSES = 10
+
+"""
+## Predictions and accuracy
+
+The model gives ten probabilities per image; its answer is the digit with the
+highest one (argmax). Accuracy is the fraction of answers that match the
+true labels.
+"""
+
+
+def predict_classes(model, images, batch_size=1000):
+    """Return the model's probabilities (N, 10) and its predicted digits (N,) for `images`."""
+    # BEGIN TODO 1: Get the probabilities with model.predict (pass batch_size and verbose=0),
+    #   take the argmax of each row as the predicted digit, and return (probabilities, digits).
+    # HINT: np.argmax(array, axis=1) picks the largest entry of each row.
+    probabilities = model.predict(images, batch_size=batch_size, verbose=0)
+    return probabilities, np.argmax(probabilities, axis=1)
+    # END TODO
+
+
+def accuracy(y_true, y_pred):
+    """Return the fraction of predictions equal to the true labels, as a float."""
+    # BEGIN TODO 2: Compare the two arrays element by element and return the mean as a float.
+    # HINT: (a == b) is an array of True/False; the mean of it counts True as 1.
+    return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
+    # END TODO
+
+
+"""
+## The confusion matrix
+
+Row = the true digit, column = the predicted digit. The diagonal counts the
+right answers; every number off it is a particular kind of mistake ("4s
+taken for 9s"). Each row sums to how many test images of that digit there
+are.
+"""
+
+
+def confusion_matrix(y_true, y_pred, num_classes=NUM_CLASSES):
+    """Return an int array (num_classes, num_classes): [true digit, predicted digit] -> count."""
+    # BEGIN TODO 3: Start from np.zeros((num_classes, num_classes), dtype=int) and add 1 at
+    #   [true, predicted] for every pair of labels.
+    # HINT: A loop over zip(y_true, y_pred) works; np.add.at(matrix, (y_true, y_pred), 1) does it in one go.
+    matrix = np.zeros((num_classes, num_classes), dtype=int)
+    np.add.at(matrix, (np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)), 1)
+    return matrix
+    # END TODO
+
+
+def per_class_accuracy(matrix):
+    """Return, for each true digit, the fraction of its images predicted correctly."""
+    # BEGIN TODO 4: Divide the diagonal by each row's sum (use 0.0 for a row with no images).
+    # HINT: np.diag(matrix) and matrix.sum(axis=1); np.divide has `out=` and `where=` for the 0 case.
+    totals = matrix.sum(axis=1)
+    return np.divide(np.diag(matrix), totals, out=np.zeros(len(totals), dtype=float), where=totals > 0)
+    # END TODO
+
+
+def plot_confusion_matrix(matrix, path):
+    """Save the confusion matrix as a heatmap with its counts written in; return the Figure."""
+    # BEGIN TODO 5: Show `matrix` with ax.imshow (a "Blues" colormap reads well), label the axes
+    #   "predicted" (x) and "true" (y), put the digits 0-9 as ticks, write each count in its cell
+    #   with ax.text, save to `path` and return the figure.
+    # HINT: ax.set_xticks(range(10)); ax.text(column, row, str(count), ha="center", va="center").
+    # HINT: The diagonal is large and the rest is small: a logarithmic colour scale
+    #   (matplotlib.colors.LogNorm) makes the mistakes visible too.
+    from matplotlib.colors import LogNorm
+
+    size = len(matrix)
+    fig, ax = plt.subplots(figsize=(7, 6))
+    shown = ax.imshow(np.maximum(matrix, 0.5), cmap="Blues", norm=LogNorm(vmin=0.5, vmax=max(matrix.max(), 1)))
+    fig.colorbar(shown, ax=ax, fraction=0.046, label="images (log scale)")
+    for row in range(size):
+        for column in range(size):
+            count = int(matrix[row, column])
+            if count:
+                colour = "white" if row == column else "black"
+                ax.text(column, row, str(count), ha="center", va="center", fontsize=8, color=colour)
+    ax.set_xticks(range(size))
+    ax.set_yticks(range(size))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title("Confusion matrix (rows: true digit)")
+    fig.tight_layout()
+    fig.savefig(path)
+    return fig
+    # END TODO
+
+
+"""
+## The most confident mistakes
+
+The errors a model makes with 99% confidence are the most instructive:
+often the label itself is doubtful, or the digit is written in a style the
+training set rarely shows.
+"""
+
+
+def most_confident_mistakes(probabilities, y_true, count=12):
+    """Return the indices of up to `count` wrong predictions, most confident first."""
+    # BEGIN TODO 6: Find the images whose predicted digit (argmax) differs from y_true, and
+    #   return their indices sorted by the predicted digit's probability, highest first.
+    # HINT: np.flatnonzero(condition) gives the indices where a condition holds.
+    # HINT: np.argsort sorts from low to high; [::-1] reverses.
+    predicted = probabilities.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != np.asarray(y_true))
+    confidence = probabilities[wrong, predicted[wrong]]
+    order = np.argsort(-confidence, kind="stable")
+    return wrong[order][:count]
+    # END TODO
+
+
+def plot_mistakes(images, y_true, probabilities, indices, path, n_cols=6):
+    """Given: save a gallery of the images at `indices`, titled true -> predicted (confidence)."""
+    n_rows = max(1, int(np.ceil(len(indices) / n_cols)))
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(1.8 * n_cols, 2.4 * n_rows))
+    for ax in np.atleast_1d(axes).flat:
+        ax.axis("off")
+    for ax, index in zip(np.atleast_1d(axes).flat, indices):
+        predicted = int(probabilities[index].argmax())
+        ax.imshow(np.squeeze(images[index]), cmap="gray")
+        ax.set_title(f"true {int(y_true[index])} → {predicted}\n{probabilities[index, predicted]:.1%}", fontsize=9)
+    fig.suptitle("Most confident mistakes")
+    fig.tight_layout()
+    fig.savefig(path)
+    return fig
+
+
+def evaluate_model(model, x_test, y_test, verbose=True):
+    """Given: run every step above on a test set; return a dict of the results and figure paths."""
+    from course.outputs import output_path
+
+    probabilities, predicted = predict_classes(model, x_test)
+    matrix = confusion_matrix(y_test, predicted)
+    results = {
+        "accuracy": accuracy(y_test, predicted),
+        "confusion_matrix": matrix,
+        "per_class_accuracy": per_class_accuracy(matrix),
+        "mistakes": most_confident_mistakes(probabilities, y_test),
+        "confusion_figure": output_path("lesson05_confusion_matrix.png"),
+        "mistakes_figure": output_path("lesson05_mistakes.png"),
+    }
+    plot_confusion_matrix(matrix, results["confusion_figure"])
+    plot_mistakes(x_test, y_test, probabilities, results["mistakes"], results["mistakes_figure"])
+    plt.close("all")
+    if verbose:
+        errors = int(len(y_test) - np.trace(matrix))
+        print(f"Test accuracy: {results['accuracy']:.2%} ({errors} mistakes in {len(y_test):,} images)")
+        print("Accuracy per digit: " + "  ".join(f"{d}: {a:.1%}" for d, a in enumerate(results["per_class_accuracy"])))
+        print(f"Saved the confusion matrix to {results['confusion_figure']}")
+        print(f"Saved the most confident mistakes to {results['mistakes_figure']}")
+    return results
+
+
+def main():
+    from course.pipeline import evaluate_saved_model
+
+    evaluate_saved_model(target_dir=__file__)
+
+
+if __name__ == "__main__":
+    main()

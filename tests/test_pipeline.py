@@ -1,0 +1,59 @@
+"""`make train`'s pipeline: deterministic for a seed, and clear about missing or broken model files."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from course.lessons import ROOT
+from course.pipeline import ModelFileError, load_trained_model, train_pipeline
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """The reference pipeline twice with the same seed, on 3,000 images for one epoch."""
+    folder = tmp_path_factory.mktemp("runs")
+    runs = []
+    for index in range(2):
+        path = folder / f"model{index}.h5"
+        summary = train_pipeline("solutions", epochs=1, seed=7, model_path=path, evaluate=True, train_size=3000, verbose=0)
+        runs.append((summary, load_trained_model(path)))
+    return runs
+
+
+def test_training_is_deterministic(two_runs):
+    (first, model_a), (second, model_b) = two_runs
+    assert first["history"] == second["history"]
+    for a, b in zip(model_a.get_weights(), model_b.get_weights()):
+        assert np.array_equal(a, b)
+    assert first["test_accuracy"] == second["test_accuracy"]
+
+
+def test_pipeline_reports_what_it_did(two_runs):
+    summary, _ = two_runs[0]
+    assert summary["model_path"].is_file() and summary["model_bytes"] > 100_000
+    assert summary["parameters"] == 147_146
+    assert 0.8 < summary["test_accuracy"] <= 1.0  # 3,000 images, one epoch: well above chance
+
+
+def test_missing_model_says_make_train(tmp_path):
+    with pytest.raises(ModelFileError, match=r"There is no trained model at .*missing\.h5; run `make train` first"):
+        load_trained_model(tmp_path / "missing.h5")
+
+
+def test_corrupt_model_says_delete_and_retrain(tmp_path):
+    broken = tmp_path / "broken.h5"
+    broken.write_bytes(b"\x89HDF\r\n\x1a\n" + b"not really" * 10)
+    with pytest.raises(ModelFileError, match=r"could not be loaded as a Keras model .*delete it and run `make train` again"):
+        load_trained_model(broken)
+
+
+def test_if_missing_keeps_an_existing_model(two_runs):
+    summary, _ = two_runs[0]
+    completed = subprocess.run(
+        [sys.executable, "-m", "course.pipeline", "--if-missing", "--model-path", str(summary["model_path"])],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "Using the trained model" in completed.stdout
