@@ -6,8 +6,11 @@
 #   make check                  grade every lesson
 #   make run-lessonN            run lesson N's file and see what it prints
 #   make progress               a table of every lesson's checks
+#   make app                    the web app at http://127.0.0.1:5000 (trains a model first if none)
+#   make serve [PORT=8000]      the app under gunicorn, for real use
 #   make train                  train the reference model on all of MNIST (TARGET=lessons: yours)
 #   make bench-train            the reference model against the keras-io recipe, side by side
+#   make bench-app              load test of `make serve` against a naive model.predict handler
 #   make stubs [FORCE=1]        regenerate lessons/ from solutions/ (instructors)
 #   make test                   the project's own test suite (what CI runs)
 
@@ -31,7 +34,10 @@ endif
 # TensorFlow's start-up chatter (oneDNN notices, CPU feature lists) only confuses learners.
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: setup check progress stubs test help train bench-train
+PORT ?= 5000
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: setup check progress stubs test help train bench-train app serve bench-app model
 .DEFAULT_GOAL := help
 
 help:
@@ -56,6 +62,20 @@ run-lesson%: $(STAMP)
 
 progress: $(STAMP)
 	@$(PY) -m course progress --target $(TARGET)
+
+model: $(STAMP)
+	@$(PY) -m course.pipeline --if-missing --target $(PIPELINE_TARGET)
+
+app: model
+	@PORT=$(PORT) $(PY) -m course run 6 --target $(PIPELINE_TARGET)
+
+serve: model
+	@echo "Serving on http://127.0.0.1:$(PORT) with $(WORKERS) gunicorn workers (Ctrl+C stops)"
+	@COURSE_TARGET=$(PIPELINE_TARGET) $(VENV)/bin/gunicorn --workers $(WORKERS) --threads 2 \
+		--bind 127.0.0.1:$(PORT) --graceful-timeout 5 "course.serve:app_factory()"
+
+bench-app: model
+	@$(PY) -m course.bench_app
 
 train: $(STAMP)
 	@$(PY) -m course.pipeline --target $(PIPELINE_TARGET)

@@ -84,7 +84,7 @@ def load_trained_model(path):
     import keras
 
     try:
-        return keras.models.load_model(path)
+        return keras.models.load_model(path, compile=False)  # for predictions only
     except Exception as error:  # truncated file, not HDF5, wrong architecture: the fix is the same
         raise ModelFileError(
             f"{display_path(path)} could not be loaded as a Keras model ({type(error).__name__}: {str(error)[:120]}); "

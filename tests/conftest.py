@@ -13,6 +13,8 @@ from course.lessons import ROOT
 # The project's tests never download anything: MNIST comes from MNIST_NPZ
 # (set by the Makefile and .ci/run), data/ or the Keras cache.
 os.environ["MNIST_OFFLINE"] = "1"
+if not os.environ.get("MNIST_NPZ") and (ROOT.parent / "shared" / "data" / "mnist.npz").is_file():
+    os.environ["MNIST_NPZ"] = str(ROOT.parent / "shared" / "data" / "mnist.npz")  # as the Makefile does
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
@@ -50,3 +52,27 @@ def make(tmp_path):
         return MakeResult(completed.returncode, completed.stdout + completed.stderr, results)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def reference_model(tmp_path_factory):
+    """The reference model, trained once per test session exactly as `make train` does (about a minute)."""
+    from course.pipeline import train_pipeline
+
+    path = tmp_path_factory.mktemp("reference") / "digit_classifier.h5"
+    summary = train_pipeline("solutions", model_path=path, verbose=0)
+    assert summary["test_accuracy"] >= 0.992, f"the reference model reached only {summary['test_accuracy']:.2%}"
+    return path
+
+
+@pytest.fixture(scope="session")
+def reference_app_module():
+    """The solution's app.py, imported the way the grader imports lessons."""
+    import importlib
+
+    from course.lessons import SOLUTIONS_DIR, add_stage_paths
+    from course.quiet import import_tensorflow
+
+    import_tensorflow()
+    add_stage_paths(SOLUTIONS_DIR)
+    return importlib.import_module("app")

@@ -1,0 +1,236 @@
+"""Lesson 6 · The Flask app: checks for lessons/06_flask_app/app.py.
+
+Routes are exercised with Flask's test client and a small fixture model saved
+to a temporary .h5 file, so no trained model is needed -- except in the
+capstone, the last check, which runs the learner's whole pipeline.
+"""
+
+import base64
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from course import drawings
+from course.grader import describe, expect, import_lesson
+
+
+@pytest.fixture(scope="module")
+def lesson():
+    return import_lesson(6)
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory, make_tiny_model):
+    path = tmp_path_factory.mktemp("model") / "fixture.h5"
+    make_tiny_model().save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def app(lesson, model_file):
+    built = lesson.create_app({"MODEL_PATH": str(model_file), "TESTING": True})
+    expect(built is not None and hasattr(built, "test_client"), "create_app() should return the Flask app", expected="a Flask app", found=describe(built), hint="return app at the end of create_app.")
+    predictor = built.extensions.get("predictor")
+    expect(predictor is not None, "create_app() should load the model at start-up", expected='a Predictor in app.extensions["predictor"]', found=describe(predictor))
+    return built
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def digits(mnist):
+    """Ten test digits, one of each, as 28 x 28 uint8 arrays with their labels."""
+    _, (x_test, y_test) = mnist
+    picks = [int(np.flatnonzero(y_test == digit)[0]) for digit in range(10)]
+    return x_test[picks], y_test[picks]
+
+
+def data_url(image):
+    return "data:image/png;base64," + base64.b64encode(drawings.png_bytes(image)).decode()
+
+
+def drawing(digit, scale=0.6, centre=(140, 140), width=20, canvas=280):
+    return drawings.render(drawings.strokes(digit), canvas, scale, centre, width)
+
+
+def answer(response, what):
+    expect(response.is_json, f"{what}: the answer should be JSON", expected="application/json", found=response.mimetype)
+    return response.get_json()
+
+
+def test_page_is_served(client):
+    """GET / serves the drawing page"""
+    response = client.get("/")
+    expect(response.status_code == 200, "GET / should answer 200", expected=200, found=response.status_code)
+    expect(b'id="pad"' in response.data, "GET / should serve the page with the canvas", expected="app_template/templates/index.html", found=response.data[:60])
+
+
+def test_healthz(client):
+    """GET /healthz says the model is loaded"""
+    response = client.get("/healthz")
+    body = answer(response, "/healthz")
+    expect(response.status_code == 200 and body.get("model_loaded") is True, "/healthz should report the loaded model", expected='200 and "model_loaded": true', found=f"{response.status_code} {body}")
+
+
+@pytest.mark.hint("JSON has no NumPy types: convert with int(), float() and .tolist().")
+def test_predict_answers_json(client, digits):
+    """POST /predict answers the digit, its confidence, 10 probabilities and the 28 x 28 image"""
+    response = client.post("/predict", json={"image": data_url(drawing(digits[0][3]))})
+    expect(response.status_code == 200, "a drawing should get 200", expected=200, found=f"{response.status_code} {response.get_data(as_text=True)[:100]}")
+    body = answer(response, "POST /predict")
+    for key in ("digit", "confidence", "probabilities", "image"):
+        expect(key in body, f"the answer has no {key!r}", expected="digit, confidence, probabilities, image", found=sorted(body))
+    probabilities = np.asarray(body["probabilities"], dtype=float)
+    expect(probabilities.shape == (10,), "ten probabilities, one per digit", expected=10, found=probabilities.shape)
+    expect(abs(probabilities.sum() - 1) < 1e-3, "the probabilities should sum to 1", expected=1.0, found=round(float(probabilities.sum()), 4))
+    expect(isinstance(body["digit"], int) and body["digit"] == int(probabilities.argmax()), "digit should be the most probable one, as an int", expected=int(probabilities.argmax()), found=body["digit"])
+    expect(abs(body["confidence"] - probabilities.max()) < 1e-6, "confidence should be the digit's probability", expected=round(float(probabilities.max()), 4), found=body["confidence"])
+    image = np.asarray(body["image"], dtype=float)
+    expect(image.shape == (28, 28) and 0 <= image.min() and image.max() <= 1, "image should be the 28 x 28 picture the model saw", expected="28 x 28 values in [0, 1]", found=image.shape)
+
+
+def test_predict_accepts_uploads(client, digits):
+    """POST /predict also takes an uploaded file (field 'file')"""
+    image = drawings.render(drawings.strokes(digits[0][5]), background=(255, 255, 255, 255)).convert("L")
+    response = client.post("/predict", data={"file": (io.BytesIO(drawings.png_bytes(image)), "five.png")}, content_type="multipart/form-data")
+    body = answer(response, "an upload")
+    expect(response.status_code == 200 and "digit" in body, "an uploaded PNG should be predicted", expected="200 with a digit", found=f"{response.status_code} {body}")
+
+
+def centre_of_mass(image):
+    rows, columns = np.indices(image.shape)
+    return (rows * image).sum() / image.sum(), (columns * image).sum() / image.sum()
+
+
+@pytest.mark.hint("Crop to the ink, scale the longer side to 20 pixels, then centre by the centre of mass.")
+def test_preprocessing_centres_and_scales(lesson, digits):
+    """preprocessing: small, shifted or huge drawings land centred, 20 pixels tall, in 28 x 28"""
+    digit = digits[0][2]
+    for scale, centre in ((0.3, (60, 70)), (0.6, (190, 170)), (0.95, (140, 140))):
+        result = lesson.to_mnist(drawing(digit, scale=scale, centre=centre))
+        expect(isinstance(result, np.ndarray) and result.shape == (28, 28), "to_mnist() should give a 28 x 28 array", expected=(28, 28), found=describe(result))
+        expect(result.dtype == np.float32 and result.min() >= 0 and abs(result.max() - 1) < 1e-6, "pixels should be float32 from 0 to 1", expected="float32, max 1.0", found=f"{result.dtype}, max {result.max():.2f}")
+        ink_rows = np.flatnonzero(result.max(axis=1) > 0.2)
+        ink_columns = np.flatnonzero(result.max(axis=0) > 0.2)
+        size = max(ink_rows[-1] - ink_rows[0], ink_columns[-1] - ink_columns[0]) + 1
+        expect(17 <= size <= 21, f"a digit drawn at {scale:.0%} of the canvas should fill a 20-pixel box", expected="its longer side 20 pixels", found=f"{size} pixels")
+        row, column = centre_of_mass(result)
+        expect(abs(row - 14) <= 1.0 and abs(column - 14) <= 1.0, f"the digit drawn around {centre} is not centred", expected="centre of mass at (14, 14)", found=f"({row:.1f}, {column:.1f})")
+
+
+def test_preprocessing_matches_mnist(lesson, digits):
+    """preprocessing: a drawing comes out like its MNIST original, for thin and thick pens"""
+    for width in (6, 20, 34):
+        overlaps = []
+        for digit in digits[0][:5]:
+            result = lesson.to_mnist(drawing(digit, width=width))
+            expect(isinstance(result, np.ndarray) and result.shape == (28, 28), "to_mnist() should give a 28 x 28 array", expected=(28, 28), found=describe(result))
+            overlaps.append(float(np.corrcoef(result.ravel(), digit.astype(np.float32).ravel())[0, 1]))
+        mean = float(np.mean(overlaps))
+        expect(mean > 0.6, f"drawings with a {width}-pixel pen should look like the MNIST digits they were traced from", expected="a mean correlation above 0.6 (a 3-pixel shift gives about 0.3)", found=f"{mean:.2f}", hint="Is the ink white on black? Is the digit centred? Is the stroke very thin after shrinking?")
+
+
+def test_preprocessing_either_polarity(lesson, digits):
+    """preprocessing: black-on-white and white-on-black pictures give the same result"""
+    paths = drawings.strokes(digits[0][4])
+    dark_on_light = drawings.render(paths, ink=(0, 0, 0, 255), background=(255, 255, 255, 255)).convert("L")
+    light_on_dark = drawings.render(paths, ink=(255, 255, 255, 255), background=(0, 0, 0, 255)).convert("L")
+    white_ink_transparent = drawings.render(paths, ink=(255, 255, 255, 255))
+    first = lesson.to_mnist(dark_on_light)
+    for name, picture in (("white ink on black", light_on_dark), ("white ink on a transparent canvas", white_ink_transparent)):
+        second = lesson.to_mnist(picture)
+        expect(isinstance(second, np.ndarray) and isinstance(first, np.ndarray), "to_mnist() should give arrays", expected="two arrays", found=f"{describe(first)} and {describe(second)}")
+        gap = float(np.abs(first - second).max())
+        expect(gap < 0.05, f"{name} should give the same image as black ink on white", expected="the same 28 x 28 image", found=f"pixels differing by up to {gap:.2f}", hint="MNIST is white ink on black: flip when the border is bright.")
+
+
+def test_blank_canvas_is_refused(client, digits):
+    """a blank canvas gets 422 "draw a digit first", never a digit"""
+    response = client.post("/predict", json={"image": data_url(drawing(digits[0][8]))})
+    expect(response.status_code == 200, "a real drawing should be predicted (so that 422 means blank)", expected=200, found=response.status_code)
+    for blank in (Image.new("RGBA", (280, 280)), Image.new("L", (280, 280), 255), Image.new("L", (50, 80), 0)):
+        response = client.post("/predict", json={"image": data_url(blank)})
+        body = answer(response, "a blank canvas")
+        expect(response.status_code == 422 and "digit" not in body and "error" in body, "a blank canvas should be refused", expected='422 with {"error": "...draw a digit first..."}', found=f"{response.status_code} {body}")
+
+
+@pytest.mark.hint("Bad input is the client's mistake: answer 4xx with jsonify(error=...), never crash.")
+def test_bad_input_gets_json_4xx(client, digits):
+    """bad input gets a 4xx JSON error, and the app keeps working"""
+    good = drawings.png_bytes(drawing(digits[0][1]))
+    cases = {
+        "not JSON": dict(data="hello", content_type="text/plain"),
+        "no image field": dict(json={"picture": 1}),
+        "not a data URL": dict(json={"image": "hello"}),
+        "malformed base64": dict(json={"image": "data:image/png;base64,@@@@"}),
+        "not an image": dict(json={"image": "data:image/png;base64," + base64.b64encode(b"just text").decode()}),
+        "truncated PNG": dict(json={"image": "data:image/png;base64," + base64.b64encode(good[: len(good) // 2]).decode()}),
+        "empty upload": dict(data={"file": (io.BytesIO(b""), "empty.png")}, content_type="multipart/form-data"),
+    }
+    for name, request in cases.items():
+        response = client.post("/predict", **request)
+        body = response.get_json(silent=True)
+        expect(400 <= response.status_code < 500 and isinstance(body, dict) and "error" in body, f"{name}: expected a 4xx JSON error", expected='4xx with {"error": "..."}', found=f"{response.status_code} {response.get_data(as_text=True)[:80]!r}")
+    for method, path, code in (("get", "/predict", 405), ("get", "/no-such-page", 404)):
+        response = getattr(client, method)(path)
+        expect(response.status_code == code and response.is_json, f"{method.upper()} {path} should be a JSON {code}", expected=code, found=f"{response.status_code} {response.mimetype}")
+    response = client.post("/predict", json={"image": "data:image/png;base64," + base64.b64encode(good).decode()})
+    expect(response.status_code == 200, "after bad requests, a good one should still work", expected=200, found=response.status_code)
+
+
+def test_model_loaded_once(lesson, model_file, monkeypatch, digits):
+    """the model is loaded once, at start-up, and not per request"""
+    calls = []
+    original = lesson.load_trained_model
+    monkeypatch.setattr(lesson, "load_trained_model", lambda path: calls.append(path) or original(path))
+    client = lesson.create_app({"MODEL_PATH": str(model_file), "TESTING": True}).test_client()
+    for index in range(8):
+        client.post("/predict", json={"image": data_url(drawing(digits[0][index], width=14 + index))})
+    expect(len(calls) == 1, "load the model in create_app, not in the route", expected="1 load for 8 requests", found=f"{len(calls)} loads")
+
+
+def test_no_retracing(app, client, digits):
+    """predictions reuse one compiled function, whatever the canvas size"""
+    predictor = app.extensions.get("predictor")
+    forward = getattr(predictor, "forward", None)
+    expect(hasattr(forward, "experimental_get_tracing_count"), "Predictor.forward should be a tf.function", expected="tf.function(...)", found=describe(forward))
+    for size in (100, 280, 333, 512):
+        client.post("/predict", json={"image": data_url(drawing(digits[0][7], canvas=size, centre=(size / 2, size / 2), width=size / 14))})
+    traces = forward.experimental_get_tracing_count()
+    expect(traces == 1, "the forward pass was traced more than once", expected="1 trace", found=f"{traces} traces", hint="Give tf.function an input_signature with None for the batch size.")
+
+
+def test_missing_model_message(lesson, tmp_path):
+    """a missing model file stops start-up with a message that says `make train`"""
+    try:
+        lesson.create_app({"MODEL_PATH": str(tmp_path / "nowhere.h5")})
+    except Exception as error:  # the check is about the message, whatever the type
+        expect("make train" in str(error), "the start-up error should tell the user what to do", expected="a message mentioning `make train`", found=repr(str(error)[:100]))
+        return
+    expect(False, "create_app() should refuse to start without a model", expected="an error naming `make train`", found="an app without a model")
+
+
+@pytest.mark.timeout(120)
+def test_capstone(lesson, tmp_path, digits):
+    """capstone: your lessons 1-6 train a model, and your app reads digits drawn for it"""
+    from course.lessons import display_path
+    from course.pipeline import target_of, train_pipeline
+
+    target = target_of(lesson.__file__)
+    model_path = tmp_path / "capstone.h5"
+    summary = train_pipeline(target, epochs=2, train_size=12000, model_path=model_path, verbose=0)
+    accuracy = summary.get("test_accuracy")
+    expect(accuracy is not None and accuracy > 0.95, "your pipeline's short training should reach 95% on the test set", expected="above 95% after 2 epochs on 12,000 images", found=accuracy, hint=f"Run `make train TARGET={display_path(target)}` and read what it prints.")
+    client = lesson.create_app({"MODEL_PATH": str(model_path), "TESTING": True}).test_client()
+    rng = np.random.default_rng(6)
+    images, labels = digits
+    right = 0
+    for image, label in zip(images, labels):
+        response = client.post("/predict", json={"image": data_url(drawings.random_drawing(image, rng, scales=(0.5, 0.8)))})
+        right += int(response.status_code == 200 and response.get_json().get("digit") == int(label))
+    expect(right >= 8, "your app should read most digits drawn on its canvas", expected="at least 8 of 10 drawings right", found=f"{right} of 10")

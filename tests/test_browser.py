@@ -1,0 +1,123 @@
+"""End to end in a real browser: headless Chromium draws MNIST test digits on the page.
+
+The app runs as `make serve` runs it (gunicorn, workers loading the model after
+the fork) on 127.0.0.1. Playwright drives Debian's Chromium (never a browser it
+downloads): for each digit it presses the mouse and traces the digit's strokes
+with pointer events on the canvas, at a random size and position, presses
+Predict and reads the answer from the page. A screenshot is saved to
+outputs/browser_e2e.png.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+
+from course import drawings
+from course.data import load_mnist
+from course.lessons import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
+DIGITS = 100
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(reference_model):
+    port = free_port()
+    env = {**os.environ, "COURSE_TARGET": "solutions", "MODEL_PATH": str(reference_model)}
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", "2", "--threads", "2", "--bind", f"127.0.0.1:{port}", "course.serve:app_factory()"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+        assert process.poll() is None, process.stdout.read().decode()
+    else:
+        process.kill()
+        pytest.fail("the server did not answer /healthz within 90 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    assert os.path.exists(CHROMIUM), "Chromium is missing: apt-get install chromium chromium-driver (.ci/run does this)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = browser.new_context(viewport={"width": 1000, "height": 800})
+        tab = context.new_page()
+        tab.goto(server)
+        yield tab
+        browser.close()
+
+
+def draw(page, digit, rng):
+    """Trace the digit's strokes on the canvas with the mouse, at a random size and place."""
+    box = page.locator("#pad").bounding_box()
+    size = box["width"]
+    scale = rng.uniform(0.5, 0.85)
+    half = scale * size / 2
+    centre = (rng.uniform(half, size - half), rng.uniform(half, size - half))
+    for path in drawings.place(drawings.strokes(digit), size, scale, centre):
+        points = path[::3] + [path[-1]]
+        page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(box["x"] + x, box["y"] + y)
+        page.mouse.up()
+
+
+def predict(page):
+    with page.expect_response(lambda response: response.url.endswith("/predict")) as answer:
+        page.click("#predict")
+    assert answer.value.status == 200, answer.value.text()
+    page.wait_for_function("document.body.dataset.state === 'predicted'")
+    return int(page.locator("#digit").get_attribute("data-digit"))
+
+
+def test_page_works_without_drawing(page):
+    page.click("#predict")
+    assert "Draw a digit first" in page.locator("#status").inner_text()
+    page.keyboard.press("Tab")  # the controls are reachable by keyboard
+    assert page.evaluate("document.activeElement !== document.body")
+
+
+def test_drawn_digits_are_read(page):
+    _, (x_test, y_test) = load_mnist()
+    rng = np.random.default_rng(7)
+    picks = rng.choice(len(x_test), DIGITS, replace=False)
+    right = 0
+    for count, index in enumerate(picks):
+        page.click("#clear")
+        draw(page, x_test[index], rng)
+        right += int(predict(page) == y_test[index])
+        if count == 0:
+            seen = page.evaluate("Array.from(document.getElementById('seen').getContext('2d').getImageData(0, 0, 28, 28).data).filter((v, i) => i % 4 === 0 && v > 128).length")
+            assert 20 < seen < 400, f"the 28x28 preview shows {seen} ink pixels"
+    (ROOT / "outputs").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "outputs" / "browser_e2e.png"), full_page=True)
+    print(f"\n  browser: {right} of {DIGITS} drawn digits read correctly ({right / DIGITS:.0%})")
+    assert right >= 95, f"only {right} of {DIGITS} digits drawn in the browser were read correctly"
