@@ -35,6 +35,7 @@ class Lesson:
     points: int
     timeout_s: int
     hint: str
+    serves: bool = False
 
     @property
     def label(self) -> str:

@@ -118,6 +118,7 @@ def test_drawn_digits_are_read(page):
             seen = page.evaluate("Array.from(document.getElementById('seen').getContext('2d').getImageData(0, 0, 28, 28).data).filter((v, i) => i % 4 === 0 && v > 128).length")
             assert 20 < seen < 400, f"the 28x28 preview shows {seen} ink pixels"
     (ROOT / "outputs").mkdir(exist_ok=True)
+    page.wait_for_timeout(400)  # let the bars finish their 0.2 s transition
     page.screenshot(path=str(ROOT / "outputs" / "browser_e2e.png"), full_page=True)
     print(f"\n  browser: {right} of {DIGITS} drawn digits read correctly ({right / DIGITS:.0%})")
     assert right >= 95, f"only {right} of {DIGITS} digits drawn in the browser were read correctly"

@@ -95,9 +95,45 @@ def run_folder(tmp_path_factory):
     return tmp_path_factory.mktemp("run")
 
 
-@pytest.mark.parametrize("lesson", all_lessons(), ids=lambda lesson: f"lesson{lesson.id}")
+@pytest.mark.parametrize("lesson", [lesson for lesson in all_lessons() if not lesson.serves], ids=lambda lesson: f"lesson{lesson.id}")
 def test_run_lesson_solution(make, lesson, run_folder):
     env = {"COURSE_OUTPUTS": str(run_folder), "MODEL_PATH": str(run_folder / "digit_classifier.h5")}
     result = make(f"run-lesson{lesson.id}", "TARGET=solutions", env=env)
     assert result.returncode == 0, result.output
     assert "Traceback" not in result.output and "oneDNN" not in result.output, result.output
+
+
+def test_make_app_serves_the_page(reference_model):
+    """`make app` (the lesson 6 script, Flask's server) starts, serves the page and /healthz, and stops."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    from course.lessons import ROOT
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "MODEL_PATH": str(reference_model)}
+    process = subprocess.Popen(["make", "--no-print-directory", "app", f"PORT={port}"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    health = response.read().decode()
+                break
+            except OSError:
+                assert process.poll() is None, process.stdout.read().decode()
+                assert time.monotonic() < deadline, "make app did not serve /healthz within 120 s"
+                time.sleep(0.5)
+        assert '"model_loaded":true' in health.replace(" ", "")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+            assert b'id="pad"' in response.read()
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        output = process.communicate(timeout=30)[0].decode()
+    assert f"open http://127.0.0.1:{port}" in output and "Traceback" not in output, output
