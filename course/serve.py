@@ -9,15 +9,15 @@ crosses a fork. The tree (TARGET, default solutions) and the model file
 import os
 
 from course.pipeline import default_model_path, stages, target_of
+from course.quiet import import_tensorflow
 
 
 def app_factory():
     """Build the Flask app of the tree named by COURSE_TARGET (for gunicorn)."""
     target = target_of(os.environ.get("COURSE_TARGET") or "solutions")
-    tensorflow = __import__("course.quiet", fromlist=["import_tensorflow"]).import_tensorflow()
-    workers_share = int(os.environ.get("TF_THREADS_PER_WORKER", "1"))
-    # Several workers share few cores: one thread each avoids them fighting over the cores.
-    tensorflow.config.threading.set_intra_op_parallelism_threads(workers_share)
+    tensorflow = import_tensorflow()
+    # Several workers share few cores: one TensorFlow thread each keeps them from fighting over the cores.
+    tensorflow.config.threading.set_intra_op_parallelism_threads(int(os.environ.get("TF_THREADS_PER_WORKER", "1")))
     tensorflow.config.threading.set_inter_op_parallelism_threads(1)
     module = stages(target).app
     app = module.create_app({"MODEL_PATH": str(os.environ.get("MODEL_PATH") or default_model_path(target))})
