@@ -209,6 +209,8 @@ def test_missing_model_message(lesson, tmp_path):
     """a missing model file stops start-up with a message that says `make train`"""
     try:
         lesson.create_app({"MODEL_PATH": str(tmp_path / "nowhere.h5")})
+    except NotImplementedError:
+        raise  # an unfinished TODO: reported as "not done yet"
     except Exception as error:  # the check is about the message, whatever the type
         expect("make train" in str(error), "the start-up error should tell the user what to do", expected="a message mentioning `make train`", found=repr(str(error)[:100]))
         return
