@@ -5,7 +5,6 @@ to a temporary .h5 file, so no trained model is needed -- except in the
 capstone, the last check, which runs the learner's whole pipeline.
 """
 
-import base64
 import io
 
 import numpy as np
@@ -50,10 +49,6 @@ def digits(mnist):
     return x_test[picks], y_test[picks]
 
 
-def data_url(image):
-    return "data:image/png;base64," + base64.b64encode(drawings.png_bytes(image)).decode()
-
-
 def drawing(digit, scale=0.6, centre=(140, 140), width=20, canvas=280):
     return drawings.render(drawings.strokes(digit), canvas, scale, centre, width)
 
@@ -80,7 +75,7 @@ def test_healthz(client):
 @pytest.mark.hint("JSON has no NumPy types: convert with int(), float() and .tolist().")
 def test_predict_answers_json(client, digits):
     """POST /predict answers the digit, its confidence, 10 probabilities and the 28 x 28 image"""
-    response = client.post("/predict", json={"image": data_url(drawing(digits[0][3]))})
+    response = client.post("/predict", json={"image": drawings.data_url(drawing(digits[0][3]))})
     expect(response.status_code == 200, "a drawing should get 200", expected=200, found=f"{response.status_code} {response.get_data(as_text=True)[:100]}")
     body = answer(response, "POST /predict")
     for key in ("digit", "confidence", "probabilities", "image"):
@@ -151,10 +146,10 @@ def test_preprocessing_either_polarity(lesson, digits):
 
 def test_blank_canvas_is_refused(client, digits):
     """a blank canvas gets 422 "draw a digit first", never a digit"""
-    response = client.post("/predict", json={"image": data_url(drawing(digits[0][8]))})
+    response = client.post("/predict", json={"image": drawings.data_url(drawing(digits[0][8]))})
     expect(response.status_code == 200, "a real drawing should be predicted (so that 422 means blank)", expected=200, found=response.status_code)
     for blank in (Image.new("RGBA", (280, 280)), Image.new("L", (280, 280), 255), Image.new("L", (50, 80), 0)):
-        response = client.post("/predict", json={"image": data_url(blank)})
+        response = client.post("/predict", json={"image": drawings.data_url(blank)})
         body = answer(response, "a blank canvas")
         expect(response.status_code == 422 and "digit" not in body and "error" in body, "a blank canvas should be refused", expected='422 with {"error": "...draw a digit first..."}', found=f"{response.status_code} {body}")
 
@@ -168,8 +163,8 @@ def test_bad_input_gets_json_4xx(client, digits):
         "no image field": dict(json={"picture": 1}),
         "not a data URL": dict(json={"image": "hello"}),
         "malformed base64": dict(json={"image": "data:image/png;base64,@@@@"}),
-        "not an image": dict(json={"image": "data:image/png;base64," + base64.b64encode(b"just text").decode()}),
-        "truncated PNG": dict(json={"image": "data:image/png;base64," + base64.b64encode(good[: len(good) // 2]).decode()}),
+        "not an image": dict(json={"image": drawings.data_url(b"just text")}),
+        "truncated PNG": dict(json={"image": drawings.data_url(good[: len(good) // 2])}),
         "empty upload": dict(data={"file": (io.BytesIO(b""), "empty.png")}, content_type="multipart/form-data"),
     }
     for name, request in cases.items():
@@ -179,7 +174,7 @@ def test_bad_input_gets_json_4xx(client, digits):
     for method, path, code in (("get", "/predict", 405), ("get", "/no-such-page", 404)):
         response = getattr(client, method)(path)
         expect(response.status_code == code and response.is_json, f"{method.upper()} {path} should be a JSON {code}", expected=code, found=f"{response.status_code} {response.mimetype}")
-    response = client.post("/predict", json={"image": "data:image/png;base64," + base64.b64encode(good).decode()})
+    response = client.post("/predict", json={"image": drawings.data_url(good)})
     expect(response.status_code == 200, "after bad requests, a good one should still work", expected=200, found=response.status_code)
 
 
@@ -190,7 +185,7 @@ def test_model_loaded_once(lesson, model_file, monkeypatch, digits):
     monkeypatch.setattr(lesson, "load_trained_model", lambda path: calls.append(path) or original(path))
     client = lesson.create_app({"MODEL_PATH": str(model_file), "TESTING": True}).test_client()
     for index in range(8):
-        client.post("/predict", json={"image": data_url(drawing(digits[0][index], width=14 + index))})
+        client.post("/predict", json={"image": drawings.data_url(drawing(digits[0][index], width=14 + index))})
     expect(len(calls) == 1, "load the model in create_app, not in the route", expected="1 load for 8 requests", found=f"{len(calls)} loads")
 
 
@@ -200,7 +195,7 @@ def test_no_retracing(app, client, digits):
     forward = getattr(predictor, "forward", None)
     expect(hasattr(forward, "experimental_get_tracing_count"), "Predictor.forward should be a tf.function", expected="tf.function(...)", found=describe(forward))
     for size in (100, 280, 333, 512):
-        client.post("/predict", json={"image": data_url(drawing(digits[0][7], canvas=size, centre=(size / 2, size / 2), width=size / 14))})
+        client.post("/predict", json={"image": drawings.data_url(drawing(digits[0][7], canvas=size, centre=(size / 2, size / 2), width=size / 14))})
     traces = forward.experimental_get_tracing_count()
     expect(traces == 1, "the forward pass was traced more than once", expected="1 trace", found=f"{traces} traces", hint="Give tf.function an input_signature with None for the batch size.")
 
@@ -233,6 +228,6 @@ def test_capstone(lesson, tmp_path, digits):
     images, labels = digits
     right = 0
     for image, label in zip(images, labels):
-        response = client.post("/predict", json={"image": data_url(drawings.random_drawing(image, rng, scales=(0.5, 0.8)))})
+        response = client.post("/predict", json={"image": drawings.data_url(drawings.random_drawing(image, rng, scales=(0.5, 0.8)))})
         right += int(response.status_code == 200 and response.get_json().get("digit") == int(label))
     expect(right >= 8, "your app should read most digits drawn on its canvas", expected="at least 8 of 10 drawings right", found=f"{right} of 10")

@@ -166,7 +166,9 @@ def command_run(args) -> int:
         return 1
     add_stage_paths(target)
     os.environ.setdefault("MPLBACKEND", "Agg")
-    if "import keras" in path.read_text() or "import tensorflow" in path.read_text():
+    from course.quiet import uses_tensorflow
+
+    if uses_tensorflow(path):
         from course.pipeline import configure_tensorflow
 
         configure_tensorflow()

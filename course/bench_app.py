@@ -16,32 +16,21 @@ a floor for what a separate client would see. Only 127.0.0.1 is contacted.
 
 from __future__ import annotations
 
-import base64
 import http.client
 import json
 import os
-import socket
 import statistics
-import subprocess
 import threading
 import time
-import urllib.request
-from pathlib import Path
 
 import numpy as np
 
 from course import drawings
-from course.lessons import ROOT
+from course.serve import GunicornServer
 
 CLIENTS = 32
 LOW_LOAD_REQUESTS = 300
 LOAD_REQUESTS = {"app": 10_000, "naive": 2_000}  # the naive handler is slow: fewer requests, same clients
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def request_bodies(count=50) -> list[bytes]:
@@ -51,37 +40,8 @@ def request_bodies(count=50) -> list[bytes]:
     rng = np.random.default_rng(0)
     bodies = []
     for digit in x_test[:count]:
-        png = drawings.png_bytes(drawings.random_drawing(digit, rng))
-        bodies.append(json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode()}).encode())
+        bodies.append(json.dumps({"image": drawings.data_url(drawings.random_drawing(digit, rng))}).encode())
     return bodies
-
-
-class Server:
-    """gunicorn serving the solutions' app, as `make serve` does."""
-
-    def __init__(self, naive: bool, workers: int):
-        self.port = free_port()
-        env = {**os.environ, "COURSE_TARGET": "solutions", "NAIVE_PREDICT": "1" if naive else ""}
-        command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(workers), "--threads", "2",
-                   "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "course.serve:app_factory()"]  # fmt: skip
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
-
-    def __enter__(self):
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.3)
-            if self.process.poll() is not None:
-                raise RuntimeError("the server stopped during start-up (is there a trained model? `make train`)")
-        raise RuntimeError("the server did not start within 120 s")
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=30)
 
 
 def run_load(port: int, bodies: list[bytes], requests: int, clients: int) -> dict:
@@ -141,7 +101,7 @@ def main() -> int:
     bodies = request_bodies()
     results = {}
     for name in ("app", "naive"):
-        with Server(naive=name == "naive", workers=workers) as server:
+        with GunicornServer(workers=workers, env={"NAIVE_PREDICT": "1" if name == "naive" else ""}) as server:
             run_load(server.port, bodies, 50, 1)  # warm-up: first requests trace and allocate
             low = run_load(server.port, bodies, LOW_LOAD_REQUESTS, 1)
             load = run_load(server.port, bodies, LOAD_REQUESTS[name], CLIENTS)

@@ -80,14 +80,12 @@ def keras_io_recipe(x_train, y_train):
 
 def course_reference(x_train, y_train):
     """`make train`'s recipe, from the solutions of lessons 2-4."""
-    from course.pipeline import VALIDATION_SIZE, stages, target_of
+    from course.pipeline import build_for_training, split_validation, stages, target_of
 
     lessons = stages(target_of("solutions"))
     train = lessons.train
-    x, y = lessons.preprocess.preprocess(x_train, y_train)
-    x_fit, y_fit, x_val, y_val = x[:-VALIDATION_SIZE], y[:-VALIDATION_SIZE], x[-VALIDATION_SIZE:], y[-VALIDATION_SIZE:]
-    steps = -(-len(x_fit) // train.BATCH_SIZE)
-    model = lessons.model.build_model(learning_rate=train.learning_rate_schedule(train.EPOCHS, steps))
+    x_fit, y_fit, x_val, y_val = split_validation(*lessons.preprocess.preprocess(x_train, y_train))
+    model = build_for_training(lessons, train.EPOCHS, train.BATCH_SIZE, len(x_fit))
     train_data = train.make_dataset(x_fit, y_fit, train.BATCH_SIZE, shuffle=True, seed=train.SEED)
     val_data = train.make_dataset(x_val, y_val, train.BATCH_SIZE)
 

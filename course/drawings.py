@@ -9,6 +9,7 @@ project's tests and the app benchmark.
 
 from __future__ import annotations
 
+import base64
 import io
 
 import numpy as np
@@ -125,3 +126,9 @@ def png_bytes(image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def data_url(picture) -> str:
+    """A PNG data URL, as the app's canvas sends it: from an image, or from raw bytes (even broken ones)."""
+    data = picture if isinstance(picture, bytes) else png_bytes(picture)
+    return "data:image/png;base64," + base64.b64encode(data).decode()

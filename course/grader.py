@@ -74,9 +74,9 @@ def import_lesson(lesson_id: int):
     path = lesson.stub_path(target)
     expect(path.is_file(), f"your lesson {lesson.id} file is missing", expected=display_path(path), found="no file")
     add_stage_paths(target)
-    if any(name in path.read_text() for name in ("import keras", "import tensorflow")):
-        from course.quiet import import_tensorflow
+    from course.quiet import import_tensorflow, uses_tensorflow
 
+    if uses_tensorflow(path):
         import_tensorflow()  # before the learner's file, so TensorFlow's start-up notices stay hidden
     module = importlib.import_module(lesson.module_name)
     loaded_from = Path(module.__file__).resolve()

@@ -92,6 +92,23 @@ def load_trained_model(path):
         ) from None
 
 
+def split_validation(x, y, train_size=None):
+    """Hold back the last VALIDATION_SIZE training images: (x_fit, y_fit, x_val, y_val).
+
+    `train_size` keeps only the first that many of the rest (quick runs and tests).
+    """
+    return x[:-VALIDATION_SIZE][:train_size], y[:-VALIDATION_SIZE][:train_size], x[-VALIDATION_SIZE:], y[-VALIDATION_SIZE:]
+
+
+def build_for_training(lessons, epochs, batch_size, examples):
+    """Lesson 3's model, with lesson 4's learning-rate schedule when the tree has one."""
+    schedule = getattr(lessons.train, "learning_rate_schedule", None)
+    if schedule is None:
+        return lessons.model.build_model()
+    steps_per_epoch = -(-examples // batch_size)
+    return lessons.model.build_model(learning_rate=schedule(epochs, steps_per_epoch))
+
+
 def train_pipeline(
     target_dir=None,
     epochs=None,
@@ -99,7 +116,6 @@ def train_pipeline(
     seed=None,
     model_path=None,
     evaluate=True,
-    callbacks=(),
     verbose=1,
     train_size=None,
 ):
@@ -120,19 +136,16 @@ def train_pipeline(
     print(f"Training with the code in {display_path(target)}/ (seed {seed}, {epochs} epochs, batch size {batch_size})")
     (x_train, y_train), (x_test, y_test) = lessons.load_data.load_mnist()
     x_all, y_all = lessons.preprocess.preprocess(x_train, y_train)
-    x_fit, y_fit = x_all[:-VALIDATION_SIZE][:train_size], y_all[:-VALIDATION_SIZE][:train_size]
-    x_val, y_val = x_all[-VALIDATION_SIZE:], y_all[-VALIDATION_SIZE:]
+    x_fit, y_fit, x_val, y_val = split_validation(x_all, y_all, train_size)
     print(f"{len(x_fit):,} training images, {len(x_val):,} for validation, {len(x_test):,} kept for the test")
 
-    steps_per_epoch = -(-len(x_fit) // batch_size)
-    schedule = getattr(train, "learning_rate_schedule", None)
-    model = lessons.model.build_model(**({"learning_rate": schedule(epochs, steps_per_epoch)} if schedule else {}))
+    model = build_for_training(lessons, epochs, batch_size, len(x_fit))
     print(f"Model: {model.count_params():,} parameters")
     model_path.parent.mkdir(parents=True, exist_ok=True)
     fit_started = time.perf_counter()
     history = train.train_model(
         model, x_fit, y_fit, x_val, y_val, epochs=epochs, batch_size=batch_size, model_path=str(model_path), seed=seed,
-        verbose=verbose, callbacks=callbacks,
+        verbose=verbose,
     )
     fit_seconds = time.perf_counter() - fit_started
     from course.outputs import output_path

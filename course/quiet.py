@@ -32,3 +32,9 @@ def import_tensorflow():
         import tensorflow
         import keras  # noqa: F401  (keras prints the same notices on its first import)
     return tensorflow
+
+
+def uses_tensorflow(path) -> bool:
+    """Whether a lesson file imports Keras or TensorFlow (then import it quietly first)."""
+    text = open(path, encoding="utf-8").read()
+    return "import keras" in text or "import tensorflow" in text

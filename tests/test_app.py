@@ -1,6 +1,5 @@
 """The finished app (solutions/06_flask_app): bad input, memory, and accuracy on drawn digits."""
 
-import base64
 import io
 import os
 
@@ -28,12 +27,6 @@ def test_digits():
     return x_test, y_test
 
 
-def png_url(image, fmt="PNG"):
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
 def big_png(width, height):
     buffer = io.BytesIO()
     Image.new("L", (width, height), 255).save(buffer, format="PNG", optimize=False)
@@ -48,7 +41,7 @@ BAD_REQUESTS = {
     "not a data URL": (dict(json={"image": "https://example.com/x.png"}), 400),
     "malformed base64": (dict(json={"image": "data:image/png;base64,%%%"}), 400),
     "empty data URL": (dict(json={"image": "data:image/png;base64,"}), 400),
-    "not an image": (dict(json={"image": "data:image/png;base64," + base64.b64encode(b"GIF89a nope").decode()}), 415),
+    "not an image": (dict(json={"image": drawings.data_url(b"GIF89a nope")}), 415),
     "wrong content type": (dict(data=b"\x89PNG", content_type="application/octet-stream"), 415),
     "form without file": (dict(data={"other": "x"}, content_type="multipart/form-data"), 415),
     "oversize body": (dict(data=b"{" + b" " * (3 * 1024 * 1024) + b"}", content_type="application/json"), 413),
@@ -66,15 +59,15 @@ def test_bad_input_is_a_json_4xx(client, name):
 def test_truncated_and_blank_and_bomb(client, test_digits):
     x_test, _ = test_digits
     good = drawings.png_bytes(drawings.random_drawing(x_test[0], np.random.default_rng(0)))
-    cut = client.post("/predict", json={"image": "data:image/png;base64," + base64.b64encode(good[:300]).decode()})
+    cut = client.post("/predict", json={"image": drawings.data_url(good[:300])})
     assert cut.status_code == 400 and "truncated" in cut.get_json()["error"]
-    blank = client.post("/predict", json={"image": png_url(Image.new("RGBA", (280, 280)))})
+    blank = client.post("/predict", json={"image": drawings.data_url(Image.new("RGBA", (280, 280)))})
     assert blank.status_code == 422 and "draw a digit first" in blank.get_json()["error"]
     bomb = big_png(6000, 6000)  # 36 megapixels of white, a few tens of kB as PNG
     assert len(bomb) < 2 * 1024 * 1024
     response = client.post("/predict", data={"file": (io.BytesIO(bomb), "bomb.png")}, content_type="multipart/form-data")
     assert response.status_code == 413 and response.is_json
-    assert client.post("/predict", json={"image": "data:image/png;base64," + base64.b64encode(good).decode()}).status_code == 200
+    assert client.post("/predict", json={"image": drawings.data_url(good)}).status_code == 200
 
 
 def test_methods_routes_and_no_html_errors(client):
@@ -114,7 +107,7 @@ def test_memory_flat_and_one_model_load(reference_app_module, reference_model, t
     client = app.test_client()
     x_test, _ = test_digits
     rng = np.random.default_rng(1)
-    bodies = [{"image": png_url(drawings.random_drawing(x_test[i], rng))} for i in range(20)]
+    bodies = [{"image": drawings.data_url(drawings.random_drawing(x_test[i], rng))} for i in range(20)]
     for body in bodies * 3:  # warm up allocators and caches
         assert client.post("/predict", json=body).status_code == 200
     before = rss_mb()

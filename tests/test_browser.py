@@ -10,11 +10,6 @@ outputs/browser_e2e.png.
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import numpy as np
 import pytest
@@ -22,42 +17,17 @@ import pytest
 from course import drawings
 from course.data import load_mnist
 from course.lessons import ROOT
+from course.serve import GunicornServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
 DIGITS = 100
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(reference_model):
-    port = free_port()
-    env = {**os.environ, "COURSE_TARGET": "solutions", "MODEL_PATH": str(reference_model)}
-    process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", "2", "--threads", "2", "--bind", f"127.0.0.1:{port}", "course.serve:app_factory()"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-        assert process.poll() is None, process.stdout.read().decode()
-    else:
-        process.kill()
-        pytest.fail("the server did not answer /healthz within 90 s")
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
+    with GunicornServer(workers=2, env={"MODEL_PATH": str(reference_model)}, startup_seconds=90) as running:
+        yield running.url
 
 
 @pytest.fixture(scope="module")

@@ -107,29 +107,17 @@ def test_make_app_serves_the_page(reference_model):
     """`make app` (the lesson 6 script, Flask's server) starts, serves the page and /healthz, and stops."""
     import os
     import signal
-    import socket
     import subprocess
-    import time
     import urllib.request
 
     from course.lessons import ROOT
+    from course.serve import free_port, wait_until_healthy
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "MODEL_PATH": str(reference_model)}
     process = subprocess.Popen(["make", "--no-print-directory", "app", f"PORT={port}"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                    health = response.read().decode()
-                break
-            except OSError:
-                assert process.poll() is None, process.stdout.read().decode()
-                assert time.monotonic() < deadline, "make app did not serve /healthz within 120 s"
-                time.sleep(0.5)
+        health = wait_until_healthy(port, process)
         assert '"model_loaded":true' in health.replace(" ", "")
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
             assert b'id="pad"' in response.read()

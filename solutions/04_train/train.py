@@ -91,7 +91,7 @@ def train_model(
     """Train `model`, save it to `model_path` (HDF5), and return the History.
 
     `callbacks` are handed to fit: Keras calls them after every batch and epoch
-    (the benchmark uses one to time how soon the model reaches 99%).
+    (keras.callbacks.EarlyStopping, for one, stops when validation stops improving).
     """
     train_data = make_dataset(x_train, y_train, batch_size, shuffle=True, seed=seed)
     val_data = make_dataset(x_val, y_val, batch_size)
