@@ -15,7 +15,6 @@ import os
 import runpy
 import subprocess
 import sys
-import tempfile
 import traceback
 from pathlib import Path
 

@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 

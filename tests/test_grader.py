@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from course.lessons import CHECKS_DIR, LESSONS_DIR, SOLUTIONS_DIR, all_lessons
+from course.lessons import CHECKS_DIR, SOLUTIONS_DIR, all_lessons
 
 
 def test_every_assertion_in_checks_has_a_message():

@@ -16,7 +16,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from course.outputs import output_path
 
 EPOCHS = 8
 BATCH_SIZE = 128
