@@ -5,7 +5,10 @@
 #   make check-lessonN          grade your code for lesson N   (TARGET=solutions: the reference)
 #   make check                  grade every lesson
 #   make run-lessonN            run lesson N's file and see what it prints
-#   make progress               a table of every lesson's checks
+#   make progress               a table of every lesson's checks, and what to do next
+#   make hint-lessonN [TODO=n]  one more hint for lesson N (or its TODO n); each run shows the next
+#   make watch                  re-grade your first unfinished lesson every time you save
+#   make reset-lessonN          put lesson N's file back as it was (asks first, keeps a .bak)
 #   make app                    the web app at http://127.0.0.1:5000 (trains a model first if none)
 #   make serve [PORT=8000]      the app under gunicorn, for real use
 #   make train                  train the reference model on all of MNIST (TARGET=lessons: yours)
@@ -37,7 +40,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 PORT ?= 5000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: setup check progress stubs test help train bench-train app serve bench-app model
+.PHONY: setup check progress watch stubs test help train bench-train app serve bench-app model
 .DEFAULT_GOAL := help
 
 help:
@@ -62,6 +65,15 @@ run-lesson%: $(STAMP)
 
 progress: $(STAMP)
 	@$(PY) -m course progress --target $(TARGET)
+
+hint-lesson%: $(STAMP)
+	@$(PY) -m course hint $* $(if $(TODO),--todo $(TODO))
+
+watch: $(STAMP)
+	@$(PY) -m course watch --target $(TARGET)
+
+reset-lesson%: $(STAMP)
+	@$(PY) -m course reset $* $(if $(YES),--yes)
 
 model: $(STAMP)
 	@$(PY) -m course.pipeline --if-missing --target $(PIPELINE_TARGET)

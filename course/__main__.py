@@ -2,7 +2,10 @@
 
     check N|all [--target T]   grade lesson N (or every lesson)
     run N [--target T]         run lesson N's file as a script
-    progress [--target T]      a table of every lesson's checks
+    progress [--target T]      a table of every lesson's checks, and what to do next
+    hint N [--todo n]          one more hint for lesson N (or for its TODO n)
+    reset N [--yes]            put lesson N's stub back (asks first; keeps a .bak)
+    watch [--target T]         re-grade the first unfinished lesson on every save
     stubs [--force] [--check]  regenerate lessons/ from solutions/ (instructors)
 """
 
@@ -105,30 +108,68 @@ def command_check(args) -> int:
 def fingerprint(lesson, target: Path) -> str:
     """Changes whenever the learner's file or the lesson's checks change."""
     digest = hashlib.sha256()
-    for path in (lesson.stub_path(target), lesson.checks_path, ROOT / "checks" / "conftest.py"):
+    for path in (lesson.stub_path(target), lesson.checks_path, ROOT / "checks" / "conftest.py", ROOT / "course" / "grader.py"):
         digest.update(path.read_bytes() if path.exists() else b"missing")
     return digest.hexdigest()
 
 
-def command_progress(args) -> int:
-    target = resolve_target(args.target)
+def _cache_dir(target: Path) -> Path:
     cache = RESULTS_DIR / hashlib.sha256(str(target).encode()).hexdigest()[:12]
     cache.mkdir(parents=True, exist_ok=True)
+    return cache
+
+
+def grade_cached(lesson, target: Path, quiet: bool = True, refresh: bool = False) -> dict:
+    """A lesson's results, from the cache when neither the learner's file nor the checks changed."""
+    results_file = _cache_dir(target) / f"lesson{lesson.id:02d}.json"
+    stamp = fingerprint(lesson, target)
+    try:
+        cached = json.loads(results_file.read_text())
+    except (OSError, ValueError):
+        cached = {}
+    if refresh or cached.get("fingerprint") != stamp:
+        if quiet:
+            print(f"  grading lesson {lesson.id} ...", file=sys.stderr, flush=True)
+        results_file.unlink(missing_ok=True)
+        run_checks(lesson, target, results_file, quiet=quiet)
+        try:
+            cached = json.loads(results_file.read_text())
+        except (OSError, ValueError):
+            cached = {"checks": []}
+        cached["fingerprint"] = stamp
+        results_file.write_text(json.dumps(cached, indent=2))
+    return cached
+
+
+def all_passed(results: dict) -> bool:
+    checks = results.get("checks", [])
+    return bool(checks) and all(check["status"] == "passed" for check in checks)
+
+
+def next_step_lines(lesson, results: dict, target: Path) -> list[str]:
+    """What a learner should do next on an unfinished lesson, in two or three lines."""
+    stub = display_path(lesson.stub_path(target))
+    checks = results.get("checks", [])
+    first = next((check for check in checks if check["status"] != "passed"), None)
+    lines = [f"Next: lesson {lesson.id}, {lesson.title}. Read lessons/{lesson.dir}/README.md and edit {stub}."]
+    if first is not None:
+        detail = first["message"].splitlines()[0] if first["message"] else first["status"]
+        lines.append(f"      First check to fix: {first['name']} ({detail})")
+    lines.append(
+        f"      `make check-lesson{lesson.id}` grades it, `make watch` re-grades on every save, "
+        f"`make hint-lesson{lesson.id}` gives a hint."
+    )
+    return lines
+
+
+def command_progress(args) -> int:
+    target = resolve_target(args.target)
     rows, next_lesson = [], None
     for lesson in all_lessons():
-        results_file = cache / f"lesson{lesson.id:02d}.json"
-        stamp = fingerprint(lesson, target)
-        cached = json.loads(results_file.read_text()) if results_file.exists() else {}
-        if cached.get("fingerprint") != stamp:
-            print(f"  grading lesson {lesson.id} ...", file=sys.stderr, flush=True)
-            results_file.unlink(missing_ok=True)
-            run_checks(lesson, target, results_file, quiet=True)
-            cached = json.loads(results_file.read_text()) if results_file.exists() else {"checks": []}
-            cached["fingerprint"] = stamp
-            results_file.write_text(json.dumps(cached, indent=2))
-        checks = cached.get("checks", [])
+        results = grade_cached(lesson, target)
+        checks = results.get("checks", [])
         passed = sum(check["status"] == "passed" for check in checks)
-        if checks and passed == len(checks):
+        if all_passed(results):
             status = "✓ done"
         elif passed == 0 and checks and all(check["status"] == "todo" for check in checks):
             status = "not started"
@@ -137,21 +178,47 @@ def command_progress(args) -> int:
         else:
             status = "in progress"
         if status != "✓ done" and next_lesson is None:
-            next_lesson = lesson
+            next_lesson = (lesson, results)
         rows.append((str(lesson.id), lesson.title, f"{passed}/{len(checks)}", status))
     header = ("Lesson", "Title", "Checks", "Status")
     widths = [max(len(row[column]) for row in [header, *rows]) for column in range(4)]
     print(f"Progress of {display_path(target)}/")
     for row in [header, tuple("-" * width for width in widths), *rows]:
         print(("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths))).rstrip())
+    print()
     if next_lesson is None:
-        print(f"\n{course_info()['course']['finished']}")
+        print(course_info()["course"]["finished"])
     else:
-        print(
-            f"\nNext: lesson {next_lesson.id}, {next_lesson.title}. Read lessons/{next_lesson.dir}/README.md, "
-            f"edit {display_path(next_lesson.stub_path(target))}, run `make check-lesson{next_lesson.id}`."
-        )
+        print("\n".join(next_step_lines(*next_lesson, target)))
     return 0
+
+
+def command_hint(args) -> int:
+    from course.learner import show_hints
+
+    return show_hints(args.lesson, todo=args.todo)
+
+
+def command_reset(args) -> int:
+    from course.learner import reset_lesson
+
+    return reset_lesson(args.lesson, assume_yes=args.yes)
+
+
+def command_watch(args) -> int:
+    from course.learner import watch
+
+    target = resolve_target(args.target)
+    print(f"Finding your first unfinished lesson in {display_path(target)}/ ...", flush=True)
+    start = next((lesson for lesson in all_lessons() if not all_passed(grade_cached(lesson, target))), None)
+    if start is None:
+        print(course_info()["course"]["finished"])
+        return 0
+
+    def regrade(lesson) -> bool:
+        return all_passed(grade_cached(lesson, target, quiet=False, refresh=True))
+
+    return watch(target, regrade, start=start, stop_after=args.stop_after)
 
 
 def command_run(args) -> int:
@@ -228,14 +295,30 @@ def main(argv=None) -> int:
     run = commands.add_parser("run", help="run a lesson's file")
     run.add_argument("lesson")
     progress = commands.add_parser("progress", help="table of all lessons")
-    for sub in (check, run, progress):
+    watch = commands.add_parser("watch", help="re-grade on every save")
+    watch.add_argument("--stop-after", type=float, default=None, help=argparse.SUPPRESS)  # for tests
+    hint = commands.add_parser("hint", help="one more hint for a lesson")
+    hint.add_argument("lesson")
+    hint.add_argument("--todo", type=int, default=None, help="only hints for this TODO")
+    reset = commands.add_parser("reset", help="restore a lesson's stub")
+    reset.add_argument("lesson")
+    reset.add_argument("--yes", action="store_true", help="do not ask")
+    for sub in (check, run, progress, watch):
         sub.add_argument("--target", default=None, help="lessons (default), solutions, or a folder")
     stub = commands.add_parser("stubs", help="regenerate lessons/ from solutions/")
     stub.add_argument("--force", action="store_true", help="overwrite edited stubs (backed up first)")
     stub.add_argument("--check", action="store_true", help="only report whether lessons/ is in sync")
     stub.add_argument("--gutted", metavar="DIR", help="write stubs with `pass` instead of `raise` to DIR")
     args = parser.parse_args(argv)
-    handler = {"check": command_check, "run": command_run, "progress": command_progress, "stubs": command_stubs}
+    handler = {
+        "check": command_check,
+        "run": command_run,
+        "progress": command_progress,
+        "stubs": command_stubs,
+        "hint": command_hint,
+        "reset": command_reset,
+        "watch": command_watch,
+    }
     return handler[args.command](args)
 
 

@@ -246,6 +246,7 @@ class Reporter:
 
     def show(self, report, status, message):
         name = report.check_name
+        recorded = message
         if status == "todo":
             self.write(self.paint(status, f"  {SYMBOLS[status]} {name}: {message[0]}"))
             message = []
@@ -267,7 +268,7 @@ class Reporter:
                 "status": status,
                 "points": report.check_points if status == "passed" else 0,
                 "max_points": report.check_points,
-                "message": "\n".join(message),
+                "message": "\n".join(recorded),
                 "seconds": round(report.duration, 3),
             }
         )
@@ -286,7 +287,10 @@ class Reporter:
             stub = display_path(self.lesson.stub_path(self.target))
             if any(result["status"] != "todo" for result in self.results if result["status"] != "passed"):
                 self.write(f"Stuck? {self.lesson.hint}")
-            self.write(f"Next: edit {stub}, then run `make check-lesson{self.lesson.id}` again.")
+            if os.environ.get("COURSE_WATCH"):
+                self.write(f"Next: edit {stub} and save it; it is graded again straight away.")
+            else:
+                self.write(f"Next: edit {stub}, then run `make check-lesson{self.lesson.id}` again.")
             if not self.verbose and any(result["status"] == "error" for result in self.results):
                 self.write("(VERBOSE=1 shows the full traceback.)")
         results_file = self.config.getoption("results")

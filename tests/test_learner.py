@@ -1,0 +1,106 @@
+"""The learner's helpers: hints one at a time, resetting a lesson after asking, watch mode."""
+
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from course import learner, stubs
+from course.lessons import ROOT, SOLUTIONS_DIR, all_lessons, get_lesson
+
+LESSONS = [pytest.param(lesson, id=f"lesson{lesson.id}") for lesson in all_lessons()]
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_todo_has_a_hint(lesson):
+    solution = lesson.stub_path(SOLUTIONS_DIR)
+    todos = stubs.parse(solution.read_text())
+    assert todos and all(todo.hints for todo in todos), f"{solution}: every TODO needs at least one # HINT: line"
+
+
+@pytest.fixture
+def state(tmp_path, monkeypatch):
+    monkeypatch.setattr(learner, "STATE_DIR", tmp_path / "state")
+    return tmp_path / "state"
+
+
+def test_hints_are_revealed_one_more_per_call(state):
+    lesson = get_lesson(2)
+    hints = learner.lesson_hints(lesson)
+    assert len(hints) >= 3
+    seen = []
+    for call in range(len(hints) + 1):
+        lines = []
+        learner.show_hints(2, out=lines.append)
+        text = "\n".join(lines)
+        shown = [hint for hint in hints if hint.text in text]
+        seen.append(len(shown))
+        if call < len(hints):
+            assert "← new" in text
+    assert seen == [*range(1, len(hints) + 1), len(hints)]
+    assert "every hint for lesson 2" in text
+
+
+def test_hint_for_one_todo(state):
+    lines = []
+    learner.show_hints(2, todo=3, out=lines.append)
+    text = "\n".join(lines)
+    (todo3,) = [hint for hint in learner.lesson_hints(get_lesson(2)) if hint.todo == 3]
+    assert todo3.text in text and "TODO 1 in" not in text
+    lines = []
+    assert learner.show_hints(2, todo=9, out=lines.append) == 1
+    assert "no TODO 9" in lines[0]
+
+
+@pytest.fixture
+def lessons_copy(tmp_path):
+    destination = tmp_path / "lessons"
+    shutil.copytree(ROOT / "lessons", destination)
+    return destination
+
+
+def test_reset_asks_and_keeps_a_backup(lessons_copy, state):
+    lesson = get_lesson(2)
+    path = lesson.stub_path(lessons_copy)
+    original = path.read_text()
+    path.write_text(original + "\n# my work\n")
+    said = []
+    assert learner.reset_lesson(2, ask=lambda prompt: "no", out=said.append, lessons_dir=lessons_copy) == 1
+    assert path.read_text().endswith("# my work\n"), "a 'no' must change nothing"
+    assert "Nothing was changed" in said[-1]
+    assert learner.reset_lesson(2, ask=lambda prompt: "yes", out=said.append, lessons_dir=lessons_copy) == 0
+    assert path.read_text() == original
+    assert path.with_name(path.name + ".bak").read_text().endswith("# my work\n")
+    assert stubs.digest(original) in (lessons_copy / ".stubs.json").read_text()
+
+
+def test_watch_regrades_on_save_and_moves_on(tmp_path):
+    """Lesson 1 done, lesson 2 a stub: watch grades lesson 2, and when the file is saved complete, moves to lesson 3."""
+    tree = stubs.write_tree(tmp_path / "tree")
+    shutil.copy(SOLUTIONS_DIR / "01_load_data" / "load_data.py", tree / "01_load_data" / "load_data.py")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "course", "watch", "--target", str(tree), "--stop-after", "90"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    output = []
+    try:
+        deadline = time.monotonic() + 120
+        saved = False
+        for line in process.stdout:
+            output.append(line)
+            if "Watching" in line and "02_preprocess" in line and not saved:
+                time.sleep(0.5)
+                shutil.copy(SOLUTIONS_DIR / "02_preprocess" / "preprocess.py", tree / "02_preprocess" / "preprocess.py")
+                saved = True
+            if "Watching" in line and "03_build_cnn" in line or time.monotonic() > deadline:
+                break
+    finally:
+        process.kill()
+        process.wait()
+    text = "".join(output)
+    assert "grading lesson 2 of 6" in text and "Lesson 2 · Preprocess: 0/9 checks passed" in text, text
+    assert "Lesson 2 · Preprocess: 9/9 checks passed" in text, text
+    assert "On to lesson 3" in text and "grading lesson 3 of 6" in text, text
+    assert "Traceback" not in text
