@@ -15,6 +15,11 @@
 #   make bench-train            the reference model against the keras-io recipe, side by side
 #   make bench-app              load test of `make serve` against a naive model.predict handler
 #   make stubs [FORCE=1]        regenerate lessons/ from solutions/ (instructors)
+#   make grade [TARGET=...]     points per check and lesson: Gradescope results.json + a report
+#   make grade-all SUBMISSIONS=dir/   grade a whole class in parallel: gradebook CSV/JSON, histogram
+#   make manifest               record the grading files' hashes after changing a check (instructors)
+#   make classroom              regenerate the GitHub Classroom workflow from lessons.toml
+#   make bench-grade            grade 40 generated submissions: submissions per minute
 #   make test                   the project's own test suite (what CI runs)
 
 SHELL := /bin/bash
@@ -40,7 +45,8 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 PORT ?= 5000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: setup check progress watch stubs test help train bench-train app serve bench-app model
+.PHONY: setup check progress watch stubs test help train bench-train app serve bench-app model \
+	grade grade-all manifest classroom bench-grade
 .DEFAULT_GOAL := help
 
 help:
@@ -97,6 +103,27 @@ bench-train: $(STAMP)
 
 stubs: $(STAMP)
 	@$(PY) -m course stubs $(if $(FORCE),--force)
+
+# Grading (INSTRUCTORS.md). LESSONS=1,2 grades only those; HIDDEN_CHECKS=dir adds hidden checks;
+# TIME_LIMIT=s limits one submission; JOBS=n grades n submissions at once; OUT=dir for the results.
+GRADE_OPTIONS = $(if $(LESSONS),--lessons $(LESSONS)) $(if $(HIDDEN_CHECKS),--hidden $(HIDDEN_CHECKS)) \
+	$(if $(TIME_LIMIT),--time-limit $(TIME_LIMIT)) $(if $(OUT),--out $(OUT))
+
+grade: $(STAMP)
+	@$(PY) -m course grade --target $(TARGET) $(GRADE_OPTIONS) $(if $(RESULTS),--results $(RESULTS))
+
+grade-all: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade-all SUBMISSIONS=path/to/folder  (one folder or .zip per learner)"; exit 2; }
+	@$(PY) -m course grade-all $(SUBMISSIONS) $(GRADE_OPTIONS) $(if $(JOBS),--jobs $(JOBS))
+
+manifest: $(STAMP)
+	@$(PY) -m course manifest
+
+classroom: $(STAMP)
+	@$(PY) -m course classroom
+
+bench-grade: $(STAMP)
+	@$(PY) -m course.bench_grade
 
 test: $(STAMP)
 	@$(PY) -m pytest tests

@@ -7,6 +7,9 @@
     reset N [--yes]            put lesson N's stub back (asks first; keeps a .bak)
     watch [--target T]         re-grade the first unfinished lesson on every save
     stubs [--force] [--check]  regenerate lessons/ from solutions/ (instructors)
+    grade [--target T]         grade a tree: points, Gradescope results.json, a report
+    grade-all SUBMISSIONS      grade a whole class in parallel: gradebook CSV/JSON, histogram
+    manifest [--check]         record (or verify) the hashes of the grading files
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import hashlib
 import json
 import os
 import runpy
-import subprocess
 import sys
 import traceback
 from pathlib import Path
@@ -30,58 +32,9 @@ from course.lessons import (
     get_lesson,
     resolve_target,
 )
+from course.runner import run_checks
 
 RESULTS_DIR = ROOT / ".course" / "results"
-
-
-def check_environment(target: Path) -> dict:
-    """The environment a graded run gets: the target, quiet TensorFlow, no windows."""
-    env = dict(os.environ)
-    env.update(
-        COURSE_TARGET=str(target),
-        MPLBACKEND="Agg",
-        TF_CPP_MIN_LOG_LEVEL="3",
-        PYTHONDONTWRITEBYTECODE="1",
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
-    )
-    env.setdefault("MNIST_OFFLINE", "1")  # grading never downloads
-    return env
-
-
-def timeout_s(lesson) -> float:
-    """A check's time limit: the lesson's, unless COURSE_TIMEOUT_S overrides it (for tests)."""
-    return float(os.environ.get("COURSE_TIMEOUT_S") or lesson.timeout_s)
-
-
-def run_checks(lesson, target: Path, results_file: Path | None = None, quiet: bool = False) -> int:
-    """Grade one lesson in its own process; returns pytest's exit status."""
-    command = [
-        sys.executable, "-m", "pytest", str(lesson.checks_path),
-        "-c", str(ROOT / "checks" / "pytest.ini"), "--rootdir", str(ROOT / "checks"),
-        "-p", "course.grader", "--lesson", str(lesson.id),
-        f"--timeout={timeout_s(lesson)}", "--timeout-method=signal",
-    ]  # fmt: skip
-    if results_file:
-        command += ["--results", str(results_file)]
-    if os.environ.get("VERBOSE", "") not in ("", "0"):
-        command += ["--tb=long"]
-    limit = 60 + 10 * timeout_s(lesson)
-    try:
-        completed = subprocess.run(
-            command,
-            env=check_environment(target),
-            cwd=ROOT,
-            timeout=limit,
-            stdout=subprocess.DEVNULL if quiet else None,
-            stderr=subprocess.DEVNULL if quiet else None,
-        )
-    except subprocess.TimeoutExpired:
-        print(f"✗ {lesson.label}: the checks were stopped after {limit} s. Is there a loop that never ends?")
-        return 1
-    if completed.returncode == 5:  # pytest found no checks: never a pass
-        print(f"✗ {lesson.label}: no checks were found in {display_path(lesson.checks_path)}.")
-        return 1
-    return completed.returncode
 
 
 def command_check(args) -> int:
@@ -287,6 +240,58 @@ def command_stubs(args) -> int:
     return stubs.write_stubs(force=args.force)
 
 
+def _lesson_ids(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    return [get_lesson(part.strip()).id for part in text.replace(" ", ",").split(",") if part.strip()]
+
+
+def _hidden_option(args):
+    if args.no_hidden:
+        return False
+    return args.hidden or True
+
+
+def command_grade(args) -> int:
+    from course.grading import DEFAULT_TIME_LIMIT_S, grade_tree
+
+    target = resolve_target(args.target)
+    out = Path(args.out) if args.out else ROOT / "outputs" / "grade"
+    return grade_tree(
+        target, out, hidden=_hidden_option(args), lesson_ids=_lesson_ids(args.lessons),
+        results=Path(args.results) if args.results else None, time_limit=args.time_limit or DEFAULT_TIME_LIMIT_S,
+    )  # fmt: skip
+
+
+def command_grade_all(args) -> int:
+    from course.grading import DEFAULT_TIME_LIMIT_S, grade_all, print_class_summary
+
+    submissions = Path(args.submissions)
+    if not submissions.is_dir():
+        raise SystemExit(f"SUBMISSIONS={args.submissions} is not a folder: give the folder that holds one folder (or .zip) per learner.")
+    out = Path(args.out) if args.out else ROOT / "outputs" / "grades"
+    grades = grade_all(
+        submissions, out, jobs=args.jobs, time_limit=args.time_limit or DEFAULT_TIME_LIMIT_S,
+        lesson_ids=_lesson_ids(args.lessons), hidden=_hidden_option(args), progress=not args.quiet,
+    )  # fmt: skip
+    print_class_summary(grades, out)
+    return 0
+
+
+def command_manifest(args) -> int:
+    from course import integrity
+
+    if args.check:
+        changed = integrity.modified_files()
+        for name in changed:
+            print(f"  ✗ {name}")
+        print("checks/manifest.json matches the grading files." if not changed else "Run `make manifest` to record them.")
+        return 1 if changed else 0
+    hashes = integrity.write_manifest()
+    print(f"✓ {display_path(integrity.MANIFEST)}: {len(hashes)} grading files recorded (checks {integrity.fingerprint(hashes)})")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -309,6 +314,22 @@ def main(argv=None) -> int:
     stub.add_argument("--force", action="store_true", help="overwrite edited stubs (backed up first)")
     stub.add_argument("--check", action="store_true", help="only report whether lessons/ is in sync")
     stub.add_argument("--gutted", metavar="DIR", help="write stubs with `pass` instead of `raise` to DIR")
+    grade = commands.add_parser("grade", help="grade a tree for points")
+    grade.add_argument("--target", default=None, help="lessons (default), solutions, or a folder")
+    grade.add_argument("--out", default=None, help="folder for results.json, report.txt, grade.json (outputs/grade)")
+    grade.add_argument("--results", default=None, help="also write the Gradescope results.json here")
+    grade_all = commands.add_parser("grade-all", help="grade a folder of submissions")
+    grade_all.add_argument("submissions", help="a folder holding one folder (or .zip) per learner")
+    grade_all.add_argument("--out", default=None, help="folder for the gradebook (outputs/grades)")
+    grade_all.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: CPU cores)")
+    grade_all.add_argument("--quiet", action="store_true", help="no progress bar")
+    for sub in (grade, grade_all):
+        sub.add_argument("--lessons", default=None, help="only these lessons, e.g. 1,2")
+        sub.add_argument("--hidden", default=None, help="folder of hidden checks (default: HIDDEN_CHECKS or lessons.toml)")
+        sub.add_argument("--no-hidden", action="store_true", help="grade with the public checks only")
+        sub.add_argument("--time-limit", type=float, default=None, help="seconds for one whole submission (300)")
+    manifest = commands.add_parser("manifest", help="record the hashes of the grading files")
+    manifest.add_argument("--check", action="store_true", help="only report whether they match")
     args = parser.parse_args(argv)
     handler = {
         "check": command_check,
@@ -318,6 +339,9 @@ def main(argv=None) -> int:
         "hint": command_hint,
         "reset": command_reset,
         "watch": command_watch,
+        "grade": command_grade,
+        "grade-all": command_grade_all,
+        "manifest": command_manifest,
     }
     return handler[args.command](args)
 

@@ -174,9 +174,13 @@ def pytest_addoption(parser):
     group = parser.getgroup("course", "the course's grader")
     group.addoption("--lesson", default=None, help="lesson id being graded (for the summary line)")
     group.addoption("--results", default=None, help="write the results as JSON to this file")
+    group.addoption("--list-checks", default=None, help="with --collect-only: write the checks found as JSON to this file")
 
 
 def pytest_configure(config):
+    from course.sandbox import install_from_environment
+
+    install_from_environment()  # make grade / grade-all: before any learner code is imported
     config.addinivalue_line("markers", "hint(text): a hint shown when this check fails")
     config.addinivalue_line("markers", "points(n): what this check is worth (default 1)")
     if config.pluginmanager.has_plugin("course-grader"):
@@ -212,6 +216,13 @@ class Reporter:
         return report.outcome, "", ""  # silence pytest's own dots and letters
 
     def pytest_collection_finish(self, session):
+        listing = self.config.getoption("list_checks")
+        if listing:
+            checks = [
+                {"nodeid": item.nodeid, "name": check_name(item), "points": _points(item), "hidden": is_hidden(item.nodeid)}
+                for item in session.items
+            ]
+            Path(listing).write_text(json.dumps(checks, indent=2))
         if self.lesson is not None:
             self.write(self.paint("todo", f"{self.lesson.label}") + f"   ({display_path(self.lesson.stub_path(self.target))})")
 
@@ -228,11 +239,11 @@ class Reporter:
         report.check_name = check_name(item)
         marker = item.get_closest_marker("hint")
         report.check_hint = marker.args[0] if marker else None
-        marker = item.get_closest_marker("points")
-        report.check_points = marker.args[0] if marker else 1
+        report.check_points = _points(item)
         if call.excinfo is not None and report.failed:
             timeout = item.config.getoption("timeout", None)
             report.check_status, report.check_message = explain(call.excinfo, self.target, timeout)
+            report.check_error = error_facts(call.excinfo, self.target)
 
     def pytest_runtest_logreport(self, report):
         if report.when == "call" or (report.failed and report.when == "setup"):
@@ -270,6 +281,8 @@ class Reporter:
                 "max_points": report.check_points,
                 "message": "\n".join(recorded),
                 "seconds": round(report.duration, 3),
+                "hidden": is_hidden(report.nodeid),
+                "error": getattr(report, "check_error", None) if status != "passed" else None,
             }
         )
 
@@ -280,6 +293,14 @@ class Reporter:
             return
         all_passed = total > 0 and passed == total and not self.collect_errors
         summary = f"{self.lesson.label}: {passed}/{total} checks passed"
+        hidden = [result for result in self.results if result["hidden"]]
+        if hidden:  # never "all passed" while a hidden check fails: the public and hidden counts, separately
+            public_passed = passed - sum(result["status"] == "passed" for result in hidden)
+            hidden_passed = sum(result["status"] == "passed" for result in hidden)
+            summary = (
+                f"{self.lesson.label}: public checks {public_passed}/{total - len(hidden)} · "
+                f"hidden checks {hidden_passed}/{len(hidden)}"
+            )
         self.write(self.paint("passed" if all_passed else "failed", summary))
         if all_passed:
             self.write(f"Next: {next_step(self.lesson)}")
@@ -305,10 +326,41 @@ class Reporter:
                         "total": total,
                         "seconds": round(time.monotonic() - self.started, 2),
                         "checks": self.results,
+                        "collect_errors": [error[-2000:] for error in self.collect_errors],
+                        "sandbox": _sandbox_violations(),
                     },
                     indent=2,
                 )
             )
+
+
+def error_facts(excinfo, target: Path) -> dict:
+    """What went wrong, for the grade's reasons: the error's type, detail, and the learner's file and line."""
+    error = excinfo.value
+    facts = {"type": type(error).__name__, "detail": str(getattr(error, "name", None) or error)[:300]}
+    if isinstance(error, SyntaxError) and error.filename:
+        facts.update(file=display_path(Path(error.filename)), line=error.lineno)
+    else:
+        mine = _learner_frames(excinfo.tb, target)
+        if mine:
+            facts.update(file=display_path(Path(mine[-1].filename)), line=mine[-1].lineno)
+    return facts
+
+
+def _points(item) -> float:
+    marker = item.get_closest_marker("points")
+    return marker.args[0] if marker else 1
+
+
+def is_hidden(nodeid: str) -> bool:
+    """Hidden checks are graded from a ``hidden/`` folder beside the public ones (see course/grading.py)."""
+    return nodeid.startswith("hidden/")
+
+
+def _sandbox_violations() -> list[dict]:
+    from course import sandbox
+
+    return list(sandbox.violations)
 
 
 def next_step(lesson) -> str:

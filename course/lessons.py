@@ -94,11 +94,20 @@ def resolve_target(target: str | os.PathLike | None = None) -> Path:
 
 
 def display_path(path: Path) -> str:
-    """A path as a learner would type it: relative to the course root if possible."""
-    try:
-        return str(Path(path).resolve().relative_to(ROOT))
-    except ValueError:
-        return str(path)
+    """A path as a learner would type it: relative to the course root if possible.
+
+    When grading, the learner's tree and the checks are copies in a scratch
+    folder; their paths are then shown from that folder (``lessons/...``,
+    ``checks/...``), never as long temporary paths.
+    """
+    resolved = Path(path).resolve()
+    bases = [ROOT] + [Path(os.environ[name]).resolve().parent for name in ("COURSE_TARGET", "COURSE_CHECKS") if os.environ.get(name)]
+    for base in bases:
+        try:
+            return str(resolved.relative_to(base))
+        except ValueError:
+            continue
+    return str(path)
 
 
 def stage_paths(target: Path) -> list[str]:

@@ -1,0 +1,95 @@
+"""Running one lesson's checks in a process of its own.
+
+``make check-lessonN``, ``make progress``, ``make watch``, ``make grade`` and
+``make grade-all`` all come through :func:`run_checks`: a fresh Python process
+per lesson, pytest with the grader plugin, the lesson's time limit per check,
+and an outer limit for the whole process (its whole process group is killed,
+so nothing a submission started is left running).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from course.lessons import ROOT, display_path
+
+CHECKS_INI = ROOT / "checks" / "pytest.ini"
+
+
+def check_environment(target: Path, extra: dict | None = None) -> dict:
+    """The environment a graded run gets: the target, quiet TensorFlow, no windows, no downloads."""
+    env = dict(os.environ)
+    env.update(
+        COURSE_TARGET=str(target),
+        MPLBACKEND="Agg",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+    )
+    env.setdefault("MNIST_OFFLINE", "1")  # grading never downloads
+    env.update(extra or {})
+    return env
+
+
+def timeout_s(lesson) -> float:
+    """A check's time limit: the lesson's, unless COURSE_TIMEOUT_S overrides it (for tests)."""
+    return float(os.environ.get("COURSE_TIMEOUT_S") or lesson.timeout_s)
+
+
+def process_limit(lesson) -> float:
+    """The outer limit for a whole lesson's process: start-up plus ten checks' worth of time."""
+    return 60 + 10 * timeout_s(lesson)
+
+
+def pytest_command(
+    lesson, check_files: list[Path], ini: Path = CHECKS_INI, results_file: Path | None = None, extra: tuple = ()
+) -> list[str]:
+    command = [
+        sys.executable, "-m", "pytest", *map(str, check_files),
+        "-c", str(ini), "--rootdir", str(ini.parent),
+        "-p", "course.grader", "--lesson", str(lesson.id),
+        f"--timeout={timeout_s(lesson)}", "--timeout-method=signal",
+        *extra,
+    ]  # fmt: skip
+    if results_file:
+        command += ["--results", str(results_file)]
+    if os.environ.get("VERBOSE", "") not in ("", "0"):
+        command += ["--tb=long"]
+    return command
+
+
+def run_process(command: list[str], env: dict, limit: float, quiet: bool = False, cwd: Path = ROOT, output=None) -> int | None:
+    """Run ``command`` in a new session; None when it ran past ``limit`` seconds (it is then killed, children too).
+
+    Its output goes to the terminal, nowhere (``quiet``) or to the open file ``output``.
+    """
+    output = subprocess.DEVNULL if quiet else output
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=output, stderr=output, start_new_session=True)
+    try:
+        return process.wait(timeout=limit)
+    except subprocess.TimeoutExpired:
+        return None
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # whatever the checked code started goes too
+        except (ProcessLookupError, PermissionError):
+            pass
+        process.wait()
+
+
+def run_checks(lesson, target: Path, results_file: Path | None = None, quiet: bool = False) -> int:
+    """Grade one lesson of ``target`` with the course's checks; returns pytest's exit status."""
+    command = pytest_command(lesson, [lesson.checks_path], results_file=results_file)
+    limit = process_limit(lesson)
+    status = run_process(command, check_environment(target), limit, quiet=quiet)
+    if status is None:
+        print(f"✗ {lesson.label}: the checks were stopped after {limit:g} s. Is there a loop that never ends?")
+        return 1
+    if status == 5:  # pytest found no checks: never a pass
+        print(f"✗ {lesson.label}: no checks were found in {display_path(lesson.checks_path)}.")
+        return 1
+    return status
