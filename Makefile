@@ -18,6 +18,7 @@
 #   make grade [TARGET=...]     points per check and lesson: Gradescope results.json + a report
 #   make grade-all SUBMISSIONS=dir/   grade a whole class in parallel: gradebook CSV/JSON, histogram
 #   make manifest               record the grading files' hashes after changing a check (instructors)
+#   make data                   say where MNIST is (downloads it once if there is no local copy)
 #   make classroom              regenerate the GitHub Classroom workflow from lessons.toml
 #   make bench-grade            grade 40 generated submissions: submissions per minute
 #   make test                   the project's own test suite (what CI runs)
@@ -46,7 +47,7 @@ PORT ?= 5000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: setup check progress watch stubs test help train bench-train app serve bench-app model \
-	grade grade-all manifest classroom bench-grade
+	grade grade-all manifest manifest-check data classroom bench-grade
 .DEFAULT_GOAL := help
 
 help:
@@ -118,6 +119,12 @@ grade-all: $(STAMP)
 
 manifest: $(STAMP)
 	@$(PY) -m course manifest
+
+manifest-check: $(STAMP)
+	@$(PY) -m course manifest --check
+
+data: $(STAMP)
+	@$(PY) -m course.data
 
 classroom: $(STAMP)
 	@$(PY) -m course classroom

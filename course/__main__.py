@@ -10,6 +10,7 @@
     grade [--target T]         grade a tree: points, Gradescope results.json, a report
     grade-all SUBMISSIONS      grade a whole class in parallel: gradebook CSV/JSON, histogram
     manifest [--check]         record (or verify) the hashes of the grading files
+    classroom                  write the GitHub Classroom workflow from lessons.toml
 """
 
 from __future__ import annotations
@@ -54,7 +55,13 @@ def command_check(args) -> int:
         if failed:
             print(f"Lessons with checks still to pass: {', '.join(map(str, failed))}")
         else:
-            print(f"Every lesson passes. {course_info()['course']['finished']}")
+            from course.grading import hidden_checks_setting
+
+            if hidden_checks_setting()[1]:  # hidden checks exist for this class: say "public", never "all"
+                print("Every lesson passes its public checks (your instructor's hidden checks run when you are graded).")
+                print(course_info()["course"]["finished"])
+            else:
+                print(f"Every lesson passes. {course_info()['course']['finished']}")
     return 1 if any(statuses.values()) else 0
 
 
@@ -292,6 +299,12 @@ def command_manifest(args) -> int:
     return 0
 
 
+def command_classroom(args) -> int:
+    from course.classroom import write_workflow
+
+    return write_workflow()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -328,6 +341,7 @@ def main(argv=None) -> int:
         sub.add_argument("--hidden", default=None, help="folder of hidden checks (default: HIDDEN_CHECKS or lessons.toml)")
         sub.add_argument("--no-hidden", action="store_true", help="grade with the public checks only")
         sub.add_argument("--time-limit", type=float, default=None, help="seconds for one whole submission (300)")
+    commands.add_parser("classroom", help="write .github/workflows/classroom.yml")
     manifest = commands.add_parser("manifest", help="record the hashes of the grading files")
     manifest.add_argument("--check", action="store_true", help="only report whether they match")
     args = parser.parse_args(argv)
@@ -342,6 +356,7 @@ def main(argv=None) -> int:
         "grade": command_grade,
         "grade-all": command_grade_all,
         "manifest": command_manifest,
+        "classroom": command_classroom,
     }
     return handler[args.command](args)
 

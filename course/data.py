@@ -162,3 +162,22 @@ def load_mnist(path: str | os.PathLike | None = None):
     if found is None:
         return download_mnist()
     return read_mnist_file(found)
+
+
+def main() -> int:
+    """``make data``: say where MNIST is, downloading it once (Keras cache) if there is no local copy."""
+    try:
+        found = find_mnist_file()
+        if found is None:
+            download_mnist()
+            found = keras_cache_file()
+        check_mnist(read_mnist_file(found), found)
+    except MNISTDataError as error:
+        print(f"✗ {error}")
+        return 1
+    print(f"✓ MNIST is ready: {found}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,7 +1,8 @@
 """The learner's helpers: hints revealed one at a time, resetting a lesson, watch mode.
 
 Hints live next to the code they are about, as ``# HINT:`` lines inside the
-solutions' TODO markers (see ``course/stubs.py``), so there is one source.
+solutions' TODO markers (see ``course/stubs.py``), so there is one source;
+``make stubs`` copies them to ``lessons/.hints.json`` for learners' copies.
 ``make hint-lessonN`` shows one more of them each time it is run and
 remembers how many it has shown in ``.course/hints.json``.
 """
@@ -16,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from course.lessons import LESSONS_DIR, ROOT, SOLUTIONS_DIR, all_lessons, course_info, display_path, get_lesson
+from course.lessons import LESSONS_DIR, ROOT, all_lessons, course_info, display_path, get_lesson
 
 STATE_DIR = Path(os.environ.get("COURSE_STATE") or ROOT / ".course")
 
@@ -38,15 +39,12 @@ class Hint:
 
 
 def lesson_hints(lesson) -> list[Hint]:
-    """Every hint of a lesson, in TODO order, read from the solution's markers."""
-    from course.stubs import parse
+    """Every hint of a lesson, in TODO order: the solution's ``# HINT:`` lines, as ``make stubs``
+    copied them to lessons/.hints.json (so learners' copies need no solutions/)."""
+    from course.stubs import HINTS
 
-    solution = lesson.stub_path(SOLUTIONS_DIR)
-    return [
-        Hint(todo.number, todo.function, " ".join(todo.text), text)
-        for todo in parse(solution.read_text(), display_path(solution))
-        for text in todo.hints
-    ]
+    entries = json.loads(HINTS.read_text()).get(str(lesson.id), [])
+    return [Hint(entry["todo"], entry["function"], entry["todo_text"], entry["hint"]) for entry in entries]
 
 
 def _hints_file() -> Path:
@@ -126,7 +124,12 @@ def reset_lesson(lesson_id, assume_yes: bool = False, ask=input, out=say, lesson
 
     lesson = get_lesson(lesson_id)
     path = lesson.stub_path(lessons_dir)
-    original = expected_stubs()[lesson.stub_path(LESSONS_DIR)]
+    try:
+        original = expected_stubs()[lesson.stub_path(LESSONS_DIR)]
+    except FileNotFoundError:  # a learners' copy without solutions/
+        out(f"Resetting needs the course's solutions/, which this copy does not have. "
+            f"`git checkout -- {display_path(path)}` restores the file as you last committed it.")  # fmt: skip
+        return 1
     manifest_file = lessons_dir / ".stubs.json"
     if path.exists() and path.read_text() == original:
         out(f"{display_path(path)} is already the untouched stub: nothing to reset.")

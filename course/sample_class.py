@@ -6,7 +6,9 @@ submission is a learner we know: one who finished, one who is halfway, one
 whose code is broken in one of the ways the grader must survive.
 
 ``EXPECTED`` says, per kind, which lessons should score full points and what
-the reason for a broken lesson must mention.
+the reason for a broken lesson must mention, when lessons 1 and 2 are graded
+(as the class test does). Graded on every lesson, a break in lesson 1 or 2
+also costs lesson 6's capstone check, which runs the learner's whole pipeline.
 """
 
 from __future__ import annotations

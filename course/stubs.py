@@ -39,6 +39,7 @@ HINT = re.compile(r"^\s*# HINT:\s*(?P<text>.*)$")
 CONTINUATION = re.compile(r"^\s*#\s{2,}(?P<text>.*)$")
 DEF = re.compile(r"^(?P<indent>\s*)def (?P<name>\w+)\(")
 MANIFEST = LESSONS_DIR / ".stubs.json"
+HINTS = LESSONS_DIR / ".hints.json"  # the solutions' hints, so `make hint-lessonN` works without solutions/
 
 
 class MarkerError(ValueError):
@@ -149,10 +150,25 @@ def expected_stubs(gutted: bool = False) -> dict[Path, str]:
     return stubs
 
 
+def hints_text() -> str:
+    """Every lesson's hints as ``make stubs`` writes them to lessons/.hints.json."""
+    hints = {}
+    for lesson in all_lessons():
+        solution = lesson.stub_path(SOLUTIONS_DIR)
+        hints[str(lesson.id)] = [
+            {"todo": todo.number, "function": todo.function, "todo_text": " ".join(todo.text), "hint": hint}
+            for todo in parse(solution.read_text(), display_path(solution))
+            for hint in todo.hints
+        ]
+    return json.dumps(hints, indent=2, ensure_ascii=False) + "\n"
+
+
 def out_of_sync() -> list[str]:
     """Stubs whose text differs from what ``make stubs`` would write (empty when in sync)."""
     manifest = _load_manifest()
     problems = []
+    if not HINTS.exists() or HINTS.read_text() != hints_text():
+        problems.append(f"{display_path(HINTS)} differs from the solutions' hints")
     for path, text in expected_stubs().items():
         key = path.relative_to(LESSONS_DIR).as_posix()
         if not path.exists():
@@ -191,6 +207,8 @@ def write_stubs(force: bool = False) -> int:
         manifest[key] = digest(text)
         print(f"  ✓ {shown} written")
     MANIFEST.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    HINTS.write_text(hints_text())
+    print(f"  ✓ {display_path(HINTS)} written (the hints for `make hint-lessonN`)")
     if refused:
         print(
             f"\n{len(refused)} stub(s) not regenerated because they were edited by hand "

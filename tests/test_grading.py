@@ -250,3 +250,15 @@ def test_the_time_limit_stops_a_submission(make, tmp_path):
     assert any("used up its 8 s time limit" in reason for reason in grade["reasons"]), grade["reasons"]
     assert grade["lessons"][1]["score"] == 0  # lesson 2 never ran
     assert grade["lessons"][1]["checks"][0]["message"].startswith("not run")
+
+
+def test_classroom_workflow_matches_lessons_toml():
+    from course.classroom import WORKFLOW, workflow_text
+
+    text = WORKFLOW.read_text()
+    assert text == workflow_text(), "the Classroom workflow is out of date: run `make classroom`"
+    scores = [int(line.split(":")[1]) for line in text.splitlines() if line.strip().startswith("max-score:")]
+    assert scores == [lesson.points for lesson in all_lessons()] and sum(scores) == TOTAL
+    for lesson in all_lessons():
+        assert f"command: make grade LESSONS={lesson.id} " in text
+    assert "make manifest-check" in text and "autograding-grading-reporter" in text

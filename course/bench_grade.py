@@ -1,0 +1,79 @@
+"""``make bench-grade``: how fast does ``make grade-all`` get through a class on this machine?
+
+It builds a class of 40 submissions from the solutions and stubs (every kind
+in course/sample_class.py, complete, partial and broken, in turn), grades
+them all with one submission per CPU core at a time, and prints submissions
+per minute and the longest single submission. As a baseline measured in the
+same run, a slice of the same class is graded both ways: all at once (one
+per core) and one submission at a time; their ratio is what parallel grading buys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from course.grading import DEFAULT_TIME_LIMIT_S, grade_all
+from course.lessons import ROOT
+from course.sample_class import KINDS, make_submission
+
+
+def build(folder: Path, count: int) -> list[str]:
+    kinds = [KINDS[index % len(KINDS)] for index in range(count)]
+    for index, kind in enumerate(kinds):
+        make_submission(kind, folder / f"{index + 1:02d}-{kind}", escape_target=folder.parent / "escaped.txt")
+    return kinds
+
+
+def run(submissions: Path, out: Path, jobs: int) -> tuple[float, list[dict]]:
+    started = time.monotonic()
+    grades = grade_all(submissions, out, jobs=jobs, time_limit=DEFAULT_TIME_LIMIT_S, hidden=False, progress=True)
+    return time.monotonic() - started, grades
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=40)
+    parser.add_argument("--baseline", type=int, default=6, help="size of the slice graded both ways (0: none)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="bench-grade-") as scratch:
+        scratch = Path(scratch)
+        kinds = build(scratch / "class", args.submissions)
+        print(f"bench-grade: {args.submissions} submissions ({len(set(kinds))} kinds), {args.jobs} at a time, "
+              f"on {os.cpu_count()} CPU cores\n", flush=True)  # fmt: skip
+        out = ROOT / "outputs" / "bench-grade"
+        shutil.rmtree(out, ignore_errors=True)
+        seconds, grades = run(scratch / "class", out, args.jobs)
+        rate = 60 * len(grades) / seconds
+        longest = max(grades, key=lambda grade: grade["seconds"])
+        print(f"\n  grade-all, {args.jobs} at a time: {len(grades)} submissions in {seconds:.0f} s = {rate:.1f} submissions/min")
+        print(f"  longest single submission: {longest['seconds']:.0f} s ({longest['submission']})")
+        by_status = {}
+        for grade in grades:
+            by_status[grade["status"]] = by_status.get(grade["status"], 0) + 1
+        print("  outcomes: " + ", ".join(f"{count} {status}" for status, count in sorted(by_status.items())))
+        print(f"  gradebook and histogram: {out.relative_to(ROOT)}/")
+
+        if args.baseline:
+            slice_folder = scratch / "slice"
+            slice_folder.mkdir()
+            for path in sorted((scratch / "class").iterdir())[: args.baseline]:
+                path.rename(slice_folder / path.name)
+            print(f"\nBaseline: the first {args.baseline} submissions, graded both ways", flush=True)
+            par_seconds, _ = run(slice_folder, scratch / "out-slice-parallel", args.jobs)
+            base_seconds, base_grades = run(slice_folder, scratch / "out-slice", 1)
+            par_rate, base_rate = (60 * len(base_grades) / value for value in (par_seconds, base_seconds))
+            print(f"\n  slice, {args.jobs} at a time: {par_seconds:.0f} s = {par_rate:.1f} submissions/min")
+            print(f"  slice, one at a time: {base_seconds:.0f} s = {base_rate:.1f} submissions/min")
+            print(f"  ratio (parallel / one at a time): {par_rate / base_rate:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
