@@ -229,15 +229,19 @@ def command_run(args) -> int:
     return 0
 
 
+def report_problems(problems: list[str], all_good: str, fix: str) -> int:
+    """Print each problem, then what to do (or that all is well); the exit status says which."""
+    for problem in problems:
+        print(f"  ✗ {problem}")
+    print(fix if problems else all_good)
+    return 1 if problems else 0
+
+
 def command_stubs(args) -> int:
     from course import stubs
 
     if args.check:
-        problems = stubs.out_of_sync()
-        for problem in problems:
-            print(f"  ✗ {problem}")
-        print("lessons/ is in sync with solutions/." if not problems else "Run `make stubs` to regenerate.")
-        return 1 if problems else 0
+        return report_problems(stubs.out_of_sync(), "lessons/ is in sync with solutions/.", "Run `make stubs` to regenerate.")
     if args.gutted:
         destination = Path(args.gutted)
         stubs.write_tree(destination, gutted=True)
@@ -289,11 +293,10 @@ def command_manifest(args) -> int:
     from course import integrity
 
     if args.check:
-        changed = integrity.modified_files()
-        for name in changed:
-            print(f"  ✗ {name}")
-        print("checks/manifest.json matches the grading files." if not changed else "Run `make manifest` to record them.")
-        return 1 if changed else 0
+        return report_problems(
+            integrity.modified_files(), "checks/manifest.json matches the grading files.",
+            "These grading files differ from checks/manifest.json: restore them, or (instructors) run `make manifest`.",
+        )  # fmt: skip
     hashes = integrity.write_manifest()
     print(f"✓ {display_path(integrity.MANIFEST)}: {len(hashes)} grading files recorded (checks {integrity.fingerprint(hashes)})")
     return 0

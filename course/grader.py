@@ -307,7 +307,7 @@ class Reporter:
         else:
             stub = display_path(self.lesson.stub_path(self.target))
             if any(result["status"] != "todo" for result in self.results if result["status"] != "passed"):
-                self.write(f"Stuck? {self.lesson.hint}")
+                self.write(f"Stuck? {self.lesson.hint} (`make hint-lesson{self.lesson.id}` gives a hint)")
             if os.environ.get("COURSE_WATCH"):
                 self.write(f"Next: edit {stub} and save it; it is graded again straight away.")
             else:

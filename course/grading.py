@@ -133,16 +133,19 @@ def _mnist_on_disk() -> Path:
 
 
 def list_checks(checks: CheckSet) -> dict[int, list[dict]]:
-    """Every check of every lesson, with its weight, found by pytest's collection (no learner code runs)."""
+    """Every check of every lesson, with its weight, from one pytest collection (no learner code runs)."""
+    listing = checks.folder / "checks.json"
+    files = [path for lesson in all_lessons() for path in checks.files[lesson.id]]
+    command = pytest_command(all_lessons()[0], files, checks.ini, extra=(*IMPORT_MODE, "--collect-only", "--list-checks", str(listing)))
+    run_process(command, check_environment(ROOT / "lessons"), 120, quiet=True)
+    try:
+        found = json.loads(listing.read_text())
+    except (OSError, ValueError):
+        raise SystemExit("The checks could not be collected: run `make check TARGET=solutions` to see why.") from None
     expected = {}
     for lesson in all_lessons():
-        listing = checks.folder / f"lesson{lesson.id:02d}.checks.json"
-        command = pytest_command(lesson, checks.files[lesson.id], checks.ini, extra=(*IMPORT_MODE, "--collect-only", "--list-checks", str(listing)))
-        run_process(command, check_environment(ROOT / "lessons"), 120, quiet=True)
-        try:
-            expected[lesson.id] = json.loads(listing.read_text())
-        except (OSError, ValueError):
-            raise SystemExit(f"The checks for lesson {lesson.id} could not be collected: run `make check-lesson{lesson.id} TARGET=solutions` to see why.")
+        names = {path.relative_to(checks.folder).as_posix() for path in checks.files[lesson.id]}
+        expected[lesson.id] = [check for check in found if check["nodeid"].split("::")[0] in names]
         if not expected[lesson.id]:
             raise SystemExit(f"No checks were found for lesson {lesson.id} in {display_path(lesson.checks_path)}.")
     return expected
@@ -610,13 +613,17 @@ def plot_scores(grades: list[dict], path: Path) -> None:
     for axis, lesson in zip(flat, lessons):
         scores = [graded["score"] for grade in grades for graded in grade["lessons"] if graded["id"] == lesson.id]
         axis.hist(scores, bins=10, range=(0, lesson.points), color="#4c72b0", edgecolor="white")
-        axis.set_title(f"{lesson.id} · {lesson.title}", fontsize=9)
+        mean = sum(scores) / len(scores)
+        axis.axvline(mean, color="#333333", linestyle="--", linewidth=1)
+        axis.set_title(f"{lesson.id} · {lesson.title}   (mean {mean:.1f}/{lesson.points})", fontsize=9)
         axis.set_xlim(0, lesson.points)
         axis.set_xlabel("points", fontsize=8)
     total_axis = flat[len(lessons)]
     maximum = max(grade["max_score"] for grade in grades) or 1
-    total_axis.hist([grade["score"] for grade in grades], bins=10, range=(0, maximum), color="#dd8452", edgecolor="white")
-    total_axis.set_title("Total", fontsize=9, fontweight="bold")
+    totals = [grade["score"] for grade in grades]
+    total_axis.hist(totals, bins=10, range=(0, maximum), color="#dd8452", edgecolor="white")
+    total_axis.axvline(sum(totals) / len(totals), color="#333333", linestyle="--", linewidth=1)
+    total_axis.set_title(f"Total   (mean {sum(totals) / len(totals):.1f}/{maximum:g})", fontsize=9, fontweight="bold")
     total_axis.set_xlim(0, maximum)
     total_axis.set_xlabel("points", fontsize=8)
     for axis in flat[len(lessons) + 1 :]:
@@ -625,7 +632,7 @@ def plot_scores(grades: list[dict], path: Path) -> None:
         axis.set_ylabel("submissions", fontsize=8)
         axis.tick_params(labelsize=7)
         axis.yaxis.get_major_locator().set_params(integer=True)
-    figure.suptitle(f"Scores of {len(grades)} submissions", fontsize=11)
+    figure.suptitle(f"Scores of {len(grades)} submissions (dashed: the mean)", fontsize=11)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
