@@ -180,6 +180,10 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     from course.sandbox import install_from_environment
 
+    # The results file is opened before the sandbox is installed: when grading it lies outside
+    # the submission's folder, where the submission's own code may not write.
+    results = config.getoption("results", None)
+    config.course_results_file = open(results, "w") if results else None
     install_from_environment()  # make grade / grade-all: before any learner code is imported
     config.addinivalue_line("markers", "hint(text): a hint shown when this check fails")
     config.addinivalue_line("markers", "points(n): what this check is worth (default 1)")
@@ -314,9 +318,11 @@ class Reporter:
                 self.write(f"Next: edit {stub}, then run `make check-lesson{self.lesson.id}` again.")
             if not self.verbose and any(result["status"] == "error" for result in self.results):
                 self.write("(VERBOSE=1 shows the full traceback.)")
-        results_file = self.config.getoption("results")
-        if results_file:
-            Path(results_file).write_text(
+        results_file = getattr(self.config, "course_results_file", None)
+        if results_file is not None:
+            results_file.seek(0)
+            results_file.truncate()
+            results_file.write(
                 json.dumps(
                     {
                         "lesson": self.lesson.id,
@@ -332,6 +338,7 @@ class Reporter:
                     indent=2,
                 )
             )
+            results_file.close()
 
 
 def error_facts(excinfo, target: Path) -> dict:

@@ -182,7 +182,7 @@ def _sandbox_environment(work: Path, tree: Path, checks_folder: Path, data_file:
         folder.mkdir(parents=True, exist_ok=True)
     extra = {
         "COURSE_SANDBOX": json.dumps({"write_roots": [str(work)], "learner_root": str(tree)}),
-        "COURSE_CHECKS": str(checks_folder),
+        "COURSE_SHORT_PATHS": os.pathsep.join([str(work), str(checks_folder.parent)]),  # lessons/..., checks/...
         "HOME": str(folders["home"]),
         "TMPDIR": str(folders["tmp"]),
         "COURSE_OUTPUTS": str(folders["outputs"]),
@@ -241,7 +241,7 @@ def grade_submission(
     (work / "logs").mkdir()
     deadline = started + time_limit
     for lesson in lessons:
-        results_file = work / "results" / f"lesson{lesson.id:02d}.json"
+        results_file = workdir / "results" / f"lesson{lesson.id:02d}.json"  # outside `work`: not writable by the submission
         results_file.parent.mkdir(exist_ok=True)
         remaining = deadline - time.monotonic()
         outcome = {"status": None, "ran_out": remaining <= 0, "results": {}}

@@ -101,7 +101,8 @@ def display_path(path: Path) -> str:
     ``checks/...``), never as long temporary paths.
     """
     resolved = Path(path).resolve()
-    bases = [ROOT] + [Path(os.environ[name]).resolve().parent for name in ("COURSE_TARGET", "COURSE_CHECKS") if os.environ.get(name)]
+    # Grading sets COURSE_SHORT_PATHS to the scratch folders that hold the copies.
+    bases = [ROOT] + [Path(base).resolve() for base in os.environ.get("COURSE_SHORT_PATHS", "").split(os.pathsep) if base]
     for base in bases:
         try:
             return str(resolved.relative_to(base))

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -113,8 +114,6 @@ def test_make_grade_solutions_with_hidden_checks(make, tmp_path):
 
 def test_grade_says_public_checks_while_hidden_are_pending(tmp_path):
     """Learners do not have the hidden checks' folder: the report says "public checks", never "all passed"."""
-    import os
-
     environment = {**os.environ, "HIDDEN_CHECKS": str(tmp_path / "not-here")}
     for target, code in (("solutions", 0), ("lessons", 1)):
         completed = subprocess.run(
@@ -164,7 +163,7 @@ def graded_class(tmp_path_factory):
     completed = subprocess.run(
         ["make", "--no-print-directory", "grade-all", f"SUBMISSIONS={folder / 'submissions'}", "LESSONS=1,2",
          f"HIDDEN_CHECKS={HIDDEN_EXAMPLE}", f"OUT={out}", "TIME_LIMIT=120"],
-        cwd=ROOT, capture_output=True, text=True, timeout=900, env={**__import__("os").environ, "COURSE_TIMEOUT_S": "5"},
+        cwd=ROOT, capture_output=True, text=True, timeout=900, env={**os.environ, "COURSE_TIMEOUT_S": "5"},
     )  # fmt: skip
     return names, out, escape, completed
 
