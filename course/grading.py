@@ -333,12 +333,12 @@ def lesson_reasons(lesson, tree: Path, outcome: dict, checks: list[dict], time_l
     """Why a lesson is broken, in words; empty for code that simply is not right (yet)."""
     stub = lesson.stub_path(tree)
     if not stub.is_file():
-        return [f"{lesson.dir}/{lesson.stub} is missing"]
+        return [f"lessons/{lesson.dir}/{lesson.stub} is missing"]
     lines_by_reason: dict[str, list[int]] = {}
     for flag in integrity.dodges(stub.read_text(errors="replace"), str(stub)):
         lines_by_reason.setdefault(flag.reason, []).append(flag.line)
     reasons = [
-        f"{reason} ({lesson.dir}/{lesson.stub}, line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}){ZERO}"
+        f"{reason} (lessons/{lesson.dir}/{lesson.stub}, line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}){ZERO}"
         for reason, lines in lines_by_reason.items()
     ]
     for violation in outcome["results"].get("sandbox", []):

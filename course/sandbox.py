@@ -93,7 +93,7 @@ def install(write_roots: list[str], learner_root: str) -> None:
         while frame is not None:
             name = frame.f_code.co_filename
             if name.startswith(learner + os.sep):
-                return f"{os.path.relpath(name, learner)}, line {frame.f_lineno}"
+                return f"{os.path.relpath(name, os.path.dirname(learner))}, line {frame.f_lineno}"
             frame = frame.f_back
         return ""
 
