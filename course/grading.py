@@ -94,8 +94,9 @@ def prepare_checks(workdir: Path, hidden: Path | None | bool = True) -> CheckSet
 
     ``hidden=True`` uses the configured folder; a path uses that folder; ``False`` or None, none.
     """
-    modified = integrity.modified_files()
-    fingerprint = integrity.fingerprint(integrity.current_hashes())
+    hashes = integrity.current_hashes()
+    modified = integrity.modified_files(found=hashes)
+    fingerprint = integrity.fingerprint(hashes)
     if hidden is True:
         hidden_folder, configured = hidden_checks_setting()
     else:
@@ -375,10 +376,14 @@ def hidden_words(lesson: dict, state: str) -> str:
     return " · hidden checks not run here" if state == "pending" else ""
 
 
+def check_counts(grade: dict, kind: str) -> tuple[int, int]:
+    """(passed, total) of a grade's ``kind`` ("public" or "hidden") checks, over all its lessons."""
+    return tuple(sum(lesson[kind][key] for lesson in grade["lessons"]) for key in ("passed", "total"))
+
+
 def summary_line(grade: dict) -> str:
     """The last line of a report: never "all passed" while hidden checks are pending or failing."""
-    public = [sum(lesson["public"][key] for lesson in grade["lessons"]) for key in ("passed", "total")]
-    hidden = [sum(lesson["hidden"][key] for lesson in grade["lessons"]) for key in ("passed", "total")]
+    public, hidden = check_counts(grade, "public"), check_counts(grade, "hidden")
     score = f"{grade['score']:g}/{grade['max_score']:g} points"
     state = grade["hidden_checks"]
     if grade["status"] == "checks modified":
@@ -584,8 +589,7 @@ def write_gradebook(grades: list[dict], summary: dict, out: Path) -> None:
         )  # fmt: skip
         for grade in grades:
             by_id = {lesson["id"]: lesson for lesson in grade["lessons"]}
-            public = [sum(lesson["public"][key] for lesson in grade["lessons"]) for key in ("passed", "total")]
-            hidden = [sum(lesson["hidden"][key] for lesson in grade["lessons"]) for key in ("passed", "total")]
+            public, hidden = check_counts(grade, "public"), check_counts(grade, "hidden")
             writer.writerow(
                 [grade["submission"], grade["status"], f"{grade['score']:g}", f"{grade['max_score']:g}",
                  f"{100 * grade['score'] / grade['max_score']:.1f}" if grade["max_score"] else "0",

@@ -51,13 +51,16 @@ def write_manifest() -> dict[str, str]:
     return hashes
 
 
-def modified_files(root: Path = ROOT, manifest: Path = MANIFEST) -> list[str]:
-    """Guarded files that differ from the manifest, are missing, or were added (empty when all is as shipped)."""
+def modified_files(root: Path = ROOT, manifest: Path = MANIFEST, found: dict[str, str] | None = None) -> list[str]:
+    """Guarded files that differ from the manifest, are missing, or were added (empty when all is as shipped).
+
+    ``found`` is ``current_hashes(root)`` when the caller has already computed it.
+    """
     try:
         expected = json.loads(manifest.read_text())
     except (OSError, ValueError):
         return [f"{display_path(manifest)} (missing or unreadable)"]
-    found = current_hashes(root)
+    found = current_hashes(root) if found is None else found
     changed = [name for name, digest in expected.items() if found.get(name) != digest]
     added = [name for name in found if name not in expected]
     return sorted(changed + added)
