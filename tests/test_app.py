@@ -45,6 +45,7 @@ BAD_REQUESTS = {
     "wrong content type": (dict(data=b"\x89PNG", content_type="application/octet-stream"), 415),
     "form without file": (dict(data={"other": "x"}, content_type="multipart/form-data"), 415),
     "oversize body": (dict(data=b"{" + b" " * (3 * 1024 * 1024) + b"}", content_type="application/json"), 413),
+    "JSON nested 10,000 deep": (dict(data='{"image": ' + "[" * 10_000 + "]" * 10_000 + "}", content_type="application/json"), 400),
 }
 
 

@@ -17,7 +17,7 @@ import pytest
 from course import drawings
 from course.data import load_mnist
 from course.lessons import ROOT
-from course.serve import GunicornServer
+from course.bench.servers import AppServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
@@ -26,7 +26,7 @@ DIGITS = 100
 
 @pytest.fixture(scope="module")
 def server(reference_model):
-    with GunicornServer(workers=2, env={"MODEL_PATH": str(reference_model)}, startup_seconds=90) as running:
+    with AppServer(workers=2, env={"MODEL_PATH": str(reference_model)}, startup_seconds=90) as running:
         yield running.url
 
 
