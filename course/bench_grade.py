@@ -6,18 +6,23 @@ them all with one submission per CPU core at a time, and prints submissions
 per minute and the longest single submission. As a baseline measured in the
 same run, a slice of the same class is graded both ways: all at once (one
 per core) and one submission at a time; their ratio is what parallel grading buys.
+Then a complete submission is graded three times sandboxed (bubblewrap, as
+grade-all does) and three times without a sandbox: what isolation costs.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+from collections import Counter
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
-from course.grading import DEFAULT_TIME_LIMIT_S, grade_all
+from course.grading import isolation
+from course.grading.checkset import prepare_checks
+from course.grading.grade import grade_all, grade_submission
 from course.lessons import ROOT
 from course.sample_class import KINDS, make_submission
 
@@ -29,10 +34,28 @@ def build(folder: Path, count: int) -> list[str]:
     return kinds
 
 
-def run(submissions: Path, out: Path, jobs: int) -> tuple[float, list[dict]]:
+def run(submissions: Path, out: Path, jobs: int) -> tuple[float, list]:
     started = time.monotonic()
-    grades = grade_all(submissions, out, jobs=jobs, time_limit=DEFAULT_TIME_LIMIT_S, hidden=False, progress=True)
+    grades = grade_all(submissions, out, jobs=jobs, hidden=False, progress=True)
     return time.monotonic() - started, grades
+
+
+def isolation_cost(scratch: Path, repeats: int = 3) -> None:
+    """A complete submission, graded alone, sandboxed and not, in turns: seconds each way and the ratio."""
+    submission = make_submission("complete", scratch / "complete")
+    checks = prepare_checks(scratch / "checks", hidden=False)
+    times = {"bwrap": [], "none": []}
+    for repeat in range(repeats):
+        for level in times:
+            started = time.monotonic()
+            grade = grade_submission("complete", submission, checks, scratch / f"{level}-{repeat}", level=level)
+            times[level].append(time.monotonic() - started)
+            assert grade.score == grade.max_score, (level, grade.reasons)
+    best = {level: min(values) for level, values in times.items()}
+    print(f"\nIsolation: a complete submission, graded {repeats} times each way, in turns")
+    for level, values in times.items():
+        print(f"  {'sandboxed (bubblewrap)' if level == 'bwrap' else 'not sandboxed':24} " + "  ".join(f"{value:5.1f} s" for value in values) + f"   best {best[level]:.1f} s")
+    print(f"  ratio (sandboxed / not sandboxed, best of each): {best['bwrap'] / best['none']:.2f}x")
 
 
 def main(argv=None) -> int:
@@ -40,6 +63,7 @@ def main(argv=None) -> int:
     parser.add_argument("--submissions", type=int, default=40)
     parser.add_argument("--baseline", type=int, default=6, help="size of the slice graded both ways (0: none)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--isolation", type=int, default=1, help="also time a complete submission sandboxed and not (0: skip)")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="bench-grade-") as scratch:
@@ -51,12 +75,10 @@ def main(argv=None) -> int:
         shutil.rmtree(out, ignore_errors=True)
         seconds, grades = run(scratch / "class", out, args.jobs)
         rate = 60 * len(grades) / seconds
-        longest = max(grades, key=lambda grade: grade["seconds"])
+        longest = max(grades, key=lambda grade: grade.seconds)
         print(f"\n  grade-all, {args.jobs} at a time: {len(grades)} submissions in {seconds:.0f} s = {rate:.1f} submissions/min")
-        print(f"  longest single submission: {longest['seconds']:.0f} s ({longest['submission']})")
-        by_status = {}
-        for grade in grades:
-            by_status[grade["status"]] = by_status.get(grade["status"], 0) + 1
+        print(f"  longest single submission: {longest.seconds:.0f} s ({longest.submission})")
+        by_status = Counter(grade.status for grade in grades)
         print("  outcomes: " + ", ".join(f"{count} {status}" for status, count in sorted(by_status.items())))
         print(f"  gradebook and histogram: {out.relative_to(ROOT)}/")
 
@@ -72,6 +94,8 @@ def main(argv=None) -> int:
             print(f"\n  slice, {args.jobs} at a time: {par_seconds:.0f} s = {par_rate:.1f} submissions/min")
             print(f"  slice, one at a time: {base_seconds:.0f} s = {base_rate:.1f} submissions/min")
             print(f"  ratio (parallel / one at a time): {par_rate / base_rate:.2f}x")
+        if args.isolation and isolation.level() == "bwrap":
+            isolation_cost(scratch / "isolation")
     return 0
 
 

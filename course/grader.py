@@ -24,7 +24,21 @@ import pytest
 
 from course.lessons import display_path, get_lesson, resolve_target
 
+MESSAGE_LIMIT = 2000  # characters of a message that leave the checks' process when grading
 TODO_MESSAGE = re.compile(r"TODO (?P<number>\d+): (?P<function>[\w.]+)\(\) is not done yet")
+
+# Errors beginners meet often, and the question that untangles each (shown under the error).
+ERROR_HINTS = (
+    (re.compile(r"is not JSON serializable"), "JSON knows no NumPy types: which of your values is a NumPy number or array? int(...), float(...) and .tolist() convert them."),
+    (re.compile(r"'NoneType' object|NoneType' object is not|cannot unpack non-iterable NoneType"), "Something is None where a value was expected: does every function end with `return ...`?"),
+    (re.compile(r"out of bounds for axis \d+ with size 0|zero-size array|float NaN|division by zero"), "An empty array (or a division by zero) makes this: is a slice one short (a[first:last] leaves `last` out)?"),
+)
+
+
+def error_hint(error: BaseException) -> str | None:
+    """A hint for a familiar error, or None."""
+    text = f"{type(error).__name__}: {error}"
+    return next((hint for pattern, hint in ERROR_HINTS if pattern.search(text)), None)
 
 
 class CheckFailed(AssertionError):
@@ -74,7 +88,10 @@ def import_lesson(lesson_id: int):
     path = lesson.stub_path(target)
     expect(path.is_file(), f"your lesson {lesson.id} file is missing", expected=display_path(path), found="no file")
     add_stage_paths(target)
+    from course import standins
     from course.quiet import import_tensorflow, uses_tensorflow
+
+    standins.install(lesson)  # earlier lessons it imports: the course's own, so this lesson is graded on its own
 
     if uses_tensorflow(path):
         import_tensorflow()  # before the learner's file, so TensorFlow's start-up notices stay hidden
@@ -139,12 +156,14 @@ def explain(excinfo, target: Path, timeout_s: float | None) -> tuple[str, list[s
             f"{kind}: {error.msg}",
         ]
 
+    hint = error_hint(error)
     if mine:
         frame = mine[-1]
         return "error", [
             f"your code raised an error in {display_path(Path(frame.filename))}, line {frame.lineno}, in {frame.name}:",
             f"    {(frame.line or '').strip()}",
             f"{kind}: {error}",
+            *([f"hint: {hint}"] if hint else []),
         ]
 
     check_frames = [frame for frame in traceback.extract_tb(excinfo.tb) if "/checks/" in frame.filename]
@@ -152,7 +171,7 @@ def explain(excinfo, target: Path, timeout_s: float | None) -> tuple[str, list[s
     return "error", [
         f"the check could not use what your code gave it{where}:",
         f"{kind}: {error}",
-        "hint: does every function return what its docstring promises?",
+        f"hint: {hint or 'does every function return what its docstring promises?'}",
     ]
 
 
@@ -175,18 +194,24 @@ def pytest_addoption(parser):
     group.addoption("--lesson", default=None, help="lesson id being graded (for the summary line)")
     group.addoption("--results", default=None, help="write the results as JSON to this file")
     group.addoption("--list-checks", default=None, help="with --collect-only: write the checks found as JSON to this file")
+    group.addoption("--results-fd", type=int, default=None, help="grading: stream one JSON line per check to this pipe")
+    group.addoption("--sentinels-fd", type=int, default=None, help="grading: read the two control checks' names from this pipe")
 
 
 def pytest_configure(config):
-    from course.sandbox import install_from_environment
+    from course.grading.audit import install_from_environment
 
-    # The results file is opened before the sandbox is installed: when grading it lies outside
-    # the submission's folder, where the submission's own code may not write.
+    # Opened before any learner code runs: the results file (make check), or the pipe the grader
+    # reads (make grade), and the control checks' names, read and closed at once.
     results = config.getoption("results", None)
     config.course_results_file = open(results, "w") if results else None
-    install_from_environment()  # make grade / grade-all: before any learner code is imported
+    stream = config.getoption("results_fd", None)
+    config.course_stream = os.fdopen(stream, "w", buffering=1) if stream is not None else None
+    config.course_sentinels = _read_sentinels(config.getoption("sentinels_fd", None))
+    install_from_environment()  # grading: the audit hook, before any learner code is imported
     config.addinivalue_line("markers", "hint(text): a hint shown when this check fails")
     config.addinivalue_line("markers", "points(n): what this check is worth (default 1)")
+    config.addinivalue_line("markers", "todo(n, ...): the TODOs of the lesson's file this check grades")
     if config.pluginmanager.has_plugin("course-grader"):
         return
     config.pluginmanager.register(Reporter(config), "course-grader")
@@ -236,18 +261,23 @@ class Reporter:
             self.write(self.paint("error", "✗ the checks themselves could not be loaded (tell your instructor):"))
             self.write(str(report.longrepr)[-2000:])
 
-    @pytest.hookimpl(hookwrapper=True)
+    @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
-        outcome = yield
-        report = outcome.get_result()
+        try:
+            report = yield
+        except Exception as problem:  # pytest could not describe the failure itself (see fallback_report)
+            report = fallback_report(item, call, problem)
         report.check_name = check_name(item)
         marker = item.get_closest_marker("hint")
         report.check_hint = marker.args[0] if marker else None
         report.check_points = _points(item)
+        report.check_todos = todos_of(item)
+        report.course_sentinel = getattr(item, "course_sentinel", False)
         if call.excinfo is not None and report.failed:
             timeout = item.config.getoption("timeout", None)
-            report.check_status, report.check_message = explain(call.excinfo, self.target, timeout)
+            report.check_status, report.check_message = safe_explain(call.excinfo, self.target, timeout)
             report.check_error = error_facts(call.excinfo, self.target)
+        return report
 
     def pytest_runtest_logreport(self, report):
         if report.when == "call" or (report.failed and report.when == "setup"):
@@ -259,8 +289,34 @@ class Reporter:
         elif report.when == "teardown" and report.failed and self.verbose:
             self.write(report.longreprtext)
 
+    def pytest_collection_modifyitems(self, session, config, items):
+        """Grading: put the two control checks among the real ones, at random places."""
+        names = getattr(config, "course_sentinels", None)
+        if not names or not items:
+            return
+        import random
+
+        chooser = random.SystemRandom()
+        module = items[0].module
+        for name, passes in ((names["pass"], True), (names["fail"], False)):
+            item = pytest.Function.from_parent(items[0].parent, name=name, callobj=_control_check(module, name, passes))
+            item.course_sentinel = True
+            items.insert(chooser.randint(0, len(items)), item)
+
+    def stream(self, record: dict) -> None:
+        """Grading: send one line to the grader, which reads the other end of the pipe."""
+        stream = getattr(self.config, "course_stream", None)
+        if stream is not None:
+            try:
+                stream.write(json.dumps(record) + "\n")
+            except (OSError, ValueError, TypeError):
+                pass
+
     def show(self, report, status, message):
         name = report.check_name
+        if getattr(report, "course_sentinel", False):
+            self.stream({"type": "check", "nodeid": report.nodeid, "status": status})
+            return
         recorded = message
         if status == "todo":
             self.write(self.paint(status, f"  {SYMBOLS[status]} {name}: {message[0]}"))
@@ -286,11 +342,24 @@ class Reporter:
                 "message": "\n".join(recorded),
                 "seconds": round(report.duration, 3),
                 "hidden": is_hidden(report.nodeid),
+                "todos": getattr(report, "check_todos", []),
                 "error": getattr(report, "check_error", None) if status != "passed" else None,
             }
         )
+        self.stream({"type": "check", **self.results[-1], "message": self.results[-1]["message"][:MESSAGE_LIMIT]})
 
     def pytest_sessionfinish(self, session, exitstatus):
+        import signal
+
+        signal.setitimer(signal.ITIMER_REAL, 0)  # no time-limit alarm may go off while the results are written
+        self.stream(
+            {
+                "type": "done",
+                "sandbox": _sandbox_violations(),
+                "collect_errors": [error[-MESSAGE_LIMIT:] for error in self.collect_errors],
+                "seconds": round(time.monotonic() - self.started, 2),
+            }
+        )
         passed = sum(result["status"] == "passed" for result in self.results)
         total = len(self.results)
         if self.lesson is None:
@@ -310,8 +379,9 @@ class Reporter:
             self.write(f"Next: {next_step(self.lesson)}")
         else:
             stub = display_path(self.lesson.stub_path(self.target))
-            if any(result["status"] != "todo" for result in self.results if result["status"] != "passed"):
-                self.write(f"Stuck? {self.lesson.hint} (`make hint-lesson{self.lesson.id}` gives a hint)")
+            stuck = next((result for result in self.results if result["status"] in ("failed", "error", "timeout")), None)
+            if stuck is not None:
+                self.write(stuck_line(self.lesson, stuck["todos"]))
             if os.environ.get("COURSE_WATCH"):
                 self.write(f"Next: edit {stub} and save it; it is graded again straight away.")
             else:
@@ -343,6 +413,13 @@ class Reporter:
 
 def error_facts(excinfo, target: Path) -> dict:
     """What went wrong, for the grade's reasons: the error's type, detail, and the learner's file and line."""
+    try:
+        return _error_facts(excinfo, target)
+    except Exception:
+        return {"type": type(excinfo.value).__name__, "detail": str(excinfo.value)[:300]}
+
+
+def _error_facts(excinfo, target: Path) -> dict:
     error = excinfo.value
     facts = {"type": type(error).__name__, "detail": str(getattr(error, "name", None) or error)[:300]}
     if isinstance(error, SyntaxError) and error.filename:
@@ -352,6 +429,47 @@ def error_facts(excinfo, target: Path) -> dict:
         if mine:
             facts.update(file=display_path(Path(mine[-1].filename)), line=mine[-1].lineno)
     return facts
+
+
+def fallback_report(item, call, problem: Exception):
+    """A failed report built by hand, for when pytest's own report could not be made.
+
+    Interrupting code at an instruction without a line number (an endless
+    ``while`` loop stopped by the time limit can be) leaves a traceback entry
+    whose ``tb_lineno`` is None, and pytest's ``_getreprcrash`` then raises a
+    TypeError while describing the failure. The check still failed; only its
+    long description is lost, so the learner's summary stays complete.
+    """
+    from _pytest.reports import TestReport
+
+    error = call.excinfo.value if call.excinfo is not None else problem
+    return TestReport(
+        item.nodeid,
+        item.location,
+        dict.fromkeys(item.keywords, 1),
+        "failed",
+        f"{type(error).__name__}: {error}",
+        call.when,
+        duration=call.duration,
+        start=call.start,
+        stop=call.stop,
+        user_properties=item.user_properties,
+    )
+
+
+def safe_explain(excinfo, target: Path, timeout_s: float | None) -> tuple[str, list[str]]:
+    """``explain``, and never a crash of the grader if explaining itself goes wrong."""
+    try:
+        return explain(excinfo, target, timeout_s)
+    except Exception:  # the explanation is best effort; the verdict is not
+        error = excinfo.value
+        return "error", [f"{type(error).__name__}: {str(error)[:300]}", "(VERBOSE=1 shows the full traceback.)"]
+
+
+def todos_of(item) -> list[int]:
+    """The TODOs a check grades (``@pytest.mark.todo(3)``), to point a stuck learner at the right one."""
+    marker = item.get_closest_marker("todo")
+    return list(marker.args) if marker else []
 
 
 def _points(item) -> float:
@@ -365,9 +483,51 @@ def is_hidden(nodeid: str) -> bool:
 
 
 def _sandbox_violations() -> list[dict]:
-    from course import sandbox
+    from course.grading import audit
 
-    return list(sandbox.violations)
+    return [{key: str(value)[:MESSAGE_LIMIT] for key, value in violation.items()} for violation in audit.violations[:20]]
+
+
+def _read_sentinels(fd: int | None) -> dict | None:
+    """The control checks' names, from a pipe the grader wrote and closed (None outside grading)."""
+    if fd is None:
+        return None
+    with os.fdopen(fd, "rb") as pipe:
+        data = pipe.read(4096)
+    try:
+        names = json.loads(data)
+    except ValueError:
+        return None
+    return names if isinstance(names, dict) and {"pass", "fail"} <= set(names) else None
+
+
+def _control_check(module, name: str, passes: bool):
+    """A control check that lives in a check module like any other check, and uses that module's ``expect``.
+
+    Code that turns the module's checks, or ``expect``, into no-ops turns this one too, and then the
+    one that must fail passes: the grader sees it.
+    """
+    source = f"def {name}():\n    expect(sum(range(10)) == {45 if passes else 46}, 'a control check')\n"
+    module.__dict__.setdefault("expect", expect)
+    exec(compile(source, module.__file__, "exec"), module.__dict__)
+    return module.__dict__[name]
+
+
+def stuck_line(lesson, todos: list[int]) -> str:
+    """A question to think about, for the TODO of the first failing check (the lesson's own question otherwise)."""
+    from course.learner import lesson_hints
+
+    try:
+        hints = [hint for hint in lesson_hints(lesson) if hint.todo in todos]
+    except (OSError, ValueError):  # no lessons/.hints.json in this copy
+        hints = []
+    if not hints:
+        return f"Stuck? {lesson.hint} (`make hint-lesson{lesson.id}` gives a hint)"
+    first = hints[0]
+    return (
+        f"Stuck on TODO {first.todo} in {first.function}()? {first.text} "
+        f"(`make hint-lesson{lesson.id} TODO={first.todo}` gives more hints)"
+    )
 
 
 def next_step(lesson) -> str:

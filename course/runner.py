@@ -46,8 +46,18 @@ def process_limit(lesson) -> float:
 
 
 def pytest_command(
-    lesson, check_files: list[Path], ini: Path = CHECKS_INI, results_file: Path | None = None, extra: tuple = ()
+    lesson,
+    check_files: list[Path],
+    ini: Path = CHECKS_INI,
+    results_file: Path | None = None,
+    extra: tuple = (),
+    basetemp: Path | None = None,
 ) -> list[str]:
+    """``python -m pytest`` for one lesson's checks, with the grader plugin and the lesson's time limit.
+
+    ``basetemp`` is where the checks' temporary files go (pytest's ``tmp_path``): never the
+    system's shared ``pytest-of-<user>`` folder.
+    """
     command = [
         sys.executable, "-m", "pytest", *map(str, check_files),
         "-c", str(ini), "--rootdir", str(ini.parent),
@@ -55,11 +65,16 @@ def pytest_command(
         f"--timeout={timeout_s(lesson)}", "--timeout-method=signal",
         *extra,
     ]  # fmt: skip
+    if basetemp is not None:
+        command += ["--basetemp", str(basetemp)]
     if results_file:
         command += ["--results", str(results_file)]
     if os.environ.get("VERBOSE", "") not in ("", "0"):
         command += ["--tb=long"]
     return command
+
+
+_running: set[subprocess.Popen] = set()  # every checks' process now running, for stop_all()
 
 
 def run_process(command: list[str], env: dict, limit: float, quiet: bool = False, cwd: Path = ROOT, output=None) -> int | None:
@@ -69,23 +84,65 @@ def run_process(command: list[str], env: dict, limit: float, quiet: bool = False
     """
     output = subprocess.DEVNULL if quiet else output
     process = subprocess.Popen(command, env=env, cwd=cwd, stdout=output, stderr=output, start_new_session=True)
+    _running.add(process)
     try:
         return process.wait(timeout=limit)
     except subprocess.TimeoutExpired:
         return None
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)  # whatever the checked code started goes too
-        except (ProcessLookupError, PermissionError):
-            pass
+        _kill_group(process)
         process.wait()
+        _running.discard(process)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # whatever the checked code started goes too
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def stop_all() -> None:
+    """Kill every checks' process (and what it started): for a grader that is itself being stopped."""
+    for process in list(_running):
+        _kill_group(process)
+
+
+def stop_on_sigterm() -> None:
+    """Make SIGTERM (and SIGHUP) end this process the way Ctrl+C does: children first, then us.
+
+    The checks' processes run in sessions of their own (so that a time-out kills
+    all they started), so a signal sent to the grader alone would orphan them.
+    """
+
+    def stop(signum, frame):
+        stop_all()
+        raise SystemExit(128 + signum)
+
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, stop)
+
+
+def scratch_folder(name: str) -> Path:
+    """A fresh folder for one run's temporary files, under the course's outputs (removed by the caller)."""
+    import tempfile
+
+    base = Path(os.environ.get("COURSE_OUTPUTS") or ROOT / "outputs") / "tmp"
+    base.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=base))
 
 
 def run_checks(lesson, target: Path, results_file: Path | None = None, quiet: bool = False) -> int:
     """Grade one lesson of ``target`` with the course's checks; returns pytest's exit status."""
-    command = pytest_command(lesson, [lesson.checks_path], results_file=results_file)
+    import shutil
+
+    basetemp = scratch_folder(f"lesson{lesson.id:02d}")
+    command = pytest_command(lesson, [lesson.checks_path], results_file=results_file, basetemp=basetemp / "pytest")
     limit = process_limit(lesson)
-    status = run_process(command, check_environment(target), limit, quiet=quiet)
+    try:
+        status = run_process(command, check_environment(target), limit, quiet=quiet)
+    finally:
+        shutil.rmtree(basetemp, ignore_errors=True)
     if status is None:
         print(f"✗ {lesson.label}: the checks were stopped after {limit:g} s. Is there a loop that never ends?")
         return 1

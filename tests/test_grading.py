@@ -10,7 +10,8 @@ import textwrap
 
 import pytest
 
-from course import integrity, sample_class
+from course import sample_class
+from course.grading import integrity
 from course.lessons import ROOT, SOLUTIONS_DIR, all_lessons
 
 HIDDEN_EXAMPLE = ROOT / "checks" / "hidden_example"
@@ -59,7 +60,7 @@ def test_sandbox_refuses_writes_network_and_programs(tmp_path):
     script = textwrap.dedent(
         f"""
         import os, socket, subprocess
-        from course import sandbox
+        from course.grading import audit as sandbox
         sandbox.install([{str(inside)!r}], {str(inside)!r})
         def refused(action):
             try:
@@ -237,7 +238,8 @@ def test_their_own_checks_are_never_used(graded_class):
     assert any("its own copy of checks/ differs" in note for note in grade["notes"])
 
 
-def test_the_time_limit_stops_a_submission(make, tmp_path):
+def test_the_time_limit_stops_a_lesson_not_the_others(make, tmp_path):
+    """TIME_LIMIT bounds each lesson of a submission: an endless loop in lesson 1 costs lesson 1 only."""
     sample_class.build_class(tmp_path / "class", kinds=("infinite_loop",))
     result = make(
         "grade-all", f"SUBMISSIONS={tmp_path / 'class'}", "LESSONS=1,2", "TIME_LIMIT=8", f"OUT={tmp_path / 'out'}",
@@ -246,13 +248,13 @@ def test_the_time_limit_stops_a_submission(make, tmp_path):
     assert result.returncode == 0, result.output
     (grade,) = json.loads((tmp_path / "out" / "gradebook.json").read_text())["grades"]
     assert grade["seconds"] < 60, grade["seconds"]
-    assert any("used up its 8 s time limit" in reason for reason in grade["reasons"]), grade["reasons"]
-    assert grade["lessons"][1]["score"] == 0  # lesson 2 never ran
-    assert grade["lessons"][1]["checks"][0]["message"].startswith("not run")
+    assert any("used up its 8 s time budget" in reason for reason in grade["reasons"]), grade["reasons"]
+    assert grade["lessons"][0]["score"] == 0 and grade["lessons"][0]["checks"][-1]["message"].startswith("not run")
+    assert grade["lessons"][1]["score"] == grade["lessons"][1]["max_score"]  # lesson 2 has a budget of its own
 
 
 def test_classroom_workflow_matches_lessons_toml():
-    from course.classroom import WORKFLOW, workflow_text
+    from course.grading.classroom import WORKFLOW, workflow_text
 
     text = WORKFLOW.read_text()
     assert text == workflow_text(), "the Classroom workflow is out of date: run `make classroom`"

@@ -11,7 +11,8 @@ Two questions, answered before any points are given:
 
 * **Does the learner's code dodge the checks?** A lesson's file that catches
   ``NotImplementedError``, swallows errors with ``except ...: pass``, or reaches
-  into the grader (importing pytest or the grader, touching ``sys.modules``,
+  into the grader (importing pytest, the grader or any ``course`` module other than
+  ``course.helpers``, touching ``sys.modules``,
   ``builtins`` or audit hooks, exiting the process) earns 0 points for that
   lesson, with the line named.
 """
@@ -27,7 +28,7 @@ from pathlib import Path
 from course.lessons import ROOT, display_path
 
 MANIFEST = ROOT / "checks" / "manifest.json"
-GUARDED = ("checks/*.py", "checks/pytest.ini", "course/*.py", "lessons/lessons.toml")
+GUARDED = ("checks/*.py", "checks/pytest.ini", "course/**/*.py", "lessons/lessons.toml")
 
 
 def _sha256(path: Path) -> str:
@@ -79,8 +80,9 @@ class Flag:
         return f"{self.reason} (line {self.line})"
 
 
+LESSON_API = "course.helpers"  # the one course module lesson files may import
 SILENCED = {"Exception", "BaseException", "NotImplementedError", "AssertionError"}
-GRADER_MODULES = ("pytest", "_pytest", "course.grader", "course.grading", "course.sandbox", "course.integrity", "course.runner")
+GRADER_MODULES = ("pytest", "_pytest", "course.grader", "course.grading", "course.runner", "course.standins")
 GRADER_NAMES = {
     ("sys", "modules"): "changes sys.modules",
     ("sys", "addaudithook"): "adds an audit hook",
@@ -142,9 +144,13 @@ def dodges(source: str, filename: str = "<lesson>") -> list[Flag]:
                 flags.append(Flag(f"silences {what} with an except clause that does nothing", line))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            if isinstance(node, ast.ImportFrom) and node.module == "course":  # from course import grading
+                names = [f"course.{alias.name}" for alias in node.names]
             for name in names:
                 if name in GRADER_MODULES or any(name.startswith(module + ".") for module in GRADER_MODULES):
                     flags.append(Flag(f"imports the grader's own code ({name})", line))
+                elif (name == "course" or name.startswith("course.")) and name != LESSON_API:
+                    flags.append(Flag(f"imports the course's own code ({name}); lesson files may import {LESSON_API} only", line))
                 elif name == "builtins":
                     flags.append(Flag(GRADER_NAMES[("builtins", None)], line))
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and line not in main_block:

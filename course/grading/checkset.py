@@ -1,0 +1,147 @@
+"""The checks of one grading run: verified, copied to read-only folders, and listed once.
+
+The public checks and the hidden ones are copied to two separate folders, so
+that the sandbox that runs the public checks cannot read the hidden ones. The
+list of every check (its node id, name and weight) comes from a pytest
+collection that imports no learner code, before any submission runs: it is
+what the grader expects to hear about, and anything else is tampering.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from course.grading import integrity
+from course.lessons import ROOT, all_lessons, course_info, display_path
+from course.runner import check_environment, pytest_command, run_process
+
+IMPORT_MODE = ("--import-mode=importlib",)  # public and hidden check files may share a name
+HIDDEN_PREFIX = "hidden/"  # hidden checks' node ids start with it in grades and reports
+
+
+def hidden_checks_setting() -> tuple[Path | None, bool]:
+    """(folder, configured): HIDDEN_CHECKS, else ``[grading] hidden_checks`` in lessons.toml."""
+    value = os.environ.get("HIDDEN_CHECKS")
+    if value is None:
+        value = course_info().get("grading", {}).get("hidden_checks", "")
+    if not value:
+        return None, False
+    folder = Path(value).expanduser()
+    folder = folder if folder.is_absolute() else (ROOT / folder)
+    return (folder.resolve() if folder.is_dir() else None), True
+
+
+@dataclass
+class CheckSet:
+    """The checks for one grading run: public ones in ``folder``, hidden ones in ``hidden_dir``."""
+
+    folder: Path
+    files: dict[int, list[Path]]  # lesson id -> public check files
+    hidden_files: dict[int, list[Path]]  # lesson id -> hidden check files
+    expected: dict[int, list[dict]]  # lesson id -> every check: nodeid, name, points, hidden
+    hidden_dir: Path | None
+    hidden_configured: bool
+    fingerprint: str
+    modified: list[str] = field(default_factory=list)
+    data_file: Path | None = None
+
+    @property
+    def ini(self) -> Path:
+        return self.folder / "pytest.ini"
+
+    @property
+    def hidden_state(self) -> str:
+        """"run" (hidden checks are part of this grade), "pending" (configured, not here) or "none"."""
+        if self.hidden_dir is not None:
+            return "run"
+        return "pending" if self.hidden_configured else "none"
+
+
+def _copy_check_folder(destination: Path, names: list[str], source: Path = ROOT / "checks") -> Path:
+    destination.mkdir(parents=True)
+    for name in ["conftest.py", "pytest.ini", *names]:
+        shutil.copy2(source / name, destination / name)
+    return destination
+
+
+def prepare_checks(workdir: Path, hidden: Path | bool | None = True) -> CheckSet:
+    """Verify the course's checks and copy them (and the hidden ones) into ``workdir``.
+
+    ``hidden``: True uses the configured folder; a path, that folder; False or None, none.
+    """
+    hashes = integrity.current_hashes()
+    modified = integrity.modified_files(found=hashes)
+    if hidden is True:
+        hidden_source, configured = hidden_checks_setting()
+    else:
+        hidden_source, configured = (Path(hidden).resolve() if hidden else None), bool(hidden)
+        if hidden_source is not None and not hidden_source.is_dir():
+            raise SystemExit(f"HIDDEN_CHECKS={hidden} is not a folder.")
+    folder = _copy_check_folder(workdir / "checks", [lesson.checks for lesson in all_lessons()])
+    files = {lesson.id: [folder / lesson.checks] for lesson in all_lessons()}
+    hidden_files: dict[int, list[Path]] = {lesson.id: [] for lesson in all_lessons()}
+    hidden_dir = None
+    if hidden_source is not None:
+        hidden_dir = _copy_check_folder(workdir / "hidden", [])
+        for path in sorted(hidden_source.glob("test_lesson*.py")):
+            shutil.copy2(path, hidden_dir / path.name)
+        for lesson in all_lessons():
+            hidden_files[lesson.id] = sorted(hidden_dir.glob(f"test_lesson{lesson.id:02d}*.py"))
+    checks = CheckSet(folder, files, hidden_files, {}, hidden_dir, configured, integrity.fingerprint(hashes), modified, _mnist_on_disk())
+    checks.expected = list_checks(checks)
+    for path in [*folder.rglob("*"), *(hidden_dir.rglob("*") if hidden_dir else [])]:
+        path.chmod(0o755 if path.is_dir() else 0o644)  # readable by the sandbox's unprivileged user, writable by none
+    return checks
+
+
+def _mnist_on_disk() -> Path:
+    """Graded code runs with its own HOME and no network, so MNIST must be found on disk first."""
+    from course.data import MNISTDataError, find_mnist_file
+
+    try:
+        found = find_mnist_file()
+    except MNISTDataError as error:
+        raise SystemExit(f"Grading needs MNIST on disk: {error}") from None
+    if found is None:
+        raise SystemExit(
+            "Grading needs MNIST on disk and never downloads it: set MNIST_NPZ=/path/to/mnist.npz "
+            "(the Makefile does when ../shared/data/mnist.npz exists) or copy it to data/mnist.npz."
+        )
+    return found.resolve()
+
+
+def _collect(folder: Path, files: list[Path]) -> list[dict]:
+    """Every check in ``files`` with its weight, from a pytest collection (no learner code runs)."""
+    if not files:
+        return []
+    listing = folder.parent / f"{folder.name}-checks.json"
+    extra = (*IMPORT_MODE, "--collect-only", "--list-checks", str(listing))
+    command = pytest_command(all_lessons()[0], files, folder / "pytest.ini", extra=extra)
+    run_process(command, check_environment(ROOT / "lessons"), 120, quiet=True)
+    try:
+        return json.loads(listing.read_text())
+    except (OSError, ValueError):
+        raise SystemExit(f"The checks in {display_path(folder)} could not be collected: run `make check TARGET=solutions` to see why.") from None
+
+
+def list_checks(checks: CheckSet) -> dict[int, list[dict]]:
+    """Every check of every lesson, public then hidden; hidden node ids get the ``hidden/`` prefix."""
+    public = _collect(checks.folder, [path for lesson in all_lessons() for path in checks.files[lesson.id]])
+    hidden = []
+    if checks.hidden_dir is not None:
+        hidden = _collect(checks.hidden_dir, [path for lesson in all_lessons() for path in checks.hidden_files[lesson.id]])
+        for check in hidden:
+            check.update(nodeid=HIDDEN_PREFIX + check["nodeid"], hidden=True)
+    expected = {}
+    for lesson in all_lessons():
+        names = {path.name for path in checks.files[lesson.id]}
+        hidden_names = {path.name for path in checks.hidden_files[lesson.id]}
+        expected[lesson.id] = [check for check in public if check["nodeid"].split("::")[0] in names]
+        expected[lesson.id] += [check for check in hidden if check["nodeid"].removeprefix(HIDDEN_PREFIX).split("::")[0] in hidden_names]
+        if not expected[lesson.id]:
+            raise SystemExit(f"No checks were found for lesson {lesson.id} in {display_path(lesson.checks_path)}.")
+    return expected

@@ -1,0 +1,178 @@
+"""Points and reasons: a ``Grade`` holds a ``LessonScore`` per lesson, which holds a ``CheckResult`` per check.
+
+A lesson's points (lessons.toml) are shared among its checks, public and
+hidden, by weight (``@pytest.mark.points``, default 1). A check that did not
+run scores nothing. A lesson whose code dodges its checks, trips the audit
+hook or is caught tampering scores 0, with the reason named. Each object
+renders itself as a dict (``grade.json``); ``course.grading.reports`` renders a
+Grade as a text report and as Gradescope's results.json.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from course.grading import integrity
+from course.runner import timeout_s
+
+ZERO = "; 0 points for this lesson"
+
+
+@dataclass
+class CheckResult:
+    name: str
+    nodeid: str
+    hidden: bool
+    weight: float
+    status: str  # passed, failed, error, timeout, todo, or "not run"
+    message: str
+    error: dict | None = None
+    score: float = 0.0
+    max_score: float = 0.0
+
+
+@dataclass
+class LessonScore:
+    id: int
+    title: str
+    label: str
+    max_score: float
+    score: float
+    checks: list[CheckResult]
+    reasons: list[str] = field(default_factory=list)
+    seconds: float | None = None
+
+    def counts(self, hidden: bool) -> tuple[int, int]:
+        """(passed, total) of this lesson's public (or hidden) checks."""
+        mine = [check for check in self.checks if check.hidden == hidden]
+        return sum(check.status == "passed" for check in mine), len(mine)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["public"] = dict(zip(("passed", "total"), self.counts(False)))
+        data["hidden"] = dict(zip(("passed", "total"), self.counts(True)))
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LessonScore:
+        fields = {key: value for key, value in data.items() if key not in ("public", "hidden", "checks")}
+        return cls(**fields, checks=[CheckResult(**check) for check in data["checks"]])
+
+
+@dataclass
+class Grade:
+    submission: str
+    source: str
+    checks_fingerprint: str
+    hidden_checks: str  # "run", "pending" (configured but not here) or "none"
+    lessons: list[LessonScore] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    status: str = "graded"  # complete, graded, broken, no submission, checks modified
+    score: float = 0.0
+    max_score: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    modified: list[str] = field(default_factory=list)
+    isolation: str = ""
+
+    def counts(self, hidden: bool) -> tuple[int, int]:
+        """(passed, total) of every lesson's public (or hidden) checks."""
+        pairs = [lesson.counts(hidden) for lesson in self.lessons]
+        return sum(passed for passed, _ in pairs), sum(total for _, total in pairs)
+
+    @property
+    def everything_passed(self) -> bool:
+        """Every point earned: never true while a hidden check is pending or a lesson was voided."""
+        return bool(self.lessons) and self.score == self.max_score and self.hidden_checks != "pending" and not self.reasons
+
+    def finish(self, graded: bool, seconds: float) -> Grade:
+        """Total the lessons and decide the status."""
+        self.score = round(sum(lesson.score for lesson in self.lessons), 2)
+        self.max_score = sum(lesson.max_score for lesson in self.lessons)
+        if graded:
+            self.reasons = [f"lesson {lesson.id}: {reason}" for lesson in self.lessons for reason in lesson.reasons]
+        else:
+            self.reasons = self.notes[:1]
+        if not graded:
+            self.status = "no submission"
+        elif self.reasons:
+            self.status = "broken"
+        else:
+            self.status = "complete" if self.score == self.max_score and self.hidden_checks != "pending" else "graded"
+        self.seconds = round(seconds, 1)
+        return self
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["lessons"] = [lesson.to_dict() for lesson in self.lessons]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Grade:
+        fields = {key: value for key, value in data.items() if key != "lessons"}
+        return cls(**fields, lessons=[LessonScore.from_dict(lesson) for lesson in data.get("lessons", [])])
+
+
+def score_lesson(lesson, expected: list[dict], records: list[dict], missing: str, reasons: list[str], seconds=None) -> LessonScore:
+    """One lesson's points from the checks that reported (``records``); the others are ``missing``."""
+    by_id = {record["nodeid"]: record for record in records}
+    zeroed = any(reason.endswith(ZERO) for reason in reasons)
+    total_weight = sum(check["points"] for check in expected) or 1
+    checks, earned_weight = [], 0.0
+    for wanted in expected:
+        found = by_id.get(wanted["nodeid"])
+        status = str(found["status"]) if found else "not run"
+        earned = status == "passed" and not zeroed
+        max_score = round(lesson.points * wanted["points"] / total_weight, 4)
+        earned_weight += wanted["points"] if earned else 0
+        checks.append(
+            CheckResult(
+                name=wanted["name"], nodeid=wanted["nodeid"], hidden=wanted["hidden"], weight=wanted["points"],
+                status=status, message=str(found.get("message", "")) if found else missing,
+                error=found.get("error") if found else None, score=max_score if earned else 0.0, max_score=max_score,
+            )
+        )  # fmt: skip
+    score = round(lesson.points * earned_weight / total_weight, 2)
+    return LessonScore(lesson.id, lesson.title, lesson.label, lesson.points, score, checks, reasons, seconds)
+
+
+def dodge_reasons(lesson, tree: Path) -> list[str]:
+    """A missing file, or code that dodges its checks (each dodge costs the whole lesson)."""
+    stub = lesson.stub_path(tree)
+    if not stub.is_file():
+        return [f"lessons/{lesson.dir}/{lesson.stub} is missing"]
+    lines_by_reason: dict[str, list[int]] = {}
+    for flag in integrity.dodges(stub.read_text(errors="replace"), str(stub)):
+        lines_by_reason.setdefault(flag.reason, []).append(flag.line)
+    return [
+        f"{reason} (lessons/{lesson.dir}/{lesson.stub}, line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}){ZERO}"
+        for reason, lines in lines_by_reason.items()
+    ]
+
+
+def run_reasons(lesson, run, budget: float, memory_mb: int) -> list[str]:
+    """Why one sandboxed run went wrong, in words: tampering, the audit hook, errors, time, memory."""
+    reasons = [f"tampering detected: {what}{ZERO}" for what in dict.fromkeys(run.tampering)]
+    for violation in (run.done or {}).get("sandbox", []):
+        where = f" ({violation['where']})" if violation.get("where") else ""
+        reason = f"tried {violation['kind']}: {violation['detail']}{where}{ZERO}"
+        if reason not in reasons:
+            reasons.append(reason)
+    errors = [record.get("error") for record in run.records if record.get("error")]
+    for kinds, words in ((("SyntaxError", "IndentationError", "TabError"), None), (("ModuleNotFoundError",), "imports a package the course does not install")):
+        error = next((error for error in errors if error.get("type") in kinds), None)
+        if error and words:
+            reasons.append(f"{words} ({error.get('detail')})")
+        elif error:
+            reasons.append(f"{error['type']} in {error.get('file', lesson.stub)}, line {error.get('line', '?')}")
+    if any(error.get("type") == "MemoryError" for error in errors):
+        reasons.append(f"ran out of its {memory_mb:,} MB of memory")
+    timed_out = [record for record in run.records if record.get("status") == "timeout"]
+    if timed_out:
+        reasons.append(f"{len(timed_out)} check(s) ran past the {timeout_s(lesson):g} s limit (a loop that never ends?)")
+    if run.ran_out:
+        reasons.append(f"stopped: the lesson used up its {budget:g} s time budget")
+    elif run.done is None and not run.tampering:
+        reasons.append(f"the checks' process ended without finishing (exit status {run.status}): did the code end the process, or use too much memory?")
+    return reasons
