@@ -10,7 +10,7 @@
 #   make watch                  re-grade your first unfinished lesson every time you save
 #   make reset-lessonN          put lesson N's file back as it was (asks first, keeps a .bak)
 #   make app                    the web app at http://127.0.0.1:5000 (trains a model first if none)
-#   make serve [PORT=8000]      the app under gunicorn, for real use
+#   make serve [PORT=8000]      the app for real use: gunicorn behind nginx (a buffering proxy)
 #   make train                  train the reference model on all of MNIST (TARGET=lessons: yours)
 #   make bench-train            the reference model against the keras-io recipe, side by side
 #   make bench-app              load test of `make serve` against a naive model.predict handler
@@ -21,6 +21,8 @@
 #   make data                   say where MNIST is (downloads it once if there is no local copy)
 #   make classroom              regenerate the GitHub Classroom workflow from lessons.toml
 #   make bench-grade            grade 40 generated submissions: submissions per minute
+#   make mutants [LESSONS=1,2]  mutation testing of the checks: a score per lesson (MUTANTS=sample: the fixed sample;
+#                               MUTANTS=L5-T5-9c3cfc95,...: only those)
 #   make test                   the project's own test suite (what CI runs)
 
 SHELL := /bin/bash
@@ -43,11 +45,17 @@ endif
 # TensorFlow's start-up chatter (oneDNN notices, CPU feature lists) only confuses learners.
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
+# A failed check is the learner's news, told in the checker's own words: make then ends quietly
+# with a non-zero status (141) instead of adding "make: *** [Makefile:NN: check-lesson2] Error 1".
+# (GNU make prints that line for every failed recipe; ending make with SIGPIPE is the one way
+# round it, and shells print nothing for SIGPIPE.)
+QUIET_FAILURE = || { status=$$?; kill -PIPE $$PPID; exit $$status; }
+
 PORT ?= 5000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: setup check progress watch stubs test help train bench-train app serve bench-app model \
-	grade grade-all manifest manifest-check data classroom bench-grade
+	grade grade-all manifest manifest-check data classroom bench-grade mutants
 .DEFAULT_GOAL := help
 
 help:
@@ -62,25 +70,25 @@ $(STAMP): requirements.txt requirements-lock.txt
 	@echo "✓ .venv is ready (Python packages pinned in requirements.txt)"
 
 check-lesson%: $(STAMP)
-	@$(PY) -m course check $* --target $(TARGET)
+	@$(PY) -m course check $* --target $(TARGET) $(QUIET_FAILURE)
 
 check: $(STAMP)
-	@$(PY) -m course check all --target $(TARGET)
+	@$(PY) -m course check all --target $(TARGET) $(QUIET_FAILURE)
 
 run-lesson%: $(STAMP)
-	@$(PY) -m course run $* --target $(TARGET)
+	@$(PY) -m course run $* --target $(TARGET) $(QUIET_FAILURE)
 
 progress: $(STAMP)
 	@$(PY) -m course progress --target $(TARGET)
 
 hint-lesson%: $(STAMP)
-	@$(PY) -m course hint $* $(if $(TODO),--todo $(TODO))
+	@$(PY) -m course hint $* $(if $(TODO),--todo $(TODO)) $(QUIET_FAILURE)
 
 watch: $(STAMP)
 	@$(PY) -m course watch --target $(TARGET)
 
 reset-lesson%: $(STAMP)
-	@$(PY) -m course reset $* $(if $(YES),--yes)
+	@$(PY) -m course reset $* $(if $(YES),--yes) $(QUIET_FAILURE)
 
 model: $(STAMP)
 	@$(PY) -m course.pipeline --if-missing --target $(PIPELINE_TARGET)
@@ -89,12 +97,10 @@ app: model
 	@PORT=$(PORT) $(PY) -m course run 6 --target $(PIPELINE_TARGET)
 
 serve: model
-	@echo "Serving on http://127.0.0.1:$(PORT) with $(WORKERS) gunicorn workers (Ctrl+C stops)"
-	@COURSE_TARGET=$(PIPELINE_TARGET) $(VENV)/bin/gunicorn --workers $(WORKERS) --threads 2 \
-		--bind 127.0.0.1:$(PORT) --graceful-timeout 5 "course.serve:app_factory()"
+	@COURSE_TARGET=$(PIPELINE_TARGET) PORT=$(PORT) WORKERS=$(WORKERS) $(PY) -m course.serve
 
 bench-app: model
-	@$(PY) -m course.bench_app
+	@$(PY) -m course.bench.app
 
 train: $(STAMP)
 	@$(PY) -m course.pipeline --target $(PIPELINE_TARGET)
@@ -106,9 +112,10 @@ stubs: $(STAMP)
 	@$(PY) -m course stubs $(if $(FORCE),--force)
 
 # Grading (INSTRUCTORS.md). LESSONS=1,2 grades only those; HIDDEN_CHECKS=dir adds hidden checks;
-# TIME_LIMIT=s limits one submission; JOBS=n grades n submissions at once; OUT=dir for the results.
+# TIME_LIMIT=s limits each lesson of a submission; JOBS=n grades n submissions at once; OUT=dir for the results;
+# TRUST=1 grades even where submissions cannot be sandboxed (no bubblewrap).
 GRADE_OPTIONS = $(if $(LESSONS),--lessons $(LESSONS)) $(if $(HIDDEN_CHECKS),--hidden $(HIDDEN_CHECKS)) \
-	$(if $(TIME_LIMIT),--time-limit $(TIME_LIMIT)) $(if $(OUT),--out $(OUT))
+	$(if $(TIME_LIMIT),--time-limit $(TIME_LIMIT)) $(if $(OUT),--out $(OUT)) $(if $(TRUST),--trust-submissions)
 
 grade: $(STAMP)
 	@$(PY) -m course grade --target $(TARGET) $(GRADE_OPTIONS) $(if $(RESULTS),--results $(RESULTS))
@@ -131,6 +138,10 @@ classroom: $(STAMP)
 
 bench-grade: $(STAMP)
 	@$(PY) -m course.bench_grade
+
+mutants: $(STAMP)
+	@$(PY) -m course mutants $(if $(LESSONS),--lessons $(LESSONS)) $(if $(filter sample,$(MUTANTS)),--sample) \
+		$(if $(filter-out sample,$(MUTANTS)),--ids $(MUTANTS)) $(if $(JOBS),--jobs $(JOBS))
 
 test: $(STAMP)
 	@$(PY) -m pytest tests

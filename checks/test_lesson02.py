@@ -28,12 +28,14 @@ def as_array(value, function):
 
 
 @pytest.mark.hint("reshape(-1, 28, 28, 1) adds the channel axis; -1 means 'as many images as there are'.")
+@pytest.mark.todo(2)
 def test_image_shape(lesson, sample):
     """images reshaped to (N, 28, 28, 1)"""
     images = as_array(lesson.preprocess_images(sample[0]), "preprocess_images()")
     expect(images.shape == (100, 28, 28, 1), "wrong shape for 100 images", expected=(100, 28, 28, 1), found=images.shape)
 
 
+@pytest.mark.todo(2)
 def test_image_dtype(lesson, sample):
     """pixels converted to float32"""
     images = as_array(lesson.preprocess_images(sample[0]), "preprocess_images()")
@@ -41,6 +43,7 @@ def test_image_dtype(lesson, sample):
 
 
 @pytest.mark.hint("Convert to float32 first, then divide by 255.0.")
+@pytest.mark.todo(2)
 def test_image_scaling(lesson, sample):
     """pixels scaled to [0, 1]: 0 stays 0, 255 becomes 1.0"""
     images = as_array(lesson.preprocess_images(sample[0]), "preprocess_images()")
@@ -52,6 +55,7 @@ def test_image_scaling(lesson, sample):
         expect(worst < 1e-6, "every pixel should be divided by 255", expected="pixel / 255", found=f"values off by up to {worst:.3f}", hint="Integer division (//) or dividing a uint8 array keeps whole numbers.")
 
 
+@pytest.mark.todo(2)
 def test_input_not_changed(lesson, sample):
     """a new array is returned and the input is left unchanged"""
     images = sample[0].copy()
@@ -60,6 +64,7 @@ def test_input_not_changed(lesson, sample):
     expect(images.dtype == np.uint8 and np.array_equal(images, sample[0]), "preprocess_images() changed the array it was given", expected="the input untouched", found=describe(images), hint="Work on a new array (astype makes one) rather than changing the input in place.")
 
 
+@pytest.mark.todo(2)
 def test_single_and_full(lesson, mnist):
     """works for one image (N = 1) and for all 60,000"""
     (x_train, _), _ = mnist
@@ -70,7 +75,8 @@ def test_single_and_full(lesson, mnist):
     expect(full.dtype == np.float32 and float(full.max()) == 1.0, "the whole set should be float32 in [0, 1]", expected="float32, max 1.0", found=f"{full.dtype}, max {float(full.max())}")
 
 
-@pytest.mark.hint("Check images.ndim and images.shape[1:] first, and raise ValueError(f'expected ..., found {images.shape}').")
+@pytest.mark.hint("Does your code look at images.ndim and images.shape[1:] before anything else, and does its ValueError say which shape it found?")
+@pytest.mark.todo(1)
 def test_bad_shape_raises(lesson, sample):
     """a wrongly shaped input raises ValueError with a clear message"""
     for bad in (sample[0].reshape(100, 784), sample[0][:, :27, :27], sample[0][0]):
@@ -83,6 +89,7 @@ def test_bad_shape_raises(lesson, sample):
         expect(False, f"an input of shape {bad.shape} should raise ValueError", expected="ValueError", found=f"it returned {describe(result)}")
 
 
+@pytest.mark.todo(3)
 def test_one_hot_shape(lesson, sample):
     """one_hot() gives float32 rows of length 10"""
     labels = as_array(lesson.one_hot(sample[1]), "one_hot()")
@@ -91,6 +98,7 @@ def test_one_hot_shape(lesson, sample):
 
 
 @pytest.mark.hint("Row k of np.eye(10) is the one-hot row for label k.")
+@pytest.mark.todo(3)
 def test_one_hot_values(lesson, sample):
     """one_hot(): a single 1.0 in each row, at the label's index"""
     labels = as_array(lesson.one_hot(sample[1]), "one_hot()")
@@ -101,8 +109,17 @@ def test_one_hot_values(lesson, sample):
     expect(wrong == 0, "the 1.0 should sit at the label's index", expected="argmax(row) == label for all 100", found=f"{wrong} rows pointing at the wrong digit")
     three = as_array(lesson.one_hot(np.array([3])), "one_hot()")
     expect(three.tolist() == [[0, 0, 0, 1, 0, 0, 0, 0, 0, 0]], "one_hot([3])", expected="[[0, 0, 0, 1, 0, 0, 0, 0, 0, 0]]", found=three.tolist())
+    twelve = as_array(lesson.one_hot(np.array([11, 0]), num_classes=12), "one_hot(..., num_classes=12)")
+    expect(
+        twelve.shape == (2, 12) and twelve[0, 11] == 1.0 and twelve[1, 0] == 1.0,
+        "one_hot(labels, num_classes=12) should give rows of 12",
+        expected="shape (2, 12) with the 1.0s at 11 and 0",
+        found=describe(twelve),
+        hint="Is num_classes used, or the number 10 typed in (or NUM_CLASSES)?",
+    )
 
 
+@pytest.mark.todo(3)
 def test_one_hot_single_and_full(lesson, mnist):
     """one_hot() works for one label (N = 1) and for all 60,000"""
     (_, y_train), _ = mnist

@@ -11,6 +11,7 @@
     grade-all SUBMISSIONS      grade a whole class in parallel: gradebook CSV/JSON, histogram
     manifest [--check]         record (or verify) the hashes of the grading files
     classroom                  write the GitHub Classroom workflow from lessons.toml
+    mutants [--lessons] [--sample]  mutation testing of the checks (score per lesson)
 """
 
 from __future__ import annotations
@@ -45,17 +46,19 @@ def command_check(args) -> int:
     for index, lesson in enumerate(lessons):
         if index:
             print()
+        results = grade_cached(lesson, target, quiet=False, refresh=True)  # `make progress` reuses them
+        statuses[lesson.id] = results.get("exit_status", 1)
         # COURSE_RESULTS=dir/ keeps each lesson's results as JSON (the project's tests read them).
-        results_dir = os.environ.get("COURSE_RESULTS")
-        results_file = Path(results_dir) / f"lesson{lesson.id:02d}.json" if results_dir else None
-        statuses[lesson.id] = run_checks(lesson, target, results_file)
+        if os.environ.get("COURSE_RESULTS"):
+            copy = Path(os.environ["COURSE_RESULTS"]) / f"lesson{lesson.id:02d}.json"
+            copy.write_text(json.dumps(results, indent=2))
     if len(lessons) > 1:
         failed = [lesson_id for lesson_id, status in statuses.items() if status]
         print()
         if failed:
             print(f"Lessons with checks still to pass: {', '.join(map(str, failed))}")
         else:
-            from course.grading import hidden_checks_setting
+            from course.grading.checkset import hidden_checks_setting
 
             if hidden_checks_setting()[1]:  # hidden checks exist for this class: say "public", never "all"
                 print("Every lesson passes its public checks (your instructor's hidden checks run when you are graded).")
@@ -66,10 +69,20 @@ def command_check(args) -> int:
 
 
 def fingerprint(lesson, target: Path) -> str:
-    """Changes whenever the learner's file or the lesson's checks change."""
+    """Changes whenever anything that decides the lesson's results changes.
+
+    That is the learner's file and the files of the lessons its checks also run
+    (``runs_lessons`` in lessons.toml: lesson 6's capstone runs them all), the
+    lesson's checks and their settings, lessons.toml and its hints, and the
+    course's own code (the grader, the data loader, the page the app serves).
+    """
+    paths = [lesson.stub_path(target)] + [get_lesson(other).stub_path(target) for other in lesson.runs_lessons]
+    paths += [lesson.checks_path, ROOT / "checks" / "conftest.py", ROOT / "checks" / "pytest.ini"]
+    paths += [ROOT / "lessons" / "lessons.toml", ROOT / "lessons" / ".hints.json"]
+    paths += sorted((ROOT / "course").rglob("*.py")) + sorted(path for path in (ROOT / "app_template").rglob("*") if path.is_file())
     digest = hashlib.sha256()
-    for path in (lesson.stub_path(target), lesson.checks_path, ROOT / "checks" / "conftest.py", ROOT / "course" / "grader.py"):
-        digest.update(path.read_bytes() if path.exists() else b"missing")
+    for path in paths:
+        digest.update(str(path).encode() + b"\0" + (path.read_bytes() if path.exists() else b"missing") + b"\0")
     return digest.hexdigest()
 
 
@@ -91,12 +104,13 @@ def grade_cached(lesson, target: Path, quiet: bool = True, refresh: bool = False
         if quiet:
             print(f"  grading lesson {lesson.id} ...", file=sys.stderr, flush=True)
         results_file.unlink(missing_ok=True)
-        run_checks(lesson, target, results_file, quiet=quiet)
+        status = run_checks(lesson, target, results_file, quiet=quiet)
         try:
             cached = json.loads(results_file.read_text())
         except (OSError, ValueError):
             cached = {"checks": []}
         cached["fingerprint"] = stamp
+        cached["exit_status"] = status
         results_file.write_text(json.dumps(cached, indent=2))
     return cached
 
@@ -264,33 +278,33 @@ def _hidden_option(args):
 
 
 def command_grade(args) -> int:
-    from course.grading import DEFAULT_TIME_LIMIT_S, grade_tree
+    from course.grading.grade import grade_tree
 
     target = resolve_target(args.target)
     out = Path(args.out) if args.out else ROOT / "outputs" / "grade"
+    results = Path(args.results) if args.results else None
     return grade_tree(
-        target, out, hidden=_hidden_option(args), lesson_ids=_lesson_ids(args.lessons),
-        results=Path(args.results) if args.results else None, time_limit=args.time_limit or DEFAULT_TIME_LIMIT_S,
+        target, out, hidden=_hidden_option(args), lesson_ids=_lesson_ids(args.lessons), results=results,
+        time_limit=args.time_limit, trust=args.trust_submissions,
     )  # fmt: skip
 
 
 def command_grade_all(args) -> int:
-    from course.grading import DEFAULT_TIME_LIMIT_S, grade_all, print_class_summary
+    from course.grading.grade import grade_all
 
     submissions = Path(args.submissions)
     if not submissions.is_dir():
         raise SystemExit(f"SUBMISSIONS={args.submissions} is not a folder: give the folder that holds one folder (or .zip) per learner.")
     out = Path(args.out) if args.out else ROOT / "outputs" / "grades"
-    grades = grade_all(
-        submissions, out, jobs=args.jobs, time_limit=args.time_limit or DEFAULT_TIME_LIMIT_S,
-        lesson_ids=_lesson_ids(args.lessons), hidden=_hidden_option(args), progress=not args.quiet,
+    grade_all(
+        submissions, out, jobs=args.jobs, time_limit=args.time_limit, lesson_ids=_lesson_ids(args.lessons),
+        hidden=_hidden_option(args), progress=not args.quiet, trust=args.trust_submissions,
     )  # fmt: skip
-    print_class_summary(grades, out)
     return 0
 
 
 def command_manifest(args) -> int:
-    from course import integrity
+    from course.grading import integrity
 
     if args.check:
         return report_problems(
@@ -302,8 +316,15 @@ def command_manifest(args) -> int:
     return 0
 
 
+def command_mutants(args) -> int:
+    from course.mutants import main
+
+    ids = [part.strip() for part in (args.ids or "").split(",") if part.strip()]
+    return main(_lesson_ids(args.lessons), sample=args.sample, jobs=args.jobs, progress=not args.quiet, ids=ids or None)
+
+
 def command_classroom(args) -> int:
-    from course.classroom import write_workflow
+    from course.grading.classroom import write_workflow
 
     return write_workflow()
 
@@ -343,11 +364,21 @@ def main(argv=None) -> int:
         sub.add_argument("--lessons", default=None, help="only these lessons, e.g. 1,2")
         sub.add_argument("--hidden", default=None, help="folder of hidden checks (default: HIDDEN_CHECKS or lessons.toml)")
         sub.add_argument("--no-hidden", action="store_true", help="grade with the public checks only")
-        sub.add_argument("--time-limit", type=float, default=None, help="seconds for one whole submission (300)")
+        sub.add_argument("--time-limit", type=float, default=None, help="seconds for each lesson of a submission (default: the lesson's own limit)")
+        sub.add_argument("--trust-submissions", action="store_true", help="grade even where the code cannot be isolated (no bubblewrap)")
     commands.add_parser("classroom", help="write .github/workflows/classroom.yml")
+    mutants = commands.add_parser("mutants", help="mutation testing of the checks")
+    mutants.add_argument("--lessons", default=None, help="only these lessons, e.g. 1,2")
+    mutants.add_argument("--sample", action="store_true", help="only the fixed sample in checks/mutants.toml")
+    mutants.add_argument("--jobs", type=int, default=None, help="mutants graded at once (default: CPU cores)")
+    mutants.add_argument("--quiet", action="store_true", help="no progress bar")
+    mutants.add_argument("--ids", default=None, help="only these mutants (ids from the report), e.g. L5-T5-9c3cfc95")
     manifest = commands.add_parser("manifest", help="record the hashes of the grading files")
     manifest.add_argument("--check", action="store_true", help="only report whether they match")
     args = parser.parse_args(argv)
+    from course.runner import stop_on_sigterm
+
+    stop_on_sigterm()  # `make watch` or a grader stopped with SIGTERM takes its checks' processes with it
     handler = {
         "check": command_check,
         "run": command_run,
@@ -360,6 +391,7 @@ def main(argv=None) -> int:
         "grade-all": command_grade_all,
         "manifest": command_manifest,
         "classroom": command_classroom,
+        "mutants": command_mutants,
     }
     return handler[args.command](args)
 

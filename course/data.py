@@ -111,26 +111,45 @@ def check_mnist(arrays, source: str | os.PathLike = "MNIST") -> None:
         (x_train, y_train), (x_test, y_test) = arrays
     except (TypeError, ValueError):
         raise MNISTDataError(
-            f"{source}: expected ((x_train, y_train), (x_test, y_test)), found {type(arrays).__name__}."
+            f"{source}: expected ((x_train, y_train), (x_test, y_test)), found {type(arrays).__name__}; "
+            "check how your code builds the tuple."
         ) from None
+    problem = _problem(x_train, y_train, x_test, y_test)
+    if problem is None:
+        return
+    if _misordered(x_train, y_train, x_test, y_test):
+        raise MNISTDataError(
+            f"{problem}: the four arrays are all there, but in another order. Check the order of the tuple "
+            "your code builds: ((x_train, y_train), (x_test, y_test)), images before labels, training before test."
+        )
+    raise MNISTDataError(
+        f"{source}: {problem}. This is not the Keras-layout mnist.npz; "
+        "set MNIST_NPZ to the right file (or delete a damaged copy and retry)."
+    )
+
+
+def _problem(x_train, y_train, x_test, y_test) -> str | None:
+    """What is wrong with four MNIST arrays, in a few words; None when nothing is."""
     for name, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
         images, labels = np.asarray(images), np.asarray(labels)
-        problem = None
         if images.ndim != 3 or images.shape[1:] != (28, 28):
-            problem = f"x_{name} has shape {images.shape}, expected (N, 28, 28)"
-        elif images.dtype != np.uint8:
-            problem = f"x_{name} has dtype {images.dtype}, expected uint8"
-        elif labels.shape != (images.shape[0],):
-            problem = f"y_{name} has shape {labels.shape}, expected ({images.shape[0]},) to match x_{name}"
-        elif not np.issubdtype(labels.dtype, np.integer):
-            problem = f"y_{name} has dtype {labels.dtype}, expected whole numbers"
-        elif labels.size and (labels.min() < 0 or labels.max() > 9):
-            problem = f"y_{name} has labels from {labels.min()} to {labels.max()}, expected 0 to 9"
-        if problem:
-            raise MNISTDataError(
-                f"{source}: {problem}. This is not the Keras-layout mnist.npz; "
-                "set MNIST_NPZ to the right file (or delete a damaged copy and retry)."
-            )
+            return f"x_{name} has shape {images.shape}, expected (N, 28, 28)"
+        if images.dtype != np.uint8:
+            return f"x_{name} has dtype {images.dtype}, expected uint8"
+        if labels.shape != (images.shape[0],):
+            return f"y_{name} has shape {labels.shape}, expected ({images.shape[0]},) to match x_{name}"
+        if not np.issubdtype(labels.dtype, np.integer):
+            return f"y_{name} has dtype {labels.dtype}, expected whole numbers"
+        if labels.size and (labels.min() < 0 or labels.max() > 9):
+            return f"y_{name} has labels from {labels.min()} to {labels.max()}, expected 0 to 9"
+    return None
+
+
+def _misordered(*arrays) -> bool:
+    """Whether four arrays that fail the check would pass it in another order (a tuple built wrongly)."""
+    import itertools
+
+    return any(_problem(*order) is None for order in itertools.permutations(arrays))
 
 
 def download_mnist():

@@ -36,6 +36,7 @@ class Lesson:
     timeout_s: int
     hint: str
     serves: bool = False
+    runs_lessons: tuple[int, ...] = ()  # other lessons whose files this lesson's checks run too (a capstone)
 
     @property
     def label(self) -> str:
@@ -62,7 +63,7 @@ def course_info() -> dict:
 @lru_cache(maxsize=1)
 def all_lessons() -> tuple[Lesson, ...]:
     entries = course_info().get("lessons", [])
-    lessons = tuple(Lesson(**entry) for entry in entries)
+    lessons = tuple(Lesson(**{**entry, "runs_lessons": tuple(entry.get("runs_lessons", ()))}) for entry in entries)
     ids = [lesson.id for lesson in lessons]
     if ids != sorted(set(ids)):
         raise ValueError(f"{METADATA}: lesson ids must be unique and in order, found {ids}")

@@ -14,13 +14,12 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+from course.helpers import ModelFileError
 from course.lessons import ROOT, SOLUTIONS_DIR, add_stage_paths, all_lessons, display_path, resolve_target
 
 VALIDATION_SIZE = 5000  # the last 5,000 training images; the test set stays unseen until evaluation
 
 
-class ModelFileError(RuntimeError):
-    """The trained model file is missing or unreadable; the message says to run `make train`."""
 
 
 def target_of(target_dir) -> Path:
@@ -44,6 +43,9 @@ def stages(target: Path) -> SimpleNamespace:
 
     import_tensorflow()  # first, so the lessons' own imports find it loaded (and quiet)
     add_stage_paths(target)
+    from course import standins
+
+    standins.remove()  # the whole pipeline runs the tree's own lessons, never the graders' stand-ins
     modules = {}
     for lesson in all_lessons():
         if lesson.stub_path(target).is_file():
@@ -76,11 +78,21 @@ def configure_tensorflow(seed: int | None = None) -> None:
         tf.config.experimental.enable_op_determinism()
 
 
+def train_command(model_path) -> str:
+    """The command that trains the model at ``model_path``: `make train`, with TARGET= for a learner's tree."""
+    path = Path(model_path).resolve()
+    if path == (ROOT / "digit_classifier.h5").resolve():
+        return "make train"
+    if path.name == "digit_classifier.h5" and any((path.parent / lesson.dir).is_dir() for lesson in all_lessons()):
+        return f"make train TARGET={display_path(path.parent)}"
+    return f"make train MODEL_PATH={display_path(path)}"
+
+
 def load_trained_model(path):
     """Load a saved Keras model, or explain in one sentence what to do."""
     path = Path(path)
     if not path.is_file():
-        raise ModelFileError(f"There is no trained model at {display_path(path)}; run `make train` first.")
+        raise ModelFileError(f"There is no trained model at {display_path(path)}; run `{train_command(path)}` first.")
     import keras
 
     try:
@@ -88,16 +100,22 @@ def load_trained_model(path):
     except Exception as error:  # truncated file, not HDF5, wrong architecture: the fix is the same
         raise ModelFileError(
             f"{display_path(path)} could not be loaded as a Keras model ({type(error).__name__}: {str(error)[:120]}); "
-            "delete it and run `make train` again."
+            f"delete it and run `{train_command(path)}` again."
         ) from None
 
 
-def split_validation(x, y, train_size=None):
+def split_validation(x, y, train_size=None, train=None):
     """Hold back the last VALIDATION_SIZE training images: (x_fit, y_fit, x_val, y_val).
 
+    With a tree's lesson 4 (``train``) that has its own ``split_validation``, that one does it.
     `train_size` keeps only the first that many of the rest (quick runs and tests).
     """
-    return x[:-VALIDATION_SIZE][:train_size], y[:-VALIDATION_SIZE][:train_size], x[-VALIDATION_SIZE:], y[-VALIDATION_SIZE:]
+    split = getattr(train, "split_validation", None)
+    if split is not None:
+        x_fit, y_fit, x_val, y_val = split(x, y, VALIDATION_SIZE)
+    else:
+        x_fit, y_fit, x_val, y_val = x[:-VALIDATION_SIZE], y[:-VALIDATION_SIZE], x[-VALIDATION_SIZE:], y[-VALIDATION_SIZE:]
+    return x_fit[:train_size], y_fit[:train_size], x_val, y_val
 
 
 def build_for_training(lessons, epochs, batch_size, examples):
@@ -136,16 +154,17 @@ def train_pipeline(
     print(f"Training with the code in {display_path(target)}/ (seed {seed}, {epochs} epochs, batch size {batch_size})")
     (x_train, y_train), (x_test, y_test) = lessons.load_data.load_mnist()
     x_all, y_all = lessons.preprocess.preprocess(x_train, y_train)
-    x_fit, y_fit, x_val, y_val = split_validation(x_all, y_all, train_size)
+    x_fit, y_fit, x_val, y_val = split_validation(x_all, y_all, train_size, train)
     print(f"{len(x_fit):,} training images, {len(x_val):,} for validation, {len(x_test):,} kept for the test")
 
     model = build_for_training(lessons, epochs, batch_size, len(x_fit))
     print(f"Model: {model.count_params():,} parameters")
     model_path.parent.mkdir(parents=True, exist_ok=True)
     fit_started = time.perf_counter()
+    callbacks = [train.early_stopping()] if hasattr(train, "early_stopping") else []
     history = train.train_model(
         model, x_fit, y_fit, x_val, y_val, epochs=epochs, batch_size=batch_size, model_path=str(model_path), seed=seed,
-        verbose=verbose,
+        verbose=verbose, callbacks=callbacks,
     )
     fit_seconds = time.perf_counter() - fit_started
     from course.outputs import output_path
@@ -202,7 +221,7 @@ def main(argv=None) -> int:
     target = target_of(args.target)
     path = Path(args.model_path or default_model_path(target))
     if args.if_missing and path.is_file():
-        print(f"Using the trained model {display_path(path)} (delete it or run `make train` to retrain).")
+        print(f"Using the trained model {display_path(path)} (delete it or run `{train_command(path)}` to retrain).")
         return 0
     if args.if_missing:
         print(f"No trained model at {display_path(path)} yet: training one first (a few minutes on a laptop).")

@@ -111,7 +111,7 @@ def test_make_app_serves_the_page(reference_model):
     import urllib.request
 
     from course.lessons import ROOT
-    from course.serve import free_port, wait_until_healthy
+    from course.bench.servers import free_port, wait_until_healthy
 
     port = free_port()
     env = {**os.environ, "MODEL_PATH": str(reference_model)}

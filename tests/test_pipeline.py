@@ -38,14 +38,14 @@ def test_pipeline_reports_what_it_did(two_runs):
 
 
 def test_missing_model_says_make_train(tmp_path):
-    with pytest.raises(ModelFileError, match=r"There is no trained model at .*missing\.h5; run `make train` first"):
+    with pytest.raises(ModelFileError, match=r"There is no trained model at .*missing\.h5; run `make train MODEL_PATH=.*missing\.h5` first"):
         load_trained_model(tmp_path / "missing.h5")
 
 
 def test_corrupt_model_says_delete_and_retrain(tmp_path):
     broken = tmp_path / "broken.h5"
     broken.write_bytes(b"\x89HDF\r\n\x1a\n" + b"not really" * 10)
-    with pytest.raises(ModelFileError, match=r"could not be loaded as a Keras model .*delete it and run `make train` again"):
+    with pytest.raises(ModelFileError, match=r"could not be loaded as a Keras model .*delete it and run `make train MODEL_PATH=.*broken\.h5` again"):
         load_trained_model(broken)
 
 

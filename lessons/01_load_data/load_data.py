@@ -12,8 +12,7 @@ import matplotlib
 matplotlib.use("Agg")  # draw into files, not windows: works on any machine
 import matplotlib.pyplot as plt
 
-from course.data import download_mnist, find_mnist_file, friendly_data_errors, check_mnist
-from course.outputs import output_path
+from course.helpers import check_mnist, download_mnist, find_mnist_file, friendly_data_errors, output_path
 
 NUM_CLASSES = 10
 

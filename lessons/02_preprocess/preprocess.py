@@ -12,7 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from course.outputs import output_path
+from course.helpers import output_path
 from load_data import load_mnist
 
 IMAGE_SIZE = 28

@@ -1,11 +1,12 @@
 """
 Lesson 4: Train
-Feed the preprocessed digits to the CNN batch by batch, watch the loss fall,
-keep an eye on validation accuracy, and save the trained model to a file the
-web app can load.
+Hold back digits for validation, feed the rest to the CNN batch by batch,
+stop when validation stops improving, and save the model for the web app.
+Then two experiments that run in seconds: what overfitting looks like, and
+what the learning rate does.
 
-Run it with `make run-lesson4` (trains on all of MNIST: a few minutes);
-grade it with `make check-lesson4` (a quick run on a small slice).
+Run it with `make run-lesson4` (the two experiments, then all of MNIST: a
+few minutes); grade it with `make check-lesson4` (quick runs on small slices).
 """
 
 import numpy as np
@@ -22,6 +23,27 @@ BATCH_SIZE = 128
 SEED = 42
 MODEL_PATH = "digit_classifier.h5"
 PEAK_LEARNING_RATE = 2.0
+VALIDATION_SIZE = 5_000
+PATIENCE = 3
+
+"""
+## Validation: digits the model never trains on
+
+The training loss says how well the model fits the digits it is shown; it
+says nothing about new ones. So we hold some training digits back and
+measure on them after every epoch. Why the *last* ones, and not a random
+draw? MNIST's training file has no order that matters, and a fixed split
+means every run, yours and the reference, measures on the same digits.
+"""
+
+
+def split_validation(images, labels, validation_size=VALIDATION_SIZE):
+    """Hold back the last `validation_size` examples: returns (x_fit, y_fit, x_val, y_val)."""
+    # TODO 1: Return the examples before the last `validation_size` for fitting, and the last
+    #   `validation_size` for validation, images and labels alike. Raise ValueError if
+    #   validation_size is not between 1 and len(images) - 1.
+    raise NotImplementedError("TODO 1: split_validation() is not done yet")
+
 
 """
 ## An input pipeline with tf.data
@@ -36,10 +58,10 @@ current one is being trained on.
 
 def make_dataset(images, labels, batch_size=BATCH_SIZE, shuffle=False, seed=SEED):
     """Return a tf.data.Dataset of (images, labels) batches."""
-    # TODO 1: Build the pipeline: tf.data.Dataset.from_tensor_slices((images, labels)),
+    # TODO 2: Build the pipeline: tf.data.Dataset.from_tensor_slices((images, labels)),
     #   then .cache(); if `shuffle` is true, .shuffle(len(images), seed=seed); then
     #   .batch(batch_size) and .prefetch(tf.data.AUTOTUNE).
-    raise NotImplementedError("TODO 1: make_dataset() is not done yet")
+    raise NotImplementedError("TODO 2: make_dataset() is not done yet")
 
 
 """
@@ -56,6 +78,24 @@ about eight. (`make train` builds the lesson 3 model with this schedule.)
 def learning_rate_schedule(epochs, steps_per_epoch, peak=PEAK_LEARNING_RATE):
     """Given: a cosine schedule from `peak` down to 2% of it over `epochs` epochs."""
     return keras.optimizers.schedules.CosineDecay(peak, decay_steps=epochs * steps_per_epoch, alpha=0.02)
+
+
+"""
+## Stopping early
+
+More epochs are not always better: once the model starts memorising its
+training digits, the validation loss turns back up. Keras's EarlyStopping
+callback watches the validation loss after every epoch, stops when it has not
+improved for `patience` epochs, and can put back the weights of the best
+epoch, so the saved model is the best one seen, not the last.
+"""
+
+
+def early_stopping(patience=PATIENCE):
+    """Return a callback that stops training when validation loss stops improving, keeping the best weights."""
+    # TODO 3: Return keras.callbacks.EarlyStopping watching "val_loss", with `patience`, that
+    #   restores the best weights when it stops.
+    raise NotImplementedError("TODO 3: early_stopping() is not done yet")
 
 
 """
@@ -81,19 +121,60 @@ def train_model(
     verbose=1,
     callbacks=(),
 ):
-    """Train `model`, save it to `model_path` (HDF5), and return the History.
+    """Train `model`, save it to `model_path` (HDF5, or nowhere if None), and return the History.
 
     `callbacks` are handed to fit: Keras calls them after every batch and epoch
-    (keras.callbacks.EarlyStopping, for one, stops when validation stops improving).
+    (early_stopping(), for one).
     """
     train_data = make_dataset(x_train, y_train, batch_size, shuffle=True, seed=seed)
     val_data = make_dataset(x_val, y_val, batch_size)
-    # TODO 2: Train with model.fit on train_data for `epochs` epochs, with
+    # TODO 4: Train with model.fit on train_data for `epochs` epochs, with
     #   validation_data=val_data, verbose=verbose (so the progress bar shows) and
-    #   callbacks=list(callbacks), and keep what fit returns in a variable called `history`.
-    raise NotImplementedError("TODO 2: train_model() is not done yet")
-    # TODO 3: Save the trained model to `model_path`, then return `history`.
-    raise NotImplementedError("TODO 3: train_model() is not done yet")
+    #   callbacks=list(callbacks). Then, unless model_path is None, save the model to model_path.
+    #   Return what fit returned (the History).
+    raise NotImplementedError("TODO 4: train_model() is not done yet")
+
+
+"""
+## Experiment 1: overfitting, in seconds
+
+Train a CNN without dropout on only 500 digits for 40 epochs: it can
+memorise them. The training loss keeps falling; the validation loss falls,
+bottoms out, and turns back up. The epoch where it is lowest is where the
+model generalised best, and what early stopping keeps.
+"""
+
+
+def best_epoch(history):
+    """The epoch (1, 2, ...) whose validation loss was the lowest; the first one if several tie."""
+    # TODO 5: Look at history.history["val_loss"] and return the number of the epoch (counting
+    #   from 1, as Keras prints them) where it is lowest.
+    raise NotImplementedError("TODO 5: best_epoch() is not done yet")
+
+
+"""
+## Experiment 2: the learning rate
+
+Too small a learning rate and the loss hardly moves (lesson 3's trap); too
+large and it jumps around or blows up. A sweep trains the same model from
+scratch with a few rates for a couple of epochs each and keeps the one with
+the lowest validation loss.
+"""
+
+
+def learning_rate_sweep(build_model, rates, x_fit, y_fit, x_val, y_val, epochs=2, batch_size=BATCH_SIZE):
+    """Train a fresh model for each rate; return {rate: History}, in the order of `rates`."""
+    # TODO 6: For each rate in `rates`, build a new model with build_model(learning_rate=rate),
+    #   train it with train_model for `epochs` epochs of `batch_size` (quietly: verbose=0, and no
+    #   file: model_path=None), and keep its History under its rate in a dict.
+    raise NotImplementedError("TODO 6: learning_rate_sweep() is not done yet")
+
+
+def best_learning_rate(histories):
+    """The rate whose run reached the lowest validation loss."""
+    # TODO 7: Return the key of `histories` whose History has the smallest val_loss (the lowest
+    #   value it reached in any epoch).
+    raise NotImplementedError("TODO 7: best_learning_rate() is not done yet")
 
 
 """
@@ -107,17 +188,65 @@ training keeps improving is the classic picture of overfitting.
 
 def plot_history(history, path):
     """Save loss and accuracy curves (train vs validation) as a PNG; return the Figure."""
-    # TODO 4: Make a figure with two axes side by side (plt.subplots(1, 2)). On the
+    # TODO 8: Make a figure with two axes side by side (plt.subplots(1, 2)). On the
     #   first plot history.history["loss"] and ["val_loss"], on the second ["accuracy"] and
-    #   ["val_accuracy"], with epochs 1, 2, ... on the x axis. Label the lines "train" and
-    #   "validation", add a legend and a title to each, save to `path`, return the figure.
-    raise NotImplementedError("TODO 4: plot_history() is not done yet")
+    #   ["val_accuracy"], with epochs 1, 2, ... on the x axis (labelled "epoch"). Label the lines
+    #   "train" and "validation", add a legend and a title to each, save to `path`, return the figure.
+    raise NotImplementedError("TODO 8: plot_history() is not done yet")
+
+
+def plot_runs(histories, path, title):
+    """Given: the validation loss of several runs in one plot, each labelled by its key."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name, history in histories.items():
+        values = history.history["val_loss"]
+        ax.plot(np.arange(1, len(values) + 1), values, "o-", label=str(name))
+    ax.set_xlabel("epoch")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylabel("validation loss")
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def run_experiments(build_model, verbose=True):
+    """Given: the two experiments on a fixed subset of MNIST (the first 10,000 digits), each in seconds."""
+    import time
+
+    from course.helpers import load_preprocessed, output_path, without_dropout
+
+    (x_fit, y_fit), (x_val, y_val) = load_preprocessed(train_size=10_000, validation_size=2_000)
+    started = time.perf_counter()
+    keras.utils.set_random_seed(SEED)
+    runs = {}
+    for name, build in (("with dropout", build_model), ("without dropout", lambda: without_dropout(build_model()))):
+        keras.utils.set_random_seed(SEED)
+        runs[name] = train_model(build(), x_fit[:500], y_fit[:500], x_val, y_val, epochs=40, batch_size=32, model_path=None, verbose=0)
+    overfit_path = plot_runs(runs, output_path("lesson04_overfitting.png"), "500 training digits, 40 epochs")
+    overfit_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    keras.utils.set_random_seed(SEED)
+    sweep = learning_rate_sweep(build_model, (0.05, 1.0, 50.0), x_fit, y_fit, x_val, y_val, epochs=3)
+    sweep_path = plot_runs({f"learning rate {rate:g}": history for rate, history in sweep.items()}, output_path("lesson04_learning_rates.png"), "10,000 training digits, 3 epochs per rate")
+    sweep_seconds = time.perf_counter() - started
+    if verbose:
+        print(f"Experiment 1, overfitting ({overfit_seconds:.0f} s): validation loss lowest at epoch "
+              + ", ".join(f"{best_epoch(history)} {name}" for name, history in runs.items())
+              + f" (of 40). Plot: {overfit_path}")  # fmt: skip
+        print(f"Experiment 2, learning rates ({sweep_seconds:.0f} s): best {best_learning_rate(sweep):g} of "
+              f"{', '.join(f'{rate:g}' for rate in sweep)}. Plot: {sweep_path}\n")  # fmt: skip
+    return {"overfitting": runs, "sweep": sweep, "seconds": (overfit_seconds, sweep_seconds)}
 
 
 def main():
-    from course.pipeline import train_pipeline
+    from course.helpers import lesson_modules, train_pipeline
 
-    train_pipeline(target_dir=__file__, evaluate=False)
+    run_experiments(lesson_modules(__file__).model.build_model)
+    train_pipeline(__file__, evaluate=False)
 
 
 if __name__ == "__main__":

@@ -61,12 +61,59 @@ def per_class_accuracy(matrix):
     raise NotImplementedError("TODO 4: per_class_accuracy() is not done yet")
 
 
+"""
+## Precision, recall and F1
+
+Accuracy per digit (above) answers: of the real 4s, how many did the model
+find? That is the digit's **recall**. Its mirror image is **precision**: of
+everything the model *called* a 4, how many were 4s? A model that calls
+every unclear digit a 4 has a high recall for 4 and a poor precision. **F1**
+is their harmonic mean: high only when both are.
+
+Which matters depends on the cost of each mistake. A cheque reader that
+misreads a 7 as a 1 pays the wrong amount: there you want precision (when
+it says "1", it must be a 1). A form scanner that sends unclear digits to a
+person can live with lower precision, but should miss few: recall.
+"""
+
+
+def precision_recall_f1(matrix):
+    """Return three arrays of length num_classes: precision, recall and F1 for each digit."""
+    # TODO 5: From the confusion matrix (rows: true, columns: predicted):
+    #   precision[d] = matrix[d, d] / (how many images were predicted as d)   (the column's sum)
+    #   recall[d]    = matrix[d, d] / (how many images of d there are)          (the row's sum)
+    #   f1[d]        = 2 * precision[d] * recall[d] / (precision[d] + recall[d])
+    #   Use 0.0 wherever a division would be by zero.
+    raise NotImplementedError("TODO 5: precision_recall_f1() is not done yet")
+
+
+def log_colours(matrix):
+    """Given: a white-to-blue logarithmic colour scale for imshow (a few mistakes stay visible beside
+    the large diagonal); empty cells stay white."""
+    from matplotlib.colors import LogNorm
+
+    return {"cmap": "Blues", "norm": LogNorm(vmin=0.5, vmax=max(int(matrix.max()), 1))}
+
+
+def count_colour(row, column):
+    """Given: white text on the dark diagonal, black elsewhere."""
+    return "white" if row == column else "black"
+
+
 def plot_confusion_matrix(matrix, path):
     """Save the confusion matrix as a heatmap with its counts written in; return the Figure."""
-    # TODO 5: Show `matrix` with ax.imshow (a "Blues" colormap reads well), label the axes
-    #   "predicted" (x) and "true" (y), put the digits 0-9 as ticks, write each count in its cell
-    #   with ax.text, save to `path` and return the figure.
-    raise NotImplementedError("TODO 5: plot_confusion_matrix() is not done yet")
+    size = len(matrix)
+    fig, ax = plt.subplots(figsize=(7, 6))
+    # TODO 6: Show `matrix` with ax.imshow(matrix, **log_colours(matrix)) and keep what it
+    #   returns in `shown`. Write each count that is not 0 in the middle of its cell with ax.text
+    #   (color=count_colour(row, column)), put the digits 0-9 as ticks on both axes, and label the
+    #   axes "predicted" (x) and "true" (y).
+    raise NotImplementedError("TODO 6: plot_confusion_matrix() is not done yet")
+    fig.colorbar(shown, ax=ax, fraction=0.046, label="images (log scale)")
+    ax.set_title("Confusion matrix (rows: true digit)")
+    fig.tight_layout()
+    fig.savefig(path)
+    return fig
 
 
 """
@@ -80,9 +127,9 @@ training set rarely shows.
 
 def most_confident_mistakes(probabilities, y_true, count=12):
     """Return the indices of up to `count` wrong predictions, most confident first."""
-    # TODO 6: Find the images whose predicted digit (argmax) differs from y_true, and
+    # TODO 7: Find the images whose predicted digit (argmax) differs from y_true, and
     #   return their indices sorted by the predicted digit's probability, highest first.
-    raise NotImplementedError("TODO 6: most_confident_mistakes() is not done yet")
+    raise NotImplementedError("TODO 7: most_confident_mistakes() is not done yet")
 
 
 def plot_mistakes(images, y_true, probabilities, indices, path, n_cols=6):
@@ -103,7 +150,7 @@ def plot_mistakes(images, y_true, probabilities, indices, path, n_cols=6):
 
 def evaluate_model(model, x_test, y_test, verbose=True):
     """Given: run every step above on a test set; return a dict of the results and figure paths."""
-    from course.outputs import output_path
+    from course.helpers import output_path
 
     probabilities, predicted = predict_classes(model, x_test)
     matrix = confusion_matrix(y_test, predicted)
@@ -111,6 +158,7 @@ def evaluate_model(model, x_test, y_test, verbose=True):
         "accuracy": accuracy(y_test, predicted),
         "confusion_matrix": matrix,
         "per_class_accuracy": per_class_accuracy(matrix),
+        "precision_recall_f1": precision_recall_f1(matrix),
         "mistakes": most_confident_mistakes(probabilities, y_test),
         "confusion_figure": output_path("lesson05_confusion_matrix.png"),
         "mistakes_figure": output_path("lesson05_mistakes.png"),
@@ -121,16 +169,19 @@ def evaluate_model(model, x_test, y_test, verbose=True):
     if verbose:
         errors = int(len(y_test) - np.trace(matrix))
         print(f"Test accuracy: {results['accuracy']:.2%} ({errors} mistakes in {len(y_test):,} images)")
-        print("Accuracy per digit: " + "  ".join(f"{d}: {a:.1%}" for d, a in enumerate(results["per_class_accuracy"])))
+        precision, recall, f1 = results["precision_recall_f1"]
+        print("digit      " + "".join(f"{d:>7}" for d in range(len(recall))))
+        for name, values in (("precision", precision), ("recall", recall), ("F1", f1)):
+            print(f"{name:<11}" + "".join(f"{value:7.1%}" for value in values))
         print(f"Saved the confusion matrix to {results['confusion_figure']}")
         print(f"Saved the most confident mistakes to {results['mistakes_figure']}")
     return results
 
 
 def main():
-    from course.pipeline import evaluate_saved_model
+    from course.helpers import evaluate_saved_model
 
-    evaluate_saved_model(target_dir=__file__)
+    evaluate_saved_model(__file__)
 
 
 if __name__ == "__main__":

@@ -19,8 +19,7 @@ from flask import Flask, jsonify, render_template, request
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from werkzeug.exceptions import HTTPException
 
-from course.lessons import ROOT
-from course.pipeline import default_model_path, load_trained_model, target_of
+from course.helpers import APP_TEMPLATE, default_model_path, load_trained_model
 
 MNIST_SIZE = 28  # the model's input: 28 x 28 pixels
 DIGIT_BOX = 20  # MNIST digits fit in a 20 x 20 box inside that square
@@ -51,7 +50,10 @@ def image_from_request(req):
     if "file" in req.files:
         data = req.files["file"].read()
     elif req.is_json or (req.mimetype or "").endswith("json"):
-        payload = req.get_json(silent=True)
+        try:
+            payload = req.get_json(silent=True)
+        except RecursionError:  # JSON nested thousands deep: Python's parser gives up
+            raise BadImage("the JSON is nested too deeply") from None
         if not isinstance(payload, dict) or not isinstance(payload.get("image"), str):
             raise BadImage('send JSON like {"image": "data:image/png;base64,..."}')
         header, _, encoded = payload["image"].partition(",")
@@ -114,25 +116,55 @@ def to_grayscale(image):
     return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
 
 
-def to_mnist(image):
-    """Return a Pillow image as a float32 (28, 28) array in [0, 1], MNIST style.
+"""
+Each step below is one small function, so you can try it on a tiny array in
+a Python shell, and each has its own check. `to_mnist` (given, at the end)
+runs them in order.
+"""
 
-    Returns None when there is no ink at all (a blank canvas).
-    """
-    pixels = to_grayscale(image)
-    # TODO 1: Make the ink white on black, as in MNIST. Look at the border pixels: if
-    #   their median is bright (> 0.5), the background is light, so flip with 1 - pixels.
-    #   Then stretch so the background (the border's median) is 0 and the brightest ink is 1,
-    #   clipping to [0, 1]. If the ink is no brighter than the background by INK_THRESHOLD,
-    #   return None: nothing was drawn.
-    raise NotImplementedError("TODO 1: to_mnist() is not done yet")
-    # TODO 2: Crop to the ink's bounding box: the rows and columns that hold any pixel
-    #   above INK_THRESHOLD.
-    raise NotImplementedError("TODO 2: to_mnist() is not done yet")
-    digit = fit_box(pixels, DIGIT_BOX)
-    # TODO 3: Paste `digit` into a 28 x 28 array of zeros so that its centre of mass
-    #   lands on the centre (14, 14), keeping it inside the square. Return it as float32.
-    raise NotImplementedError("TODO 3: to_mnist() is not done yet")
+
+def border_level(pixels):
+    """The typical value of the picture's border: the colour of the paper or canvas."""
+    # TODO 1: Return the median of the border pixels (the first and last row, the first and
+    #   last column) as a float. The median, not the mean: ink that touches the edge must not move it.
+    raise NotImplementedError("TODO 1: border_level() is not done yet")
+
+
+def white_on_black(pixels):
+    """Return the picture with light ink on a dark background, as in MNIST."""
+    # TODO 2: If the border is bright (border_level above 0.5), the paper is light and the ink
+    #   dark: return 1 - pixels. Otherwise return the pixels as they are.
+    raise NotImplementedError("TODO 2: white_on_black() is not done yet")
+
+
+def stretch(pixels):
+    """Map the background (the border's level) to 0 and the brightest ink to 1; None if nothing was drawn."""
+    # TODO 3: The background is border_level(pixels). If the brightest pixel is less than
+    #   INK_THRESHOLD above it, nothing was drawn: return None. Otherwise return
+    #   (pixels - background) / (brightest - background), clipped to [0, 1].
+    raise NotImplementedError("TODO 3: stretch() is not done yet")
+
+
+def crop_to_ink(pixels):
+    """Cut the picture down to the smallest rectangle that holds every ink pixel (above INK_THRESHOLD)."""
+    # TODO 4: Find the rows and the columns that hold at least one pixel above INK_THRESHOLD,
+    #   and return the part of `pixels` from the first to the last of them, both included.
+    raise NotImplementedError("TODO 4: crop_to_ink() is not done yet")
+
+
+def centre_in_square(digit, size=MNIST_SIZE):
+    """Paste `digit` into a size x size float32 square of zeros, its centre of mass on the centre."""
+    # TODO 5: Place `digit` so that its centre of mass lands on (size / 2, size / 2), but never
+    #   past an edge: a lopsided digit is pushed only as far as it fits. Return the square as float32.
+    raise NotImplementedError("TODO 5: centre_in_square() is not done yet")
+
+
+def to_mnist(image):
+    """Given: a Pillow image as a float32 (28, 28) array in [0, 1], MNIST style; None when nothing was drawn."""
+    pixels = stretch(white_on_black(to_grayscale(image)))
+    if pixels is None:
+        return None
+    return centre_in_square(fit_box(crop_to_ink(pixels), DIGIT_BOX))
 
 
 def fit_box(pixels, box):
@@ -185,10 +217,10 @@ class Predictor:
         import tensorflow as tf
 
         self.model = model
-        # TODO 4: Wrap the model's forward pass in a tf.function with a fixed
+        # TODO 6: Wrap the model's forward pass in a tf.function with a fixed
         #   input_signature of one float32 tensor of shape (None, 28, 28, 1), and keep it in
         #   self.forward. Call the model with training=False (dropout off).
-        raise NotImplementedError("TODO 4: __init__() is not done yet")
+        raise NotImplementedError("TODO 6: __init__() is not done yet")
 
     def __call__(self, image28):
         """Return the 10 probabilities for one (28, 28) image."""
@@ -210,19 +242,19 @@ def create_app(config=None):
     """Build the Flask app. `config` may set MODEL_PATH and any Flask setting."""
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "app_template" / "templates"),
-        static_folder=str(ROOT / "app_template" / "static"),
+        template_folder=str(APP_TEMPLATE / "templates"),
+        static_folder=str(APP_TEMPLATE / "static"),
     )
     app.config.from_mapping(
-        MODEL_PATH=str(default_model_path(target_of(__file__))),
+        MODEL_PATH=str(default_model_path(__file__)),
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,  # bigger bodies get 413 before we read them
     )
     app.config.update(config or {})
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
-    # TODO 5: Load the model once with load_trained_model(app.config["MODEL_PATH"]) (it
+    # TODO 7: Load the model once with load_trained_model(app.config["MODEL_PATH"]) (it
     #   explains a missing or broken file), and keep Predictor(model) in
     #   app.extensions["predictor"], where the routes find it.
-    raise NotImplementedError("TODO 5: create_app() is not done yet")
+    raise NotImplementedError("TODO 7: create_app() is not done yet")
 
     @app.get("/")
     def index():
@@ -242,16 +274,24 @@ def create_app(config=None):
         image28 = to_mnist(image)
         if image28 is None:
             return jsonify(error="The canvas is empty: draw a digit first."), 422
-        # TODO 6: Ask the predictor for the 10 probabilities of image28 and answer with
+        # TODO 8: Ask the predictor for the 10 probabilities of image28 and answer with
         #   jsonify(digit=..., confidence=..., probabilities=[...], image=...): the digit with the
         #   highest probability (an int), that probability (a float), all ten (floats), and
         #   image28 as a 28 x 28 list of lists rounded to 3 decimals (so the page can draw it).
-        raise NotImplementedError("TODO 6: predict() is not done yet")
+        raise NotImplementedError("TODO 8: predict() is not done yet")
 
     @app.errorhandler(HTTPException)
     def json_error(error):
         """Given: every HTTP error (404, 405, 413...) as JSON, never an HTML page."""
         return jsonify(error=f"{error.name}: {error.description}"), error.code
+
+    if not app.testing:  # tests want the real error; a served app answers JSON and keeps serving
+
+        @app.errorhandler(Exception)
+        def unexpected(error):
+            """Given: a bug is logged, and the client gets a JSON 500 instead of an HTML page."""
+            app.logger.exception("unexpected error while answering %s", request.path)
+            return jsonify(error="Something went wrong on the server; the error was logged."), 500
 
     return app
 

@@ -12,8 +12,7 @@ import matplotlib
 matplotlib.use("Agg")  # draw into files, not windows: works on any machine
 import matplotlib.pyplot as plt
 
-from course.data import download_mnist, find_mnist_file, friendly_data_errors, check_mnist
-from course.outputs import output_path
+from course.helpers import check_mnist, download_mnist, find_mnist_file, friendly_data_errors, output_path
 
 NUM_CLASSES = 10
 
@@ -37,8 +36,8 @@ def load_mnist(path=None):
         # BEGIN TODO 1: Open `path` with np.load and build the classic tuple
         #   ((x_train, y_train), (x_test, y_test)) in a variable called `arrays`.
         # HINT: np.load gives you a dict-like object. Which names does the README's table list?
-        # HINT: Use `with np.load(path) as data:` and take the arrays out inside the block;
-        #   the file is closed after it.
+        # HINT: np.load keeps the file open until it is closed. Which Python statement closes it
+        #   for you at the end of a block, and must the arrays be taken out inside that block?
         with np.load(path) as data:
             arrays = (data["x_train"], data["y_train"]), (data["x_test"], data["y_test"])
         # END TODO
@@ -66,7 +65,8 @@ def class_counts(labels):
 def pixel_range(images):
     """Return (smallest, largest) pixel value in `images`, as plain Python ints."""
     # BEGIN TODO 3: Return the smallest and the largest pixel value as a tuple of two ints.
-    # HINT: Arrays have .min() and .max(). int(...) turns a NumPy number into a plain int.
+    # HINT: Which array methods give the smallest and largest value? And what turns a NumPy number
+    #   into a plain Python int?
     return int(images.min()), int(images.max())
     # END TODO
 
@@ -88,8 +88,9 @@ def plot_samples(images, labels, path, n_rows=3, n_cols=6):
     #   In axes number i show images[i] in gray with imshow, set its title to the
     #   label (e.g. "5"), and hide the ticks with axis("off"). Save it to `path` as a PNG
     #   and return the figure.
-    # HINT: plt.subplots(n_rows, n_cols) returns (figure, axes); axes.flat walks the grid in order.
-    # HINT: fig.savefig(path) chooses PNG from the file's ending.
+    # HINT: plt.subplots(n_rows, n_cols) returns (figure, axes). How do you walk a 2-D grid of axes in
+    #   reading order (axes.flat), and which image goes in axes number i?
+    # HINT: Which method of the figure writes it to a file, and how does it know the file should be a PNG?
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(1.4 * n_cols, 1.6 * n_rows))
     for index, ax in enumerate(np.atleast_1d(axes).flat):
         ax.imshow(images[index], cmap="gray")

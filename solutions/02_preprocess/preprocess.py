@@ -12,7 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from course.outputs import output_path
+from course.helpers import output_path
 from load_data import load_mnist
 
 IMAGE_SIZE = 28
@@ -37,7 +37,8 @@ def preprocess_images(images):
     images = np.asarray(images)
     # BEGIN TODO 1: If `images` is not 3-D with 28 x 28 images, raise a ValueError whose
     #   message says which shape was expected and which was found.
-    # HINT: images.ndim is the number of axes; images.shape[1:] is the size of one image.
+    # HINT: How many axes should a stack of images have (images.ndim), and what is the size of one
+    #   image (images.shape[1:])? Does your message show the shape you found?
     if images.ndim != 3 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
         raise ValueError(
             f"expected images of shape (N, {IMAGE_SIZE}, {IMAGE_SIZE}), found shape {images.shape}"
@@ -46,7 +47,8 @@ def preprocess_images(images):
     # BEGIN TODO 2: Return a float32 copy scaled to [0, 1] with a channel axis at the end:
     #   shape (N, 28, 28, 1).
     # HINT: Which comes first, astype("float32") or the division? Try both on np.uint8(255).
-    # HINT: reshape(-1, 28, 28, 1) or images[..., np.newaxis] both add the axis.
+    # HINT: reshape accepts -1 for "as many as needed": which shape do you ask for, with the channel
+    #   axis last? (images[..., np.newaxis] is another way.)
     return (images.astype("float32") / 255.0).reshape(-1, IMAGE_SIZE, IMAGE_SIZE, 1)
     # END TODO
 

@@ -29,7 +29,8 @@ def predict_classes(model, images, batch_size=1000):
     """Return the model's probabilities (N, 10) and its predicted digits (N,) for `images`."""
     # BEGIN TODO 1: Get the probabilities with model.predict (pass batch_size and verbose=0),
     #   take the argmax of each row as the predicted digit, and return (probabilities, digits).
-    # HINT: np.argmax(array, axis=1) picks the largest entry of each row.
+    # HINT: Which NumPy function gives the index of the largest entry, and along which axis are the
+    #   ten probabilities of one image?
     probabilities = model.predict(images, batch_size=batch_size, verbose=0)
     return probabilities, np.argmax(probabilities, axis=1)
     # END TODO
@@ -38,7 +39,7 @@ def predict_classes(model, images, batch_size=1000):
 def accuracy(y_true, y_pred):
     """Return the fraction of predictions equal to the true labels, as a float."""
     # BEGIN TODO 2: Compare the two arrays element by element and return the mean as a float.
-    # HINT: (a == b) is an array of True/False; the mean of it counts True as 1.
+    # HINT: What is (a == b) for two arrays, and what is the mean of an array of True and False?
     return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
     # END TODO
 
@@ -57,7 +58,8 @@ def confusion_matrix(y_true, y_pred, num_classes=NUM_CLASSES):
     """Return an int array (num_classes, num_classes): [true digit, predicted digit] -> count."""
     # BEGIN TODO 3: Start from np.zeros((num_classes, num_classes), dtype=int) and add 1 at
     #   [true, predicted] for every pair of labels.
-    # HINT: A loop over zip(y_true, y_pred) works; np.add.at(matrix, (y_true, y_pred), 1) does it in one go.
+    # HINT: A loop over zip(y_true, y_pred) can add 1 for each image. Which index comes first, the true
+    #   digit or the predicted one? (np.add.at does the whole loop in one call.)
     matrix = np.zeros((num_classes, num_classes), dtype=int)
     np.add.at(matrix, (np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)), 1)
     return matrix
@@ -67,41 +69,86 @@ def confusion_matrix(y_true, y_pred, num_classes=NUM_CLASSES):
 def per_class_accuracy(matrix):
     """Return, for each true digit, the fraction of its images predicted correctly."""
     # BEGIN TODO 4: Divide the diagonal by each row's sum (use 0.0 for a row with no images).
-    # HINT: np.diag(matrix) and matrix.sum(axis=1); np.divide has `out=` and `where=` for the 0 case.
+    # HINT: Where are digit d's right answers, and how many images of d are there (which axis)? What
+    #   should a digit with no images get, and which arguments of np.divide avoid dividing by zero?
     totals = matrix.sum(axis=1)
     return np.divide(np.diag(matrix), totals, out=np.zeros(len(totals), dtype=float), where=totals > 0)
     # END TODO
 
 
-def plot_confusion_matrix(matrix, path):
-    """Save the confusion matrix as a heatmap with its counts written in; return the Figure."""
-    # BEGIN TODO 5: Show `matrix` with ax.imshow (a "Blues" colormap reads well), label the axes
-    #   "predicted" (x) and "true" (y), put the digits 0-9 as ticks, write each count in its cell
-    #   with ax.text, save to `path` and return the figure.
-    # HINT: ax.set_xticks(range(10)); ax.text(column, row, str(count), ha="center", va="center").
-    # HINT: The diagonal is large and the rest is small: a logarithmic colour scale
-    #   (matplotlib.colors.LogNorm) makes the mistakes visible too.
+"""
+## Precision, recall and F1
+
+Accuracy per digit (above) answers: of the real 4s, how many did the model
+find? That is the digit's **recall**. Its mirror image is **precision**: of
+everything the model *called* a 4, how many were 4s? A model that calls
+every unclear digit a 4 has a high recall for 4 and a poor precision. **F1**
+is their harmonic mean: high only when both are.
+
+Which matters depends on the cost of each mistake. A cheque reader that
+misreads a 7 as a 1 pays the wrong amount: there you want precision (when
+it says "1", it must be a 1). A form scanner that sends unclear digits to a
+person can live with lower precision, but should miss few: recall.
+"""
+
+
+def precision_recall_f1(matrix):
+    """Return three arrays of length num_classes: precision, recall and F1 for each digit."""
+    # BEGIN TODO 5: From the confusion matrix (rows: true, columns: predicted):
+    #   precision[d] = matrix[d, d] / (how many images were predicted as d)   (the column's sum)
+    #   recall[d]    = matrix[d, d] / (how many images of d there are)          (the row's sum)
+    #   f1[d]        = 2 * precision[d] * recall[d] / (precision[d] + recall[d])
+    #   Use 0.0 wherever a division would be by zero.
+    # HINT: Recall is something you already wrote. Which axis do you sum over for the columns?
+    # HINT: As in TODO 4: which arguments of np.divide skip the divisions by zero?
+    predicted_as = matrix.sum(axis=0)
+    precision = np.divide(np.diag(matrix), predicted_as, out=np.zeros(len(predicted_as), dtype=float), where=predicted_as > 0)
+    recall = per_class_accuracy(matrix)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=np.zeros(len(both), dtype=float), where=both > 0)
+    return precision, recall, f1
+    # END TODO
+
+
+def log_colours(matrix):
+    """Given: a white-to-blue logarithmic colour scale for imshow (a few mistakes stay visible beside
+    the large diagonal); empty cells stay white."""
     from matplotlib.colors import LogNorm
 
+    return {"cmap": "Blues", "norm": LogNorm(vmin=0.5, vmax=max(int(matrix.max()), 1))}
+
+
+def count_colour(row, column):
+    """Given: white text on the dark diagonal, black elsewhere."""
+    return "white" if row == column else "black"
+
+
+def plot_confusion_matrix(matrix, path):
+    """Save the confusion matrix as a heatmap with its counts written in; return the Figure."""
     size = len(matrix)
     fig, ax = plt.subplots(figsize=(7, 6))
-    shown = ax.imshow(np.maximum(matrix, 0.5), cmap="Blues", norm=LogNorm(vmin=0.5, vmax=max(matrix.max(), 1)))
-    fig.colorbar(shown, ax=ax, fraction=0.046, label="images (log scale)")
+    # BEGIN TODO 6: Show `matrix` with ax.imshow(matrix, **log_colours(matrix)) and keep what it
+    #   returns in `shown`. Write each count that is not 0 in the middle of its cell with ax.text
+    #   (color=count_colour(row, column)), put the digits 0-9 as ticks on both axes, and label the
+    #   axes "predicted" (x) and "true" (y).
+    # HINT: ax.text(x, y, text) writes at a point: is x the row or the column of the cell? How do
+    #   ha= and va= centre the text?
+    shown = ax.imshow(matrix, **log_colours(matrix))
     for row in range(size):
         for column in range(size):
             count = int(matrix[row, column])
             if count:
-                colour = "white" if row == column else "black"
-                ax.text(column, row, str(count), ha="center", va="center", fontsize=8, color=colour)
+                ax.text(column, row, str(count), ha="center", va="center", fontsize=8, color=count_colour(row, column))
     ax.set_xticks(range(size))
     ax.set_yticks(range(size))
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
+    # END TODO
+    fig.colorbar(shown, ax=ax, fraction=0.046, label="images (log scale)")
     ax.set_title("Confusion matrix (rows: true digit)")
     fig.tight_layout()
     fig.savefig(path)
     return fig
-    # END TODO
 
 
 """
@@ -115,10 +162,10 @@ training set rarely shows.
 
 def most_confident_mistakes(probabilities, y_true, count=12):
     """Return the indices of up to `count` wrong predictions, most confident first."""
-    # BEGIN TODO 6: Find the images whose predicted digit (argmax) differs from y_true, and
+    # BEGIN TODO 7: Find the images whose predicted digit (argmax) differs from y_true, and
     #   return their indices sorted by the predicted digit's probability, highest first.
-    # HINT: np.flatnonzero(condition) gives the indices where a condition holds.
-    # HINT: np.argsort sorts from low to high; [::-1] reverses.
+    # HINT: Which images are mistakes? np.flatnonzero(condition) gives the indices where a condition holds.
+    # HINT: np.argsort sorts from low to high: how do you get the highest first?
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != np.asarray(y_true))
     confidence = probabilities[wrong, predicted[wrong]]
@@ -145,7 +192,7 @@ def plot_mistakes(images, y_true, probabilities, indices, path, n_cols=6):
 
 def evaluate_model(model, x_test, y_test, verbose=True):
     """Given: run every step above on a test set; return a dict of the results and figure paths."""
-    from course.outputs import output_path
+    from course.helpers import output_path
 
     probabilities, predicted = predict_classes(model, x_test)
     matrix = confusion_matrix(y_test, predicted)
@@ -153,6 +200,7 @@ def evaluate_model(model, x_test, y_test, verbose=True):
         "accuracy": accuracy(y_test, predicted),
         "confusion_matrix": matrix,
         "per_class_accuracy": per_class_accuracy(matrix),
+        "precision_recall_f1": precision_recall_f1(matrix),
         "mistakes": most_confident_mistakes(probabilities, y_test),
         "confusion_figure": output_path("lesson05_confusion_matrix.png"),
         "mistakes_figure": output_path("lesson05_mistakes.png"),
@@ -163,16 +211,19 @@ def evaluate_model(model, x_test, y_test, verbose=True):
     if verbose:
         errors = int(len(y_test) - np.trace(matrix))
         print(f"Test accuracy: {results['accuracy']:.2%} ({errors} mistakes in {len(y_test):,} images)")
-        print("Accuracy per digit: " + "  ".join(f"{d}: {a:.1%}" for d, a in enumerate(results["per_class_accuracy"])))
+        precision, recall, f1 = results["precision_recall_f1"]
+        print("digit      " + "".join(f"{d:>7}" for d in range(len(recall))))
+        for name, values in (("precision", precision), ("recall", recall), ("F1", f1)):
+            print(f"{name:<11}" + "".join(f"{value:7.1%}" for value in values))
         print(f"Saved the confusion matrix to {results['confusion_figure']}")
         print(f"Saved the most confident mistakes to {results['mistakes_figure']}")
     return results
 
 
 def main():
-    from course.pipeline import evaluate_saved_model
+    from course.helpers import evaluate_saved_model
 
-    evaluate_saved_model(target_dir=__file__)
+    evaluate_saved_model(__file__)
 
 
 if __name__ == "__main__":

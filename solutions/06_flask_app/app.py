@@ -19,8 +19,7 @@ from flask import Flask, jsonify, render_template, request
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from werkzeug.exceptions import HTTPException
 
-from course.lessons import ROOT
-from course.pipeline import default_model_path, load_trained_model, target_of
+from course.helpers import APP_TEMPLATE, default_model_path, load_trained_model
 
 MNIST_SIZE = 28  # the model's input: 28 x 28 pixels
 DIGIT_BOX = 20  # MNIST digits fit in a 20 x 20 box inside that square
@@ -51,7 +50,10 @@ def image_from_request(req):
     if "file" in req.files:
         data = req.files["file"].read()
     elif req.is_json or (req.mimetype or "").endswith("json"):
-        payload = req.get_json(silent=True)
+        try:
+            payload = req.get_json(silent=True)
+        except RecursionError:  # JSON nested thousands deep: Python's parser gives up
+            raise BadImage("the JSON is nested too deeply") from None
         if not isinstance(payload, dict) or not isinstance(payload.get("image"), str):
             raise BadImage('send JSON like {"image": "data:image/png;base64,..."}')
         header, _, encoded = payload["image"].partition(",")
@@ -114,54 +116,88 @@ def to_grayscale(image):
     return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
 
 
-def to_mnist(image):
-    """Return a Pillow image as a float32 (28, 28) array in [0, 1], MNIST style.
+"""
+Each step below is one small function, so you can try it on a tiny array in
+a Python shell, and each has its own check. `to_mnist` (given, at the end)
+runs them in order.
+"""
 
-    Returns None when there is no ink at all (a blank canvas).
-    """
-    pixels = to_grayscale(image)
-    # BEGIN TODO 1: Make the ink white on black, as in MNIST. Look at the border pixels: if
-    #   their median is bright (> 0.5), the background is light, so flip with 1 - pixels.
-    #   Then stretch so the background (the border's median) is 0 and the brightest ink is 1,
-    #   clipping to [0, 1]. If the ink is no brighter than the background by INK_THRESHOLD,
-    #   return None: nothing was drawn.
-    # HINT: np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]]) is the border.
-    # HINT: (pixels - background) / (pixels.max() - background), then np.clip(..., 0, 1).
+
+def border_level(pixels):
+    """The typical value of the picture's border: the colour of the paper or canvas."""
+    # BEGIN TODO 1: Return the median of the border pixels (the first and last row, the first and
+    #   last column) as a float. The median, not the mean: ink that touches the edge must not move it.
+    # HINT: Which pixels make the border? pixels[0] is the top row: what are the other three edges,
+    #   and which NumPy function joins them into one array?
     border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
-    if np.median(border) > 0.5:
-        pixels = 1.0 - pixels
-        border = 1.0 - border
-    background = float(np.median(border))
+    return float(np.median(border))
+    # END TODO
+
+
+def white_on_black(pixels):
+    """Return the picture with light ink on a dark background, as in MNIST."""
+    # BEGIN TODO 2: If the border is bright (border_level above 0.5), the paper is light and the ink
+    #   dark: return 1 - pixels. Otherwise return the pixels as they are.
+    # HINT: Which is the background, and what does 1 - pixels do to black and to white?
+    if border_level(pixels) > 0.5:
+        return 1.0 - pixels
+    return pixels
+    # END TODO
+
+
+def stretch(pixels):
+    """Map the background (the border's level) to 0 and the brightest ink to 1; None if nothing was drawn."""
+    # BEGIN TODO 3: The background is border_level(pixels). If the brightest pixel is less than
+    #   INK_THRESHOLD above it, nothing was drawn: return None. Otherwise return
+    #   (pixels - background) / (brightest - background), clipped to [0, 1].
+    # HINT: Which value should become 0 and which 1? And what keeps the rest inside [0, 1]?
+    background = border_level(pixels)
     contrast = float(pixels.max()) - background
     if contrast < INK_THRESHOLD:
         return None
-    pixels = np.clip((pixels - background) / contrast, 0.0, 1.0)
+    return np.clip((pixels - background) / contrast, 0.0, 1.0)
     # END TODO
-    # BEGIN TODO 2: Crop to the ink's bounding box: the rows and columns that hold any pixel
-    #   above INK_THRESHOLD.
-    # HINT: np.flatnonzero((pixels > INK_THRESHOLD).any(axis=1)) lists the rows with ink;
-    #   the first and last of them bound the digit. Same with axis=0 for the columns.
+
+
+def crop_to_ink(pixels):
+    """Cut the picture down to the smallest rectangle that holds every ink pixel (above INK_THRESHOLD)."""
+    # BEGIN TODO 4: Find the rows and the columns that hold at least one pixel above INK_THRESHOLD,
+    #   and return the part of `pixels` from the first to the last of them, both included.
+    # HINT: (pixels > INK_THRESHOLD).any(axis=1) says, row by row, whether there is ink; which NumPy
+    #   function lists where it is True? Does a slice a[first:last] include `last`?
     rows = np.flatnonzero((pixels > INK_THRESHOLD).any(axis=1))
     columns = np.flatnonzero((pixels > INK_THRESHOLD).any(axis=0))
-    pixels = pixels[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+    return pixels[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
     # END TODO
-    digit = fit_box(pixels, DIGIT_BOX)
-    # BEGIN TODO 3: Paste `digit` into a 28 x 28 array of zeros so that its centre of mass
-    #   lands on the centre (14, 14), keeping it inside the square. Return it as float32.
-    # HINT: The centre of mass of rows is (row_numbers * weights).sum() / weights.sum(), with
-    #   the pixel values as weights; np.indices(digit.shape) gives the row and column numbers.
-    # HINT: top = round(14 - centre_row), then clip it to 0 .. 28 - height so nothing falls off.
+
+
+def centre_in_square(digit, size=MNIST_SIZE):
+    """Paste `digit` into a size x size float32 square of zeros, its centre of mass on the centre."""
+    # BEGIN TODO 5: Place `digit` so that its centre of mass lands on (size / 2, size / 2), but never
+    #   past an edge: a lopsided digit is pushed only as far as it fits. Return the square as float32.
+    # HINT: The centre of mass is an average of the row (and column) numbers, weighted by the pixel
+    #   values. What gives you every pixel's row and column number (np.indices)?
+    # HINT: If the centre of mass is at row c of the digit, at which row of the square must the
+    #   digit start so that c lands on size / 2? What keeps it from falling off an edge?
     height, width = digit.shape
     row_numbers, column_numbers = np.indices(digit.shape)
     mass = digit.sum()
     centre_row = (row_numbers * digit).sum() / mass
     centre_column = (column_numbers * digit).sum() / mass
-    top = int(np.clip(round(MNIST_SIZE / 2 - centre_row), 0, MNIST_SIZE - height))
-    left = int(np.clip(round(MNIST_SIZE / 2 - centre_column), 0, MNIST_SIZE - width))
-    canvas = np.zeros((MNIST_SIZE, MNIST_SIZE), dtype=np.float32)
-    canvas[top : top + height, left : left + width] = digit
-    return canvas
+    top = int(np.clip(round(size / 2 - centre_row), 0, size - height))
+    left = int(np.clip(round(size / 2 - centre_column), 0, size - width))
+    square = np.zeros((size, size), dtype=np.float32)
+    square[top : top + height, left : left + width] = digit
+    return square
     # END TODO
+
+
+def to_mnist(image):
+    """Given: a Pillow image as a float32 (28, 28) array in [0, 1], MNIST style; None when nothing was drawn."""
+    pixels = stretch(white_on_black(to_grayscale(image)))
+    if pixels is None:
+        return None
+    return centre_in_square(fit_box(crop_to_ink(pixels), DIGIT_BOX))
 
 
 def fit_box(pixels, box):
@@ -214,10 +250,11 @@ class Predictor:
         import tensorflow as tf
 
         self.model = model
-        # BEGIN TODO 4: Wrap the model's forward pass in a tf.function with a fixed
+        # BEGIN TODO 6: Wrap the model's forward pass in a tf.function with a fixed
         #   input_signature of one float32 tensor of shape (None, 28, 28, 1), and keep it in
         #   self.forward. Call the model with training=False (dropout off).
-        # HINT: tf.function(lambda images: model(images, training=False), input_signature=[tf.TensorSpec(...)])
+        # HINT: What does tf.function's input_signature promise? One tf.TensorSpec: which shape (None
+        #   lets any batch size through) and which dtype?
         self.forward = tf.function(
             lambda images: model(images, training=False),
             input_signature=[tf.TensorSpec(shape=(None, MNIST_SIZE, MNIST_SIZE, 1), dtype=tf.float32)],
@@ -244,19 +281,19 @@ def create_app(config=None):
     """Build the Flask app. `config` may set MODEL_PATH and any Flask setting."""
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "app_template" / "templates"),
-        static_folder=str(ROOT / "app_template" / "static"),
+        template_folder=str(APP_TEMPLATE / "templates"),
+        static_folder=str(APP_TEMPLATE / "static"),
     )
     app.config.from_mapping(
-        MODEL_PATH=str(default_model_path(target_of(__file__))),
+        MODEL_PATH=str(default_model_path(__file__)),
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,  # bigger bodies get 413 before we read them
     )
     app.config.update(config or {})
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
-    # BEGIN TODO 5: Load the model once with load_trained_model(app.config["MODEL_PATH"]) (it
+    # BEGIN TODO 7: Load the model once with load_trained_model(app.config["MODEL_PATH"]) (it
     #   explains a missing or broken file), and keep Predictor(model) in
     #   app.extensions["predictor"], where the routes find it.
-    # HINT: Anything done here runs once per process; anything in a route runs per request.
+    # HINT: What runs once per process here, and what runs on every request inside a route?
     app.extensions["predictor"] = Predictor(load_trained_model(app.config["MODEL_PATH"]))
     # END TODO
 
@@ -278,11 +315,12 @@ def create_app(config=None):
         image28 = to_mnist(image)
         if image28 is None:
             return jsonify(error="The canvas is empty: draw a digit first."), 422
-        # BEGIN TODO 6: Ask the predictor for the 10 probabilities of image28 and answer with
+        # BEGIN TODO 8: Ask the predictor for the 10 probabilities of image28 and answer with
         #   jsonify(digit=..., confidence=..., probabilities=[...], image=...): the digit with the
         #   highest probability (an int), that probability (a float), all ten (floats), and
         #   image28 as a 28 x 28 list of lists rounded to 3 decimals (so the page can draw it).
-        # HINT: JSON knows no NumPy types: int(...), float(...) and .tolist() convert them.
+        # HINT: JSON knows no NumPy types: which of your values are NumPy numbers or arrays? int(...),
+        #   float(...) and .tolist() convert them.
         probabilities = app.extensions["predictor"](image28)
         digit = int(np.argmax(probabilities))
         return jsonify(
@@ -297,6 +335,14 @@ def create_app(config=None):
     def json_error(error):
         """Given: every HTTP error (404, 405, 413...) as JSON, never an HTML page."""
         return jsonify(error=f"{error.name}: {error.description}"), error.code
+
+    if not app.testing:  # tests want the real error; a served app answers JSON and keeps serving
+
+        @app.errorhandler(Exception)
+        def unexpected(error):
+            """Given: a bug is logged, and the client gets a JSON 500 instead of an HTML page."""
+            app.logger.exception("unexpected error while answering %s", request.path)
+            return jsonify(error="Something went wrong on the server; the error was logged."), 500
 
     return app
 

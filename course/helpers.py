@@ -1,0 +1,131 @@
+"""The one module lesson files import from the course: given helpers a lesson can lean on.
+
+Everything a lesson needs from the course comes from here: where to save
+figures and models, finding and checking MNIST, the trained model's path,
+quick experiments and pictures. The rest of ``course`` (the grader, the
+checks' machinery, grading and benchmarks) is not for lesson code: the
+grader's tamper scan flags any other ``course.*`` import in a lesson file.
+
+Importing this module is cheap: TensorFlow is imported only by the helpers
+that need it, when they are called.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from course.data import check_mnist, download_mnist, find_mnist_file, friendly_data_errors, load_mnist
+from course.outputs import output_path
+from course.lessons import ROOT
+
+__all__ = [
+    "APP_TEMPLATE",
+    "ModelFileError",
+    "default_model_path",
+    "evaluate_saved_model",
+    "lesson_modules",
+    "load_trained_model",
+    "train_pipeline",
+    "without_dropout",
+    "check_mnist",
+    "download_mnist",
+    "find_mnist_file",
+    "friendly_data_errors",
+    "load_mnist",
+    "load_preprocessed",
+    "output_path",
+    "save_filter_pictures",
+    "short_fit",
+]
+
+APP_TEMPLATE = ROOT / "app_template"  # the web page lesson 6 serves: templates/ and static/
+
+
+class ModelFileError(RuntimeError):
+    """The trained model file is missing or unreadable; the message says which `make train` to run."""
+
+
+def default_model_path(lesson_file) -> Path:
+    """Where the tree holding ``lesson_file`` keeps its trained model (MODEL_PATH overrides)."""
+    from course.pipeline import default_model_path as model_path, target_of
+
+    return model_path(target_of(lesson_file))
+
+
+def load_trained_model(path):
+    """Load a saved Keras model, or raise ModelFileError with one sentence that says what to do."""
+    from course.pipeline import load_trained_model as load
+
+    return load(path)
+
+
+def load_preprocessed(train_size: int = 10_000, validation_size: int = 2_000):
+    """MNIST's first ``train_size`` training digits and its last ``validation_size``, ready for a CNN.
+
+    Returns ((x_fit, y_fit), (x_val, y_val)): float32 images (N, 28, 28, 1) in [0, 1]
+    and one-hot labels (N, 10), prepared by the course itself (as lesson 2 teaches).
+    """
+    import numpy as np
+
+    (x_train, y_train), _ = load_mnist()
+
+    def ready(images, labels):
+        return (images.astype("float32") / 255.0)[..., np.newaxis], np.eye(10, dtype="float32")[labels]
+
+    return ready(x_train[:train_size], y_train[:train_size]), ready(x_train[-validation_size:], y_train[-validation_size:])
+
+
+def short_fit(model, x_fit, y_fit, x_val, y_val, epochs: int = 2, batch_size: int = 64) -> tuple[float, float]:
+    """Train ``model`` briefly, quietly; return (validation accuracy, seconds)."""
+    started = time.perf_counter()
+    model.fit(x_fit, y_fit, epochs=epochs, batch_size=batch_size, verbose=0)
+    seconds = time.perf_counter() - started
+    accuracy = float(model.evaluate(x_val, y_val, batch_size=1000, verbose=0)[1])
+    return accuracy, seconds
+
+
+def save_filter_pictures(model, image, prefix: str = "lesson03") -> list[Path]:
+    """Save the first convolution's filters and what they find in ``image``; return the two paths."""
+    from course.pictures import plot_feature_maps, plot_filters
+
+    return [
+        plot_filters(model, output_path(f"{prefix}_filters.png")),
+        plot_feature_maps(model, image, output_path(f"{prefix}_feature_maps.png")),
+    ]
+
+
+def without_dropout(model):
+    """A fresh copy of a Sequential ``model`` without its Dropout layers, compiled the same way.
+
+    Lesson 4's overfitting experiment compares a CNN with and without dropout.
+    """
+    import keras
+
+    if not isinstance(model, keras.Sequential):
+        raise TypeError("without_dropout() copies Sequential models only; build the CNN with keras.Sequential")
+    kept = [type(layer).from_config(layer.get_config()) for layer in model.layers if not isinstance(layer, keras.layers.Dropout)]
+    copy = keras.Sequential([keras.Input(model.input_shape[1:]), *kept], name=f"{model.name}_without_dropout")
+    copy.compile_from_config(model.get_compile_config())
+    return copy
+
+
+def lesson_modules(lesson_file):
+    """The modules of every lesson in the tree that holds ``lesson_file`` (load_data, preprocess, model, ...)."""
+    from course.pipeline import stages, target_of
+
+    return stages(target_of(lesson_file))
+
+
+def train_pipeline(lesson_file, **options):
+    """Train on all of MNIST with the lessons of the tree that holds ``lesson_file``: what `make train` does."""
+    from course.pipeline import train_pipeline as pipeline
+
+    return pipeline(lesson_file, **options)
+
+
+def evaluate_saved_model(lesson_file, **options):
+    """Evaluate the tree's trained model with that tree's own lesson 5: what `make run-lesson5` does."""
+    from course.pipeline import evaluate_saved_model as evaluate
+
+    return evaluate(lesson_file, **options)

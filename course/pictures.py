@@ -1,0 +1,80 @@
+"""Pictures of what a CNN learned: its first layer's filters, and what they find in one digit.
+
+Lesson 3 (`make run-lesson3`) and lesson 4 (`make run-lesson4`, `make train`)
+save them after training; lesson 3's README explains them. Any Keras model
+with Conv2D layers will do, whatever its architecture.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def _figure_module():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def convolutions(model) -> list:
+    """The model's Conv2D layers, in order."""
+    from keras import layers
+
+    return [layer for layer in model.layers if isinstance(layer, layers.Conv2D)]
+
+
+def plot_filters(model, path: Path) -> Path:
+    """The first Conv2D layer's filters, one small picture each (red: positive weights, blue: negative)."""
+    plt = _figure_module()
+    first = convolutions(model)[0]
+    kernels = np.asarray(first.get_weights()[0])[:, :, 0, :]  # (height, width, filters) for one input channel
+    count = kernels.shape[-1]
+    columns = min(8, count)
+    rows = -(-count // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(1.2 * columns, 1.3 * rows + 0.6), squeeze=False)
+    limit = float(np.abs(kernels).max()) or 1.0
+    for index, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if index < count:
+            ax.imshow(kernels[:, :, index], cmap="RdBu_r", vmin=-limit, vmax=limit)
+            ax.set_title(str(index + 1), fontsize=8)
+    figure.suptitle(f"The {count} filters of the first convolution ({kernels.shape[0]} x {kernels.shape[1]} weights each)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return Path(path)
+
+
+def plot_feature_maps(model, image, path: Path, layers_shown: int = 2) -> Path:
+    """One digit, then what each filter of the first convolutions finds in it (bright: found)."""
+    import keras
+
+    plt = _figure_module()
+    chosen = convolutions(model)[:layers_shown]
+    probe = keras.Model(model.inputs[0], [layer.output for layer in chosen])
+    outputs = probe(np.asarray(image, dtype="float32").reshape(1, 28, 28, 1), training=False)
+    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    maps = [np.maximum(np.asarray(output)[0], 0.0) for output in outputs]  # what relu lets through
+    columns = 8
+    rows = 1 + sum(-(-found.shape[-1] // columns) for found in maps)
+    figure, axes = plt.subplots(rows, columns, figsize=(1.2 * columns, 1.25 * rows + 0.4), squeeze=False, layout="constrained")
+    for ax in axes.flat:
+        ax.axis("off")
+    axes[0, 0].imshow(np.asarray(image).reshape(28, 28), cmap="gray")
+    axes[0, 0].set_title("the digit", fontsize=8)
+    figure.suptitle("What each filter finds in one digit, layer by layer (bright: a strong match)", fontsize=10)
+    row = 1
+    for number, found in enumerate(maps, start=1):
+        for index in range(found.shape[-1]):
+            ax = axes[row + index // columns, index % columns]
+            ax.imshow(found[:, :, index], cmap="magma")
+            ax.set_title(f"conv {number} · {index + 1}", fontsize=7)
+        row += -(-found.shape[-1] // columns)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return Path(path)

@@ -1,0 +1,106 @@
+"""Mutation testing of the checks (`make mutants`): the mutator, the reviewed list, and a fixed sample.
+
+The full run takes about a quarter of an hour, so `make test` runs the fixed
+sample in checks/mutants.toml (a few mutants per lesson, the hardest to catch):
+if a check is weakened, the sample shows it.
+"""
+
+import ast
+import subprocess
+import sys
+
+import pytest
+
+from course import mutants, stubs
+from course.lessons import ROOT, SOLUTIONS_DIR, all_lessons
+
+SOURCE = '''\
+def crop(pixels, rows, columns, scale=2):
+    """A toy solution."""
+    width = 10
+    # BEGIN TODO 1: Crop.
+    # HINT: Slices leave their end out?
+    if rows.size == 0 or columns.size == 0:
+        return None
+    cropped = pixels[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+    total = cropped.sum(axis=1) / width * scale
+    return cropped, total
+    # END TODO
+'''
+
+
+@pytest.fixture
+def toy():
+    """Mutants of SOURCE, as if it were lesson 1's solution."""
+    return mutants.mutants_of(1, source=SOURCE)
+
+
+def test_only_the_todo_region_is_mutated(toy):
+    todo = stubs.parse(SOURCE)[0]
+    assert toy
+    for mutant in toy:
+        assert todo.start < mutant.line < todo.end, mutant.description
+        changed = [number for number, (a, b) in enumerate(zip(SOURCE.splitlines(), mutant.source.splitlines()), 1) if a != b]
+        assert all(todo.start < number < todo.end for number in changed), mutant.description
+        compile(mutant.source, "mutant.py", "exec")  # every mutant is valid Python
+
+
+def test_the_operators_learners_slip_on(toy):
+    changes = {(mutant.operator.split(" ")[0], mutant.after) for mutant in toy}
+    afters = {mutant.after for mutant in toy}
+    assert "rows[-1]" in afters, "an off-by-one slice end"
+    assert ("comparison", "(rows.size != 0)") in changes
+    assert any(mutant.operator == "boolean operator" for mutant in toy)
+    assert any(mutant.operator == "dropped keyword axis=" for mutant in toy)
+    assert not any(mutant.after == mutant.before for mutant in toy), "no change is never a mutant"
+    assert any(mutant.operator == "ignored argument" and mutant.after == "2" for mutant in toy), "scale replaced by its default"
+    assert any(mutant.operator == "swapped pair" for mutant in toy), "(cropped, total) returned the other way round"
+    assert any(mutant.operator == "dropped if" for mutant in toy)
+    assert any(mutant.operator == "number" and mutant.before == "1" and mutant.after == "2" for mutant in toy)
+
+
+def test_ids_are_unique_and_stable(toy):
+    assert len({mutant.id for mutant in toy}) == len(toy)
+    again = mutants.mutants_of(1, source=SOURCE)
+    assert [mutant.id for mutant in again] == [mutant.id for mutant in toy]
+    shifted = mutants.mutants_of(1, source="import numpy as np\n\n\n" + SOURCE)  # unrelated lines above
+    assert {mutant.id for mutant in shifted} == {mutant.id for mutant in toy}
+
+
+def test_every_lesson_has_mutants():
+    for lesson in all_lessons():
+        found = mutants.mutants_of(lesson.id)
+        assert len(found) >= 10, f"lesson {lesson.id}: only {len(found)} mutants"
+        assert all(f"L{lesson.id}-" in mutant.id for mutant in found)
+
+
+def test_reviewed_list_names_real_mutants_with_reasons():
+    """checks/mutants.toml: every equivalent mutant exists and has a reason; the sample exists and is not equivalent."""
+    review = mutants.reviewed()
+    known = {mutant.id for lesson in all_lessons() for mutant in mutants.mutants_of(lesson.id)}
+    stale = [mutant_id for mutant_id in review["equivalent"] if mutant_id not in known]
+    assert not stale, f"checks/mutants.toml lists mutants that no longer exist: {stale}"
+    assert all(len(reason) > 10 for reason in review["equivalent"].values())
+    sample = review["sample"]
+    assert sample and all(mutant_id in known for mutant_id in sample)
+    assert not set(sample) & set(review["equivalent"])
+    lessons = {int(mutant_id[1:].split("-")[0]) for mutant_id in sample}
+    assert lessons == {lesson.id for lesson in all_lessons()}, "the sample should cover every lesson"
+
+
+def test_scores_count_caught_mutants_over_non_equivalent_ones():
+    make = lambda status: mutants.Outcome(mutants.Mutant(1, 1, "f", 1, "number", "1", "2", ""), status, 0.0)  # noqa: E731
+    outcomes = [make("killed")] * 8 + [make("timed out"), make("survived"), make("equivalent"), make("equivalent")]
+    assert mutants.score(outcomes) == {"mutants": 12, "equivalent": 2, "killed": 8, "timed_out": 1, "survived": 1, "score": 90.0}
+
+
+def test_the_fixed_sample_is_caught():
+    """`make mutants MUTANTS=sample`: every mutant of the sample fails its lesson's checks."""
+    completed = subprocess.run(
+        ["make", "--no-print-directory", "mutants", "MUTANTS=sample"], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output
+    assert "✗ survived" not in output
+    count = len(mutants.reviewed()["sample"])
+    assert f"{count}/{count} sample mutants caught" in output, output
