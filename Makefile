@@ -20,6 +20,7 @@
 #   make manifest               record the grading files' hashes after changing a check (instructors)
 #   make data                   say where MNIST is (downloads it once if there is no local copy)
 #   make classroom              regenerate the GitHub Classroom workflow from lessons.toml
+#   make gradescope             build dist/autograder.zip for Gradescope (setup.sh, run_autograder, MNIST, hidden checks)
 #   make bench-grade            grade 40 generated submissions: submissions per minute
 #   make mutants [LESSONS=1,2]  mutation testing of the checks: a score per lesson (MUTANTS=sample: the fixed sample;
 #                               MUTANTS=L5-T5-9c3cfc95,...: only those)
@@ -55,7 +56,7 @@ PORT ?= 5000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: setup check progress watch stubs test help train bench-train app serve bench-app model \
-	grade grade-all manifest manifest-check data classroom bench-grade mutants
+	grade grade-all manifest manifest-check data classroom classroom-result gradescope bench-grade mutants
 .DEFAULT_GOAL := help
 
 help:
@@ -135,6 +136,12 @@ data: $(STAMP)
 
 classroom: $(STAMP)
 	@$(PY) -m course classroom
+
+classroom-result: $(STAMP)
+	@$(PY) -m course classroom-result $(LESSONS)
+
+gradescope: $(STAMP)
+	@$(PY) -m course.grading.gradescope build $(if $(HIDDEN_CHECKS),--hidden $(HIDDEN_CHECKS))
 
 bench-grade: $(STAMP)
 	@$(PY) -m course.bench_grade

@@ -329,6 +329,12 @@ def command_classroom(args) -> int:
     return write_workflow()
 
 
+def command_classroom_result(args) -> int:
+    from course.grading.classroom import classroom_result
+
+    return classroom_result(get_lesson(args.lesson).id)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -367,6 +373,8 @@ def main(argv=None) -> int:
         sub.add_argument("--time-limit", type=float, default=None, help="seconds for each lesson of a submission (default: the lesson's own limit)")
         sub.add_argument("--trust-submissions", action="store_true", help="grade even where the code cannot be isolated (no bubblewrap)")
     commands.add_parser("classroom", help="write .github/workflows/classroom.yml")
+    classroom_result = commands.add_parser("classroom-result", help="grade one lesson for GitHub Classroom (per-check credit)")
+    classroom_result.add_argument("lesson")
     mutants = commands.add_parser("mutants", help="mutation testing of the checks")
     mutants.add_argument("--lessons", default=None, help="only these lessons, e.g. 1,2")
     mutants.add_argument("--sample", action="store_true", help="only the fixed sample in checks/mutants.toml")
@@ -391,6 +399,7 @@ def main(argv=None) -> int:
         "grade-all": command_grade_all,
         "manifest": command_manifest,
         "classroom": command_classroom,
+        "classroom-result": command_classroom_result,
         "mutants": command_mutants,
     }
     return handler[args.command](args)

@@ -91,14 +91,14 @@ def prepare_checks(workdir: Path, hidden: Path | bool | None = True) -> CheckSet
             shutil.copy2(path, hidden_dir / path.name)
         for lesson in all_lessons():
             hidden_files[lesson.id] = sorted(hidden_dir.glob(f"test_lesson{lesson.id:02d}*.py"))
-    checks = CheckSet(folder, files, hidden_files, {}, hidden_dir, configured, integrity.fingerprint(hashes), modified, _mnist_on_disk())
+    checks = CheckSet(folder, files, hidden_files, {}, hidden_dir, configured, integrity.fingerprint(hashes), modified, mnist_on_disk())
     checks.expected = list_checks(checks)
     for path in [*folder.rglob("*"), *(hidden_dir.rglob("*") if hidden_dir else [])]:
         path.chmod(0o755 if path.is_dir() else 0o644)  # readable by the sandbox's unprivileged user, writable by none
     return checks
 
 
-def _mnist_on_disk() -> Path:
+def mnist_on_disk() -> Path:
     """Graded code runs with its own HOME and no network, so MNIST must be found on disk first."""
     from course.data import MNISTDataError, find_mnist_file
 

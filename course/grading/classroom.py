@@ -1,28 +1,38 @@
-"""The GitHub Classroom autograding workflow, written from lessons/lessons.toml.
+"""GitHub Classroom: the autograding workflow, written from lessons/lessons.toml, with per-check credit.
 
-GitHub Classroom grades a push with the workflow at
-``.github/workflows/classroom.yml`` in the assignment's template repository:
-one ``autograding-command-grader`` step per lesson, worth that lesson's
-points, and a reporter step that sends the total to Classroom. Each step runs
-``make grade LESSONS=N``, which exits 0 only when the grading files are
-unmodified and every check of lesson N passes (the command grader gives all of
-a step's points or none).
+GitHub Classroom grades a push with ``.github/workflows/classroom.yml`` in the
+assignment's template repository. Its reporter action
+(``autograding-grading-reporter``) adds up, for each step named in its
+``runners``, the ``score`` of every test in that step's ``result`` output: a
+base64 JSON ``{"version": 1, "status", "max_score", "tests": [...]}``. So each
+lesson's step runs ``make classroom-result LESSONS=N``, which grades the lesson
+(the same checks and report as ``make grade``) and writes that JSON with each
+check's own share of the lesson's points: partial credit, check by check.
 
-``make classroom`` rewrites the file; the project's tests fail while it is out
-of date with lessons.toml.
+Every grading step runs even when an earlier step failed (``if: always()``),
+and a step whose grading could not run at all (the setup failed) still posts
+its lesson with 0 points and says why, so the learner always gets a score.
+
+``make classroom`` rewrites the workflow; the project's tests fail while it is
+out of date with lessons.toml.
 """
 
 from __future__ import annotations
 
-from course.lessons import ROOT, all_lessons
+import base64
+import json
+import tempfile
+from pathlib import Path
+
+from course.lessons import LESSONS_DIR, ROOT, all_lessons
 
 WORKFLOW = ROOT / ".github" / "workflows" / "classroom.yml"
 STEP_TIMEOUT_MIN = 15
 
 HEADER = """\
-# GitHub Classroom autograding for this course: one step per lesson, worth the
-# lesson's points in lessons/lessons.toml. Written by `make classroom`; do not edit
-# by hand (INSTRUCTORS.md, "GitHub Classroom").
+# GitHub Classroom autograding for this course: one step per lesson, each check worth
+# its share of the lesson's points in lessons/lessons.toml. Written by `make classroom`;
+# do not edit by hand, nor add tests in Classroom's web page (INSTRUCTORS.md, "GitHub Classroom").
 name: Autograding Tests
 "on":
   - push
@@ -38,10 +48,12 @@ jobs:
     steps:
       - name: Checkout code
         uses: actions/checkout@v4
-      - name: Set up Python
+      - name: Set up Python (pip's downloads cached between pushes)
         uses: actions/setup-python@v5
         with:
           python-version: "3.11"
+          cache: pip
+          cache-dependency-path: requirements-lock.txt
       - name: Install the course's pinned packages
         run: make setup
       - name: Cache MNIST
@@ -57,17 +69,21 @@ jobs:
 
 STEP = """\
       - name: "{label}"
-        id: {step_id}
-        uses: classroom-resources/autograding-command-grader@v1
-        with:
-          test-name: "{label}"
-          command: make grade LESSONS={id} OUT=outputs/grade-lesson{id}
-          timeout: {timeout}
-          max-score: {points}
+        id: lesson-{id}
+        if: always()
+        timeout-minutes: {timeout}
+        run: |
+          if make --no-print-directory classroom-result LESSONS={id} > result-{id}.txt; then
+            grep '^result=' result-{id}.txt >> "$GITHUB_OUTPUT"
+          else
+            cat result-{id}.txt
+            echo "result={fallback}" >> "$GITHUB_OUTPUT"
+          fi
 """
 
 REPORTER = """\
       - name: Autograding Reporter
+        if: always()
         uses: classroom-resources/autograding-grading-reporter@v1
         env:
 {env}        with:
@@ -75,12 +91,72 @@ REPORTER = """\
 """
 
 
+def encode(result: dict) -> str:
+    return base64.b64encode(json.dumps(result).encode()).decode()
+
+
+def not_graded(lesson, why: str) -> dict:
+    """A lesson that could not be graded: its points, all lost, and why."""
+    return {
+        "version": 1,
+        "status": "error",
+        "max_score": lesson.points,
+        "tests": [{"name": lesson.label, "status": "error", "score": 0, "message": why, "line_no": 0, "execution_time": 0}],
+    }
+
+
+def lesson_result(grade, lesson) -> dict:
+    """One lesson of a Grade, as a Classroom runner's result: each check scored on its own."""
+    from course.grading.reports import HIDDEN_FAILURE
+
+    (score,) = [graded for graded in grade.lessons if graded.id == lesson.id]
+    tests = []
+    for check in score.checks:
+        message = check.message if check.status != "passed" else ""
+        if check.hidden and message:
+            message = HIDDEN_FAILURE
+        if score.reasons and check.status == "passed" and check.score == 0:
+            message = "; ".join(score.reasons)
+        tests.append(
+            {
+                "name": check.name + (" (hidden)" if check.hidden else ""),
+                "status": "pass" if check.score > 0 else "fail",
+                "score": check.score,
+                "message": message,
+                "line_no": 0,
+                "execution_time": 0,
+            }
+        )
+    return {"version": 1, "status": "pass" if score.score == score.max_score else "fail", "max_score": lesson.points, "tests": tests}
+
+
+def classroom_result(lesson_id: int) -> int:
+    """`make classroom-result LESSONS=N`: grade lesson N of lessons/ and print its runner result."""
+    from course.grading.grade import grade_tree
+    from course.grading.scoring import Grade
+    from course.lessons import get_lesson
+
+    lesson = get_lesson(lesson_id)
+    with tempfile.TemporaryDirectory(prefix="course-classroom-") as scratch:
+        grade_tree(LESSONS_DIR, Path(scratch), lesson_ids=[lesson.id])
+        grade = Grade.from_dict(json.loads((Path(scratch) / "grade.json").read_text()))
+    if grade.status == "checks modified":
+        result = not_graded(lesson, "the grading files were modified, so this lesson gets no grade: " + ", ".join(grade.modified[:3]))
+    else:
+        result = lesson_result(grade, lesson)
+    print(f"result={encode(result)}")
+    return 0
+
+
 def workflow_text() -> str:
     lessons = all_lessons()
     steps = "".join(
-        STEP.format(label=lesson.label, step_id=f"lesson-{lesson.id}", id=lesson.id, timeout=STEP_TIMEOUT_MIN, points=lesson.points)
+        STEP.format(
+            label=lesson.label, id=lesson.id, timeout=STEP_TIMEOUT_MIN,
+            fallback=encode(not_graded(lesson, "grading could not run: see the setup steps above (is the repository complete?)")),
+        )
         for lesson in lessons
-    )
+    )  # fmt: skip
     env = "".join(f'          LESSON-{lesson.id}_RESULTS: "${{{{steps.lesson-{lesson.id}.outputs.result}}}}"\n' for lesson in lessons)
     return HEADER + steps + REPORTER.format(env=env, runners=",".join(f"lesson-{lesson.id}" for lesson in lessons))
 
@@ -89,5 +165,5 @@ def write_workflow() -> int:
     WORKFLOW.parent.mkdir(parents=True, exist_ok=True)
     WORKFLOW.write_text(workflow_text())
     total = sum(lesson.points for lesson in all_lessons())
-    print(f"✓ {WORKFLOW.relative_to(ROOT)}: {len(all_lessons())} graded steps, {total} points in all")
+    print(f"✓ {WORKFLOW.relative_to(ROOT)}: {len(all_lessons())} graded steps, {total} points in all, credit check by check")
     return 0

@@ -38,6 +38,10 @@ def isolation_for(trust: bool, own_tree: bool = False) -> str:
 def _open(source: Path, work: Path) -> tuple[Path | None, list[str]]:
     """The submission's lessons tree: unpacked, arranged from a flat upload, or as it is."""
     try:
+        if source.is_dir() and find_lessons_tree(source) is None and not flat_upload(source):
+            archives = sorted(source.glob("*.zip"))
+            if len(archives) == 1:  # a .zip uploaded as it is (Gradescope keeps it in /autograder/submission)
+                source = archives[0]
         if source.suffix == ".zip" and source.is_file():
             source = unpack(source, work / "unpacked")
         if source.is_dir() and flat_upload(source):
@@ -79,6 +83,8 @@ def grade_submission(
         if checks.hidden_files[lesson.id]:
             runs.append((checks.hidden_files[lesson.id], checks.hidden_dir, True))  # a sandbox of its own
         for files, folder, hidden in runs:
+            if level == "user" and checks.hidden_dir is not None:  # no namespaces: permissions keep the hidden checks away
+                checks.hidden_dir.chmod(0o755 if hidden else 0o700)
             scratch = workdir / f"lesson{lesson.id:02d}{'-hidden' if hidden else ''}"
             run = run_lesson_checks(
                 lesson, files, folder, checks.expected[lesson.id], tree, scratch, checks,

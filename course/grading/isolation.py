@@ -166,7 +166,7 @@ def prepare_scratch(folder: Path) -> None:
 
 def python_paths() -> list[Path]:
     """What a sandbox needs to run this Python: the interpreter's installation and the virtual environment."""
-    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
-    executable = Path(sys.executable)
-    paths.add(executable.resolve().parent.parent)
+    paths = set()
+    for path in (Path(sys.base_prefix), Path(sys.prefix), Path(sys.executable).parent.parent):
+        paths.update({path.absolute(), path.resolve()})  # a symlinked venv is reached under both names
     return sorted(paths)

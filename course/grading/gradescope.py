@@ -1,0 +1,175 @@
+"""Gradescope: `make gradescope` builds dist/autograder.zip; its run_autograder grades each upload.
+
+Gradescope unzips the package into ``/autograder/source``, runs ``setup.sh``
+once when it builds the image, then ``run_autograder`` for every submission,
+with the uploaded files in ``/autograder/submission``, and shows
+``/autograder/results/results.json``. The package holds the course's code and
+verified checks, the hidden checks, MNIST and the pinned requirements; never
+``solutions/``.
+
+``run_autograder`` accepts a ``lessons/`` tree, a whole clone, a .zip, or the
+lesson files uploaded flat (matched to lessons by file name), and grades them
+as ``make grade-all`` does: each lesson in a bubblewrap sandbox when the image
+allows namespaces, else (Gradescope's containers often do not) as the
+unprivileged user ``nobody`` with the same limits, the hidden checks readable
+only during their own run. ``AUTOGRADER_ROOT`` stands in for ``/autograder``
+(the project's tests use a temporary folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from course.lessons import LESSONS_DIR, ROOT, display_path
+
+DIST = ROOT / "dist" / "autograder.zip"
+INCLUDED = ("course", "checks", "app_template", "requirements.txt", "requirements-lock.txt")
+LESSON_FILES = ("lessons.toml", ".hints.json")
+
+SETUP_SH = """\
+#!/usr/bin/env bash
+# Gradescope runs this once, as root with internet, when it builds the autograder image
+# (Ubuntu 22.04 by default). Written by `make gradescope`.
+set -euo pipefail
+SOURCE="${AUTOGRADER_ROOT:-/autograder}/source"
+cd "$SOURCE"
+if [ "${COURSE_SETUP_OFFLINE:-}" != "1" ]; then
+  apt-get update -qq
+  # bubblewrap sandboxes each lesson; setpriv (util-linux) runs the code as nobody.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap util-linux
+  PYTHON=""
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+      PYTHON="$candidate"; break
+    fi
+  done
+  if [ -z "$PYTHON" ]; then
+    # The pinned packages need Python 3.11 or later; Ubuntu 22.04 has 3.10, and 3.11 in its updates.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11 python3.11-venv \\
+      || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq software-properties-common \\
+           && add-apt-repository -y ppa:deadsnakes/ppa && apt-get update -qq \\
+           && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11 python3.11-venv; }
+    PYTHON=python3.11
+  fi
+  [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c requirements-lock.txt
+fi
+chmod -R a+rX "$SOURCE"  # the graded code runs as nobody: it reads the course, never writes it
+.venv/bin/python -m course.grading.gradescope check
+"""
+
+RUN_AUTOGRADER = """\
+#!/usr/bin/env bash
+# Gradescope runs this for every submission. Written by `make gradescope`.
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+cd "$ROOT/source"
+mkdir -p "$ROOT/results"
+exec .venv/bin/python -m course.grading.gradescope grade --submission "$ROOT/submission" --results "$ROOT/results/results.json"
+"""
+
+
+def build(out: Path = DIST, hidden: Path | None = None) -> Path:
+    """Write the autograder package: setup.sh and run_autograder at its root, the course beside them."""
+    from course.grading import integrity
+    from course.grading.checkset import hidden_checks_setting, mnist_on_disk
+
+    changed = integrity.modified_files()
+    if changed:
+        raise SystemExit(f"The grading files differ from checks/manifest.json ({', '.join(changed[:3])}): run `make manifest` first.")
+    hidden = hidden if hidden is not None else hidden_checks_setting()[0]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o100755 << 16  # executable, as Gradescope needs
+            bundle.writestr(info, text)
+        for name in INCLUDED:
+            path = ROOT / name
+            if path.is_file():
+                files = [path]
+            elif name == "checks":  # the checks and their settings, not the examples beside them
+                files = sorted(p for p in path.iterdir() if p.is_file())
+            else:
+                files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+            for file in files:
+                bundle.write(file, file.relative_to(ROOT).as_posix())
+        for name in LESSON_FILES:
+            bundle.write(LESSONS_DIR / name, f"lessons/{name}")
+        bundle.write(mnist_on_disk(), "data/mnist.npz")
+        if hidden is not None:
+            for file in sorted(Path(hidden).glob("test_lesson*.py")):
+                bundle.write(file, f"hidden_checks/{file.name}")
+    return out
+
+
+def check() -> int:
+    """setup.sh's last step: the package is whole (checks as recorded, MNIST readable, bubblewrap or root)."""
+    from course.data import read_mnist_file
+    from course.grading import integrity, isolation
+
+    problems = [f"grading file changed: {name}" for name in integrity.modified_files()]
+    try:
+        read_mnist_file(ROOT / "data" / "mnist.npz")
+    except Exception as error:  # noqa: BLE001  (any problem with the file is reported the same way)
+        problems.append(f"MNIST: {error}")
+    level = isolation.level()
+    if level == "none":
+        problems.append(f"learner code cannot be isolated here: {isolation.why_not_isolated()}")
+    for problem in problems:
+        print(f"✗ {problem}")
+    print("✓ the autograder is ready" if not problems else "The autograder is not ready.", f"(isolation: {level})")
+    return 1 if problems else 0
+
+
+def grade(submission: Path, results: Path, lesson_ids: list[int] | None = None) -> int:
+    """Grade one upload; write Gradescope's results.json. The exit status is 0 whenever results were written."""
+    from course.grading.checkset import prepare_checks
+    from course.grading.grade import grade_submission, isolation_for
+    from course.grading.reports import gradescope_results, text_report
+
+    hidden = ROOT / "hidden_checks"
+    started = time.monotonic()
+    level = isolation_for(trust=False)
+    with tempfile.TemporaryDirectory(prefix="course-gradescope-") as scratch:
+        checks = prepare_checks(Path(scratch), hidden if hidden.is_dir() else False)
+        grade = grade_submission("submission", submission, checks, Path(scratch) / "work", lesson_ids=lesson_ids, level=level)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(gradescope_results(grade), indent=2))
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(text_report(grade))
+    print(f"\nGraded in {time.monotonic() - started:.0f} s (isolation: {level}); the largest lesson run used {peak:.0f} MB.")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course.grading.gradescope", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    built = commands.add_parser("build", help="write dist/autograder.zip")
+    built.add_argument("--out", default=str(DIST))
+    built.add_argument("--hidden", default=None, help="folder of hidden checks to bake in (default: the configured one)")
+    commands.add_parser("check", help="is this autograder ready?")
+    graded = commands.add_parser("grade", help="grade one upload")
+    graded.add_argument("--submission", required=True)
+    graded.add_argument("--results", required=True)
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        path = build(Path(args.out), Path(args.hidden) if args.hidden else None)
+        size = path.stat().st_size / 1e6
+        print(f"✓ {display_path(path)} ({size:.1f} MB): upload it as the autograder of a Gradescope programming assignment.")
+        return 0
+    if args.command == "check":
+        return check()
+    lessons = os.environ.get("GRADE_LESSONS")
+    return grade(Path(args.submission), Path(args.results), [int(part) for part in lessons.split(",")] if lessons else None)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
