@@ -290,7 +290,11 @@ class Reporter:
             self.write(report.longreprtext)
 
     def pytest_collection_modifyitems(self, session, config, items):
-        """Grading: put the two control checks among the real ones, at random places."""
+        """Grading: the must-pass control check goes at a random place, the must-fail one last.
+
+        Last, because code that no-ops the checks when it is first imported
+        (which may be after a randomly placed control check has run) is still
+        in force at the end of the run."""
         names = getattr(config, "course_sentinels", None)
         if not names or not items:
             return
@@ -301,7 +305,7 @@ class Reporter:
         for name, passes in ((names["pass"], True), (names["fail"], False)):
             item = pytest.Function.from_parent(items[0].parent, name=name, callobj=_control_check(module, name, passes))
             item.course_sentinel = True
-            items.insert(chooser.randint(0, len(items)), item)
+            items.insert(chooser.randint(0, len(items)) if passes else len(items), item)
 
     def stream(self, record: dict) -> None:
         """Grading: send one line to the grader, which reads the other end of the pipe."""

@@ -8,8 +8,9 @@ before any learner code ran:
 
 * a result for a check that does not exist, a second result for the same
   check, or anything after the final "done" line is **tampering**;
-* two **sentinel checks** with random names, inserted at random places, must
-  come out one passed and one failed: code that turns every check, fixture or
+* two **sentinel checks** with random names, one that must pass (at a random
+  place) and one that must fail (run last, after any learner code has been
+  imported), must come out one passed and one failed: code that turns every check, fixture or
   ``expect`` into a no-op (or rewrites how pytest reports) gets them wrong.
 
 Code running in the same process as the checks can still, with enough effort,
