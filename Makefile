@@ -9,10 +9,13 @@
 #   make hint-lessonN [TODO=n]  one more hint for lesson N (or its TODO n); each run shows the next
 #   make watch                  re-grade your first unfinished lesson every time you save
 #   make reset-lessonN          put lesson N's file back as it was (asks first, keeps a .bak)
+#   make lab                    JupyterLab with one notebook per lesson (an optional extra install; check(N) grades in place)
 #   make app                    the web app at http://127.0.0.1:5000 (trains a model first if none)
 #   make serve [PORT=8000]      the app for real use: gunicorn behind nginx (a buffering proxy)
-#   make train                  train the reference model on all of MNIST (TARGET=lessons: yours)
+#   make train                  train the reference model on all of MNIST (TARGET=lessons: yours; EPOCHS=2: a quick try)
 #   make bench-train            the reference model against the keras-io recipe, side by side
+#   make bench-handwriting      unseen writers' pen digits drawn on the canvas: MNIST-only model vs the reference
+#   make finetune               fine-tune the model on the corrections the app's users stored (kept only if MNIST holds)
 #   make bench-app              load test of `make serve` against a naive model.predict handler
 #   make stubs [FORCE=1]        regenerate lessons/ from solutions/ (instructors)
 #   make grade [TARGET=...]     points per check and lesson: Gradescope results.json + a report
@@ -43,6 +46,13 @@ ifeq ($(MNIST_NPZ),)
   endif
 endif
 
+ifeq ($(PENDIGITS),)
+  SHARED_PENDIGITS := $(wildcard ../shared/data/pendigits-orig.tra)
+  ifneq ($(SHARED_PENDIGITS),)
+    export PENDIGITS := $(abspath $(SHARED_PENDIGITS))
+  endif
+endif
+
 # TensorFlow's start-up chatter (oneDNN notices, CPU feature lists) only confuses learners.
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
@@ -55,7 +65,7 @@ QUIET_FAILURE = || { status=$$?; kill -PIPE $$PPID; exit $$status; }
 PORT ?= 5000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: setup check progress watch stubs test help train bench-train app serve bench-app model \
+.PHONY: setup check progress watch stubs test help train bench-train app serve bench-app model bench-handwriting finetune lab \
 	grade grade-all manifest manifest-check data classroom classroom-result gradescope bench-grade mutants
 .DEFAULT_GOAL := help
 
@@ -108,6 +118,18 @@ train: $(STAMP)
 
 bench-train: $(STAMP)
 	@$(PY) -m course.bench_train
+
+# Notebooks: generated from the lessons each time (notebooks/ is a build product); JupyterLab is an extra install.
+lab: $(STAMP)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt -c requirements-lock.txt
+	@$(PY) -m course.notebooks --target $(TARGET)
+	@COURSE_TARGET=$(TARGET) PYTHONPATH=$(CURDIR) $(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+bench-handwriting: $(STAMP)
+	@$(PY) -m course.bench.handwriting
+
+finetune: model
+	@$(PY) -m course.finetune --target $(PIPELINE_TARGET)
 
 stubs: $(STAMP)
 	@$(PY) -m course stubs $(if $(FORCE),--force)

@@ -132,3 +132,40 @@ def data_url(picture) -> str:
     """A PNG data URL, as the app's canvas sends it: from an image, or from raw bytes (even broken ones)."""
     data = picture if isinstance(picture, bytes) else png_bytes(picture)
     return "data:image/png;base64," + base64.b64encode(data).decode()
+
+
+def place_strokes(strokes, canvas_size, scale, centre):
+    """Map pen strokes (any units) onto a canvas: the digit's height (or width, if wider) becomes scale * canvas_size."""
+    points = np.concatenate(strokes)
+    low, high = points.min(axis=0), points.max(axis=0)
+    factor = scale * canvas_size / max(float((high - low).max()), 1.0)
+    middle = (low + high) / 2
+    cx, cy = centre
+    return [[(cx + (x - middle[0]) * factor, cy + (y - middle[1]) * factor) for x, y in stroke] for stroke in strokes]
+
+
+def render_strokes(strokes, canvas_size=280, scale=0.7, centre=None, width=None, ink=(0, 0, 0, 255), background=(0, 0, 0, 0)):
+    """Draw pen strokes as the app's canvas does (round pen, round joins): an RGBA image, transparent by default."""
+    centre = centre or (canvas_size / 2, canvas_size / 2)
+    width = width or canvas_size / 14
+    image = Image.new("RGBA", (canvas_size, canvas_size), background)
+    pen = ImageDraw.Draw(image)
+    radius = width / 2
+    for path in place_strokes(strokes, canvas_size, scale, centre):
+        if len(path) > 1:
+            pen.line(path, fill=ink, width=max(1, int(round(width))), joint="curve")
+        for x, y in path:
+            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=ink)
+    return image
+
+
+def random_canvas_drawing(strokes, rng, canvas_size=280, scales=(0.4, 0.9), widths=(0.05, 0.09), flip_polarity=0.25):
+    """Pen strokes drawn as a user of the page might: a random size and place, a pen near the page's own
+    (canvas_size / 14), black on the transparent canvas, or now and then white on black (an upload)."""
+    scale = rng.uniform(*scales)
+    half = scale * canvas_size / 2
+    centre = (rng.uniform(half, canvas_size - half), rng.uniform(half, canvas_size - half))
+    width = rng.uniform(*widths) * canvas_size
+    if rng.random() < flip_polarity:
+        return render_strokes(strokes, canvas_size, scale, centre, width, ink=(255, 255, 255, 255), background=(0, 0, 0, 255))
+    return render_strokes(strokes, canvas_size, scale, centre, width)

@@ -22,7 +22,11 @@ from course.lessons import ROOT
 __all__ = [
     "APP_TEMPLATE",
     "ModelFileError",
+    "apply_temperature",
+    "register_feedback",
     "default_model_path",
+    "draw_pen_digits",
+    "load_pen_digits",
     "evaluate_saved_model",
     "lesson_modules",
     "load_trained_model",
@@ -129,3 +133,32 @@ def evaluate_saved_model(lesson_file, **options):
     from course.pipeline import evaluate_saved_model as evaluate
 
     return evaluate(lesson_file, **options)
+
+
+def load_pen_digits():
+    """UCI's pen-drawn digits by 30 writers (course/pendigits.py): a list of PenDigit(label, writer, strokes)."""
+    from course.pendigits import load_pendigits
+
+    return load_pendigits()
+
+
+def draw_pen_digits(digits, renderings: int = 1, seed: int = 0, to_mnist=None):
+    """Each pen digit drawn on the app's canvas ``renderings`` times (random size, place, pen) and prepared
+    as the app prepares a drawing: (images (N, 28, 28) float32 in [0, 1], labels (N,), writers (N,))."""
+    from course.handwriting import pen_images
+
+    return pen_images(digits, renderings=renderings, seed=seed, to_mnist=to_mnist)
+
+
+def apply_temperature(probabilities, temperature: float = 1.0):
+    """The model's probabilities with its calibration temperature applied (course/calibration.py)."""
+    from course.calibration import apply_temperature as soften
+
+    return soften(probabilities, temperature)
+
+
+def register_feedback(app, to_mnist):
+    """Add "Wrong? It was a ..." to the app: POST /feedback stores a correction in SQLite (course/feedback.py)."""
+    from course.feedback import register
+
+    register(app, to_mnist)

@@ -53,6 +53,20 @@ def stages(target: Path) -> SimpleNamespace:
     return SimpleNamespace(**modules)
 
 
+def module_from(path: Path, name: str):
+    """Import the file at ``path`` as a module called ``name`` (once), whatever is on sys.path."""
+    import importlib.util
+    import sys
+
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def configure_tensorflow(seed: int | None = None) -> None:
     """Quiet logs and (with a seed) repeatable results.
 
@@ -95,13 +109,17 @@ def load_trained_model(path):
         raise ModelFileError(f"There is no trained model at {display_path(path)}; run `{train_command(path)}` first.")
     import keras
 
+    from course.calibration import load_temperature
+
     try:
-        return keras.models.load_model(path, compile=False)  # for predictions only
+        model = keras.models.load_model(path, compile=False)  # for predictions only
     except Exception as error:  # truncated file, not HDF5, wrong architecture: the fix is the same
         raise ModelFileError(
             f"{display_path(path)} could not be loaded as a Keras model ({type(error).__name__}: {str(error)[:120]}); "
             f"delete it and run `{train_command(path)}` again."
         ) from None
+    model.course_temperature = load_temperature(path)  # 1.0 unless `make train` calibrated it
+    return model
 
 
 def split_validation(x, y, train_size=None, train=None):
@@ -136,16 +154,18 @@ def train_pipeline(
     evaluate=True,
     verbose=1,
     train_size=None,
+    pen_digits=True,
 ):
     """Load, preprocess, build, train, save and (optionally) evaluate; return a summary dict.
 
-    `train_size` trains on only the first that many training images (quick runs and tests).
+    `train_size` trains on only the first that many training images (quick runs and tests);
+    `pen_digits=False` leaves lesson 7's pen drawings out (the MNIST-only model of bench-handwriting).
     """
     target = target_of(target_dir)
     started = time.perf_counter()
     lessons = stages(target)
     train = lessons.train
-    epochs = epochs or train.EPOCHS
+    epochs = epochs or int(os.environ.get("EPOCHS") or 0) or train.EPOCHS  # `make train EPOCHS=2`: a quick try
     batch_size = batch_size or train.BATCH_SIZE
     seed = train.SEED if seed is None else seed
     model_path = Path(model_path or default_model_path(target))
@@ -157,7 +177,10 @@ def train_pipeline(
     x_fit, y_fit, x_val, y_val = split_validation(x_all, y_all, train_size, train)
     print(f"{len(x_fit):,} training images, {len(x_val):,} for validation, {len(x_test):,} kept for the test")
 
-    model = build_for_training(lessons, epochs, batch_size, len(x_fit))
+    if train_size is None and pen_digits:  # a full run; quick runs and tests train on their MNIST slice alone
+        x_fit, y_fit = add_pen_drawings(lessons, x_fit, y_fit, seed)
+
+    model = with_augmentation(lessons, build_for_training(lessons, epochs, batch_size, len(x_fit)), seed)
     print(f"Model: {model.count_params():,} parameters")
     model_path.parent.mkdir(parents=True, exist_ok=True)
     fit_started = time.perf_counter()
@@ -188,11 +211,80 @@ def train_pipeline(
         x_test_ready, _ = lessons.preprocess.preprocess(x_test, y_test)
         results = lessons.evaluate.evaluate_model(model, x_test_ready, y_test)
         summary["test_accuracy"] = results["accuracy"]
+    summary["temperature"] = calibrate(model, x_val, y_val, model_path)
     summary["wall_seconds"] = time.perf_counter() - started
     print(f"\nTraining took {fit_seconds:.0f} s; everything took {summary['wall_seconds']:.0f} s.")
     if "test_accuracy" in summary:
         print(f"Test accuracy: {summary['test_accuracy']:.2%}")
     return summary
+
+
+def add_pen_drawings(lessons, x_fit, y_fit, seed):
+    """With the tree's lesson 7 done: its training writers' pen digits, drawn on the canvas, mixed into MNIST.
+
+    The validation writers stay out (lesson 7's split_by_writer): `make bench-handwriting`
+    measures on them. Without lesson 7, or without the pen data, MNIST alone.
+    """
+    handwriting = getattr(lessons, "real_handwriting", None)
+    if handwriting is None:
+        return x_fit, y_fit
+    import numpy as np
+
+    from course.handwriting import pen_images
+    from course.pendigits import PendigitsDataError, load_pendigits
+
+    started = time.perf_counter()
+    try:
+        training_writers, _ = handwriting.split_by_writer(load_pendigits())
+        images, labels, _ = pen_images(training_writers, renderings=handwriting.PEN_RENDERINGS, seed=seed)
+        pen_x, pen_y = lessons.preprocess.preprocess(np.round(images * 255).astype(np.uint8), labels)
+        mixed = handwriting.training_mix(x_fit, y_fit, pen_x, pen_y, seed=seed)
+    except NotImplementedError as error:
+        print(f"Lesson 7 is not done yet ({error}): training on MNIST alone.")
+        return x_fit, y_fit
+    except PendigitsDataError as error:
+        print(f"No pen-drawn digits ({error}): training on MNIST alone.")
+        return x_fit, y_fit
+    writers = sorted({digit.writer for digit in training_writers})
+    print(
+        f"Lesson 7: {len(images):,} canvas drawings of {len(training_writers):,} pen digits by writers "
+        f"{writers[0]}-{writers[-1]} mixed in ({time.perf_counter() - started:.0f} s to draw)"
+    )
+    return mixed
+
+
+def with_augmentation(lessons, model, seed):
+    """With lesson 7's AUGMENT = True: its augmentation() in front of the model (active only while training)."""
+    handwriting = getattr(lessons, "real_handwriting", None)
+    if handwriting is None or not getattr(handwriting, "AUGMENT", False):
+        return model
+    import keras
+
+    try:
+        layer = handwriting.augmentation(seed=seed)
+    except NotImplementedError as error:
+        print(f"Lesson 7's augmentation is not done yet ({error}): training without it.")
+        return model
+    wrapped = keras.Sequential([keras.Input(model.input_shape[1:]), layer, model], name=f"augmented_{model.name}")
+    wrapped.compile(optimizer=model.optimizer, loss=model.loss, metrics=["accuracy"])
+    print("Lesson 7: augmentation() turns, zooms and shifts every training picture a little")
+    return wrapped
+
+
+def calibrate(model, x_val, y_val, model_path) -> float:
+    """Fit the temperature that makes the model's confidence honest on the validation images; save it beside the model."""
+    import numpy as np
+
+    from course.calibration import expected_calibration_error, fit_temperature, save_temperature, apply_temperature
+
+    probabilities = np.asarray(model.predict(x_val, batch_size=1000, verbose=0))
+    labels = np.asarray(y_val).argmax(axis=1) if np.ndim(y_val) == 2 else np.asarray(y_val)
+    temperature = fit_temperature(probabilities, labels)
+    before = expected_calibration_error(probabilities, labels)
+    after = expected_calibration_error(apply_temperature(probabilities, temperature), labels)
+    path = save_temperature(model_path, temperature, validation_ece_before=round(before, 5), validation_ece_after=round(after, 5))
+    print(f"Calibration: temperature {temperature:.2f}; expected calibration error on validation {before:.2%} -> {after:.2%} ({display_path(path)})")
+    return temperature
 
 
 def evaluate_saved_model(target_dir=None, model_path=None):

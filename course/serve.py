@@ -93,7 +93,10 @@ def app_factory():
     tensorflow.config.threading.set_intra_op_parallelism_threads(int(os.environ.get("TF_THREADS_PER_WORKER", "1")))
     tensorflow.config.threading.set_inter_op_parallelism_threads(1)
     module = stages(target).app
-    return module.create_app({"MODEL_PATH": str(os.environ.get("MODEL_PATH") or default_model_path(target))})
+    config = {"MODEL_PATH": str(os.environ.get("MODEL_PATH") or default_model_path(target))}
+    if os.environ.get("FEEDBACK_DB"):  # where corrections are stored (make finetune reads the same variable)
+        config["FEEDBACK_DB"] = os.environ["FEEDBACK_DB"]
+    return module.create_app(config)
 
 
 def error_pages() -> str:

@@ -14,6 +14,8 @@ from course.lessons import ROOT
 os.environ["MNIST_OFFLINE"] = "1"
 if not os.environ.get("MNIST_NPZ") and (ROOT.parent / "shared" / "data" / "mnist.npz").is_file():
     os.environ["MNIST_NPZ"] = str(ROOT.parent / "shared" / "data" / "mnist.npz")  # as the Makefile does
+if not os.environ.get("PENDIGITS") and (ROOT.parent / "shared" / "data" / "pendigits-orig.tra").is_file():
+    os.environ["PENDIGITS"] = str(ROOT.parent / "shared" / "data" / "pendigits-orig.tra")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 

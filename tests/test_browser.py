@@ -1,4 +1,8 @@
-"""End to end in a real browser: headless Chromium draws MNIST test digits on the page.
+"""End to end in a real browser: headless Chromium draws digits on the page with the mouse.
+
+Two kinds of digits: MNIST test digits traced as strokes, and real pen
+trajectories by writers 21-30 of UCI's pen digits (whom no model here trains
+on), replayed point by point as a user's mouse would move.
 
 The app runs as `make serve` runs it (gunicorn, workers loading the model after
 the fork) on 127.0.0.1. Playwright drives Debian's Chromium (never a browser it
@@ -16,17 +20,20 @@ import pytest
 
 from course import drawings
 from course.data import load_mnist
+from course.pendigits import VALIDATION_WRITERS, load_pendigits
 from course.lessons import ROOT
 from course.bench.servers import AppServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
 DIGITS = 100
+PEN_DIGITS = 100
 
 
 @pytest.fixture(scope="module")
-def server(reference_model):
-    with AppServer(workers=2, env={"MODEL_PATH": str(reference_model)}, startup_seconds=90) as running:
+def server(reference_model, tmp_path_factory):
+    corrections = tmp_path_factory.mktemp("feedback") / "corrections.sqlite3"
+    with AppServer(workers=2, env={"MODEL_PATH": str(reference_model), "FEEDBACK_DB": str(corrections)}, startup_seconds=90) as running:
         yield running.url
 
 
@@ -57,6 +64,22 @@ def draw(page, digit, rng):
         page.mouse.down()
         for x, y in points[1:]:
             page.mouse.move(box["x"] + x, box["y"] + y)
+        page.mouse.up()
+
+
+def replay(page, digit, rng):
+    """Replay a pen trajectory with the mouse: pressed at its first point, moved through every point, released."""
+    box = page.locator("#pad").bounding_box()
+    size = box["width"]
+    scale = rng.uniform(0.45, 0.85)
+    half = scale * size / 2
+    centre = (rng.uniform(half, size - half), rng.uniform(half, size - half))
+    for path in drawings.place_strokes(digit.strokes, size, scale, centre):
+        points = path[::2] + path[-1:]  # every other pen sample: the canvas joins them with straight segments
+        page.mouse.move(float(box["x"] + points[0][0]), float(box["y"] + points[0][1]))
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(float(box["x"] + x), float(box["y"] + y))
         page.mouse.up()
 
 
@@ -92,3 +115,39 @@ def test_drawn_digits_are_read(page):
     page.screenshot(path=str(ROOT / "outputs" / "browser_e2e.png"), full_page=True)
     print(f"\n  browser: {right} of {DIGITS} drawn digits read correctly ({right / DIGITS:.0%})")
     assert right >= 95, f"only {right} of {DIGITS} digits drawn in the browser were read correctly"
+
+
+def test_real_pen_trajectories_are_read(page):
+    """Writers the model never saw, their trajectories replayed with the mouse: at least 97% read right."""
+    unseen = [digit for digit in load_pendigits() if digit.writer in VALIDATION_WRITERS]
+    rng = np.random.default_rng(21)
+    picks = rng.choice(len(unseen), PEN_DIGITS, replace=False)
+    right, misread = 0, []
+    for index in picks:
+        digit = unseen[index]
+        page.click("#clear")
+        replay(page, digit, rng)
+        read = predict(page)
+        right += int(read == digit.label)
+        if read != digit.label:
+            misread.append(f"{digit.label}->{read} (writer {digit.writer})")
+    print(f"\n  browser, pen trajectories of unseen writers: {right} of {PEN_DIGITS} read correctly ({right / PEN_DIGITS:.1%}); misread: {misread}")
+    assert right >= 0.97 * PEN_DIGITS, f"only {right} of {PEN_DIGITS} replayed pen digits were read correctly: {misread}"
+
+
+def test_unsure_answers_and_corrections_on_the_page(page):
+    """A correction from the page is stored and counted; the correction buttons appear under a prediction."""
+    page.click("#clear")
+    unseen = [digit for digit in load_pendigits() if digit.writer in VALIDATION_WRITERS]
+    replay(page, unseen[0], np.random.default_rng(3))
+    predict(page)
+    assert page.locator("#correct").is_visible()
+    wrong = (unseen[0].label + 1) % 10
+    with page.expect_response(lambda response: response.url.endswith("/feedback") and response.request.method == "POST") as answer:
+        page.click(f"#correct-digits button[data-digit='{wrong}']")
+    assert answer.value.status == 201, answer.value.text()
+    page.wait_for_function("document.getElementById('corrections').textContent.includes('correction')")
+    assert "stored as a" in page.locator("#status").inner_text()
+    assert not page.locator("#correct").is_visible()
+    confidence = page.locator("#confidence").inner_text()
+    assert "% sure" in confidence or "not sure" in confidence

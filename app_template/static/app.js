@@ -11,6 +11,11 @@
   const confidenceBox = document.getElementById("confidence");
   const bars = document.getElementById("bars");
   const upload = document.getElementById("upload");
+  const correctBox = document.getElementById("correct");
+  const correctDigits = document.getElementById("correct-digits");
+  const correctionsBox = document.getElementById("corrections");
+  const UNSURE_BELOW = 0.6;  // below this (calibrated) confidence the page says it is not sure
+  let lastAnswer = null;  // {image: data URL, guess, confidence} of the drawing on show, for a correction
 
   let drawing = false, last = null, inked = false, timer = null, requestId = 0;
 
@@ -19,6 +24,38 @@
     const li = document.createElement("li");
     li.innerHTML = `<span>${d}</span><span class="track"><span class="fill"></span></span><span class="pct">–</span>`;
     bars.appendChild(li);
+  }
+
+  // "Wrong? It was a [0-9]": one button per digit, shown under a prediction.
+  for (let d = 0; d < 10; d++) {
+    const button = document.createElement("button");
+    button.type = "button"; button.textContent = String(d); button.dataset.digit = String(d);
+    button.setAttribute("aria-label", `It was a ${d}`);
+    button.addEventListener("click", () => sendCorrection(d));
+    correctDigits.appendChild(button);
+  }
+
+  function showCount(data) {
+    if (!data || !data.storing) { correctionsBox.textContent = ""; correctBox.dataset.off = "1"; return; }
+    const n = data.corrections;
+    correctionsBox.textContent = n ? `${n} correction${n === 1 ? "" : "s"} stored: \`make finetune\` teaches them to the model.` : "";
+  }
+
+  async function refreshCount() {
+    try { const response = await fetch("/feedback"); if (response.ok) showCount(await response.json()); } catch (error) { /* the page works without it */ }
+  }
+
+  async function sendCorrection(label) {
+    if (!lastAnswer) return;
+    const body = JSON.stringify({ image: lastAnswer.image, label, guess: lastAnswer.guess, confidence: lastAnswer.confidence });
+    try {
+      const response = await fetch("/feedback", { method: "POST", body, headers: { "Content-Type": "application/json" } });
+      const data = await response.json().catch(() => ({}));
+      if (!response.ok) { setStatus(data.error || "The correction could not be stored.", true); return; }
+      correctBox.hidden = true; lastAnswer = null;
+      setStatus(`Thank you: stored as a ${label}.`);
+      showCount({ storing: true, corrections: data.corrections });
+    } catch (error) { setStatus("Could not reach the server. Is it still running?", true); }
   }
 
   function brushWidth() { return Math.max(8, pad.width / 14); }
@@ -66,15 +103,20 @@
     seen.clearRect(0, 0, 28, 28);
     inked = false; requestId++;
     digitBox.textContent = "?"; digitBox.dataset.digit = ""; confidenceBox.textContent = "";
+    correctBox.hidden = true; lastAnswer = null;
     document.body.dataset.state = "empty";
     for (const li of bars.children) { li.classList.remove("top"); li.querySelector(".fill").style.width = "0"; li.querySelector(".pct").textContent = "–"; }
     setStatus("Draw a digit to start.");
   }
 
   function show(result) {
+    if (lastAnswer) { lastAnswer.guess = result.digit; lastAnswer.confidence = result.confidence; }
     digitBox.textContent = String(result.digit);
     digitBox.dataset.digit = String(result.digit);
-    confidenceBox.textContent = `${(result.confidence * 100).toFixed(1)}% sure`;
+    const ranked = result.probabilities.map((p, d) => [p, d]).sort((a, b) => b[0] - a[0]);
+    const unsure = result.confidence < UNSURE_BELOW;
+    confidenceBox.textContent = unsure ? `not sure: ${ranked[0][1]} or ${ranked[1][1]}?` : `${(result.confidence * 100).toFixed(1)}% sure`;
+    confidenceBox.classList.toggle("unsure", unsure);
     result.probabilities.forEach((p, d) => {
       const li = bars.children[d];
       li.classList.toggle("top", d === result.digit);
@@ -87,7 +129,8 @@
       picture.data[i] = picture.data[i + 1] = picture.data[i + 2] = v; picture.data[i + 3] = 255;
     }));
     seen.putImageData(picture, 0, 0);
-    setStatus(`It looks like a ${result.digit}.`);
+    setStatus(unsure ? `Not sure: a ${ranked[0][1]} (${(ranked[0][0] * 100).toFixed(0)}%) or a ${ranked[1][1]} (${(ranked[1][0] * 100).toFixed(0)}%)?` : `It looks like a ${result.digit}.`);
+    correctBox.hidden = Boolean(correctBox.dataset.off) || !lastAnswer;
     document.body.dataset.state = "predicted";
   }
 
@@ -109,7 +152,9 @@
   function predictDrawing() {
     clearTimeout(timer);
     if (!inked) { setStatus("Draw a digit first.", true); return; }
-    send(JSON.stringify({ image: pad.toDataURL("image/png") }), { "Content-Type": "application/json" });
+    const image = pad.toDataURL("image/png");
+    lastAnswer = { image };
+    send(JSON.stringify({ image }), { "Content-Type": "application/json" });
   }
 
   document.getElementById("predict").addEventListener("click", predictDrawing);
@@ -127,9 +172,11 @@
     if (!upload.files.length) return;
     const form = new FormData();
     form.append("file", upload.files[0]);
+    lastAnswer = null;  // corrections are for drawings
     send(form, {});
     upload.value = "";
   });
 
   clearAll();
+  refreshCount();
 })();

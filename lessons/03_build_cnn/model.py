@@ -74,15 +74,17 @@ combines the shapes into ten scores, and softmax turns those into
 probabilities. The README shows a trained network's filters and what they
 find in one digit.
 
-The course's choice, two rounds of convolution and pooling with 16 and then
-32 filters of 5 x 5, then a dense layer of 256 units with dropout:
+The course's choice, two rounds of convolution and pooling with 32 and then
+64 filters of 5 x 5, then a dense layer of 256 units with dropout:
 
-    28x28x1 -> Conv 5x5 (16) -> 24x24x16 -> MaxPool -> 12x12x16
-            -> Conv 5x5 (32) ->  8x8x32  -> MaxPool ->  4x4x32
-            -> Flatten (512) -> Dropout -> Dense (256) -> Dropout -> Dense (10, softmax)
+    28x28x1 -> Conv 5x5 (32) -> 24x24x32 -> MaxPool -> 12x12x32
+            -> Conv 5x5 (64) ->  8x8x64  -> MaxPool ->  4x4x64
+            -> Flatten (1024) -> Dropout -> Dense (256) -> Dropout -> Dense (10, softmax)
 
-It is small on purpose (147,146 weights): on a laptop CPU the cost of an
+It is small on purpose (317,066 weights): on a laptop CPU the cost of an
 epoch grows with the number of filters much faster than accuracy does.
+(16 and 32 filters reach 99.3% on MNIST; 32 and 64 were needed to keep
+MNIST above 99.4% while also learning the pen-drawn digits of lesson 7.)
 Dropout switches off random units while training, so the network cannot
 lean on any single one.
 """

@@ -1,0 +1,141 @@
+"""`make bench-handwriting`: how the app reads people it never met, MNIST-only model beside the reference.
+
+The pen digits of the validation writers (21-30 of UCI's training writers; no
+model here trains on them) are drawn as the page's canvas draws them: a round
+pen near the page's own width, a random size and place, black on the
+transparent canvas and now and then white on black. Each drawing goes through
+the app's own preprocessing and then through two models trained in the same
+way with the same seed: one on MNIST alone, and the reference (`make train`:
+MNIST plus the training writers' drawings). Printed: accuracy, accuracy per
+digit, the most frequent confusions, and the expected calibration error before
+and after temperature scaling on MNIST test and on these writers. Saved: a
+gallery of each model's mistakes and the figures as JSON, under outputs/bench/.
+
+FRESH=1 retrains both models; otherwise a model trained earlier by this bench
+(outputs/bench/) or `make train` (digit_classifier.h5) is reused and said so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from course.lessons import ROOT, display_path
+from course.outputs import output_path
+
+RENDERINGS = 2  # each unseen digit drawn twice, at other sizes, places and pens
+SEED = 1
+
+
+def trained(path: Path, pen_digits: bool) -> Path:
+    from course.pipeline import train_pipeline
+
+    if path.is_file() and not os.environ.get("FRESH"):
+        print(f"  reusing {display_path(path)} (FRESH=1 retrains it)")
+        return path
+    what = "MNIST and the training writers' pen digits" if pen_digits else "MNIST alone"
+    print(f"  training {display_path(path)} on {what} ...")
+    summary = train_pipeline("solutions", model_path=path, verbose=0, pen_digits=pen_digits)
+    print(f"  trained in {summary['wall_seconds']:.0f} s; MNIST test {summary['test_accuracy']:.2%}")
+    return path
+
+
+def gallery(images, labels, predicted, path: Path, title: str, count: int = 40) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    wrong = np.flatnonzero(predicted != labels)[:count]
+    columns = 10
+    rows = max(1, -(-len(wrong) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(1.3 * columns, 1.5 * rows + 0.5))
+    for ax in np.atleast_1d(axes).flat:
+        ax.axis("off")
+    for ax, index in zip(np.atleast_1d(axes).flat, wrong):
+        ax.imshow(images[index], cmap="gray")
+        ax.set_title(f"{labels[index]} → {predicted[index]}", fontsize=9)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path
+
+
+def main() -> int:
+    from course.calibration import apply_temperature, expected_calibration_error
+    from course.data import load_mnist
+    from course.handwriting import pen_images, read
+    from course.pendigits import VALIDATION_WRITERS, load_pendigits
+    from course.pipeline import configure_tensorflow, load_trained_model
+
+    configure_tensorflow()
+    started = time.perf_counter()
+    folder = output_path("bench")
+    folder.mkdir(parents=True, exist_ok=True)
+    unseen = [digit for digit in load_pendigits() if digit.writer in VALIDATION_WRITERS]
+    images, labels, _ = pen_images(unseen, renderings=RENDERINGS, seed=SEED)
+    print(
+        f"{len(images):,} canvas drawings of {len(unseen):,} pen digits by writers {VALIDATION_WRITERS[0]}-{VALIDATION_WRITERS[-1]}, "
+        "whom no model here trains on\n"
+    )
+    _, (x_test, y_test) = load_mnist()
+    x_test = x_test.astype(np.float32) / 255.0
+    models = {
+        "MNIST only": trained(folder / "mnist_only.h5", pen_digits=False),
+        "reference": trained(Path(os.environ.get("MODEL_PATH") or ROOT / "digit_classifier.h5"), pen_digits=True),
+    }
+    results = {}
+    for name, path in models.items():
+        model = load_trained_model(path)
+        temperature = getattr(model, "course_temperature", 1.0)
+        writers = read(model, images, labels)
+        mnist = read(model, x_test, y_test)
+        results[name] = {
+            "model": display_path(path),
+            "mnist_test": mnist.accuracy,
+            "writers": writers.accuracy,
+            "per_digit": writers.per_digit,
+            "confusions": writers.confusions[:6],
+            "temperature": temperature,
+            "ece": {
+                where: {
+                    "before": expected_calibration_error(reading.probabilities, truth),
+                    "after": expected_calibration_error(apply_temperature(reading.probabilities, temperature), truth),
+                }
+                for where, reading, truth in (("mnist_test", mnist, y_test), ("writers", writers, labels))
+            },
+            "gallery": str(gallery(images, labels, writers.predicted, folder / f"handwriting_mistakes_{name.split()[0].lower()}.png", f"{name}: drawings by unseen writers, misread (true → read)")),
+        }
+    report(results, len(images))
+    (folder / "handwriting.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nFigures: {display_path(folder / 'handwriting.json')}; galleries of mistakes beside it. {time.perf_counter() - started:.0f} s in all.")
+    return 0
+
+
+def report(results: dict, count: int) -> None:
+    names = list(results)
+    width = 14
+    print(f"\n{'':30}" + "".join(f"{name:>{width}}" for name in names))
+    print(f"{'MNIST test':30}" + "".join(f"{results[n]['mnist_test']:>{width}.2%}" for n in names))
+    print(f"{'unseen writers':30}" + "".join(f"{results[n]['writers']:>{width}.2%}" for n in names))
+    for digit in range(10):
+        print(f"{'  digit ' + str(digit):30}" + "".join(f"{results[n]['per_digit'][digit]:>{width}.1%}" for n in names))
+    for where, label in (("mnist_test", "MNIST test"), ("writers", "unseen writers")):
+        for when in ("before", "after"):
+            row = f"ECE {label}, {when} T"
+            print(f"{row:30}" + "".join(f"{results[n]['ece'][where][when]:>{width}.2%}" for n in names))
+    print(f"{'temperature T':30}" + "".join(f"{results[n]['temperature']:>{width}.2f}" for n in names))
+    for name in names:
+        top = ", ".join(f"{t}→{p} ×{k}" for t, p, k in results[name]["confusions"]) or "none"
+        print(f"\n{name}: most frequent mistakes on the {count:,} drawings: {top}")
+    first, last = results[names[0]]["writers"], results[names[-1]]["writers"]
+    print(f"\nUnseen writers: {first:.2%} -> {last:.2%}; errors x{(1 - last) / max(1 - first, 1e-9):.2f}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
