@@ -126,7 +126,10 @@ def download_pendigits() -> Path:
             f"The pen digits were not found (PENDIGITS, {PROJECT_FILE}) and downloads are off (MNIST_OFFLINE is set); "
             "set PENDIGITS=/path/to/pendigits-orig.tra."
         )
-    import unlzw3
+    try:
+        import unlzw3  # UCI serves the file compressed with Unix `compress` (.Z)
+    except ImportError:
+        raise PendigitsDataError("Reading UCI's .Z file needs the unlzw3 package; run `make setup` (it installs the pinned packages).") from None
 
     print(f"No local copy of the pen digits; downloading pendigits-orig.tra once from UCI into {PROJECT_FILE.parent}/ ...")
     try:

@@ -78,3 +78,45 @@ def plot_feature_maps(model, image, path: Path, layers_shown: int = 2) -> Path:
     figure.savefig(path, dpi=100)
     plt.close(figure)
     return Path(path)
+
+
+COURSE_MAP = [
+    ("1", "Load the data", "mnist.npz\n70,000 digits\n28×28 uint8"),
+    ("2", "Preprocess", "float32 in [0, 1]\n(N, 28, 28, 1)\none-hot labels"),
+    ("3", "Build the CNN", "dense baseline,\nthen convolution\n+ pooling blocks"),
+    ("4", "Train", "tf.data, fit,\nearly stopping,\nexperiments"),
+    ("5", "Evaluate", "accuracy, confusion\nmatrix, precision,\nrecall, mistakes"),
+    ("6", "The Flask app", "draw → MNIST-style\n28×28 → /predict\n→ the digit"),
+    ("7", "Real handwriting", "writers MNIST never\nmet: measure, split\nby writer, fix"),
+]
+
+
+def course_map(path):
+    """The course map of the top README, one box per lesson: `python -m course.pictures images/course_map.png`."""
+    from matplotlib.patches import FancyBboxPatch
+
+    plt = _figure_module()
+    fig, ax = plt.subplots(figsize=(14, 2.9))
+    ax.set_xlim(0, 7 * 2.0)
+    ax.set_ylim(0, 2.9)
+    ax.axis("off")
+    colours = ["#dbe9f6", "#dbe9f6", "#e4f2dc", "#e4f2dc", "#fdf0d5", "#f6dede", "#eadcf3"]
+    for index, (number, title, body) in enumerate(COURSE_MAP):
+        x = index * 2.0 + 0.12
+        box = FancyBboxPatch((x, 0.25), 1.72, 2.3, boxstyle="round,pad=0.02,rounding_size=0.12", facecolor=colours[index], edgecolor="#4a5560", linewidth=1.2)
+        ax.add_patch(box)
+        ax.text(x + 0.86, 2.28, f"Lesson {number}", ha="center", va="center", fontsize=9, color="#4a5560")
+        ax.text(x + 0.86, 1.95, title, ha="center", va="center", fontsize=11, weight="bold")
+        ax.text(x + 0.86, 1.05, body, ha="center", va="center", fontsize=9, linespacing=1.35)
+        if index < len(COURSE_MAP) - 1:
+            ax.annotate("", xy=(x + 1.92, 1.4), xytext=(x + 1.76, 1.4), arrowprops=dict(arrowstyle="-|>", color="#4a5560", lw=1.5))
+    ax.text(7.0, 0.05, "make check-lessonN grades each step · make train chains 1–5 (and 7) · make app serves 6", ha="center", va="bottom", fontsize=9, color="#4a5560")
+    fig.tight_layout(pad=0.2)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    import sys
+
+    course_map(sys.argv[1] if len(sys.argv) > 1 else "images/course_map.png")
