@@ -41,16 +41,9 @@ def slow_confusion(y_true, y_pred):
 
 
 @pytest.fixture(scope="module")
-def fixed_model():
+def fixed_model(linear_softmax_model):
     """A linear softmax model with fixed random weights: its predictions are easy to compute with NumPy."""
-    import keras
-
-    rng = np.random.default_rng(11)
-    weights = rng.normal(0, 0.3, (784, 10)).astype("float32")
-    bias = rng.normal(0, 0.1, 10).astype("float32")
-    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
-    model.layers[-1].set_weights([weights, bias])
-    return model, weights, bias
+    return linear_softmax_model(11)
 
 
 @pytest.mark.todo(1)

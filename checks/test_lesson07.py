@@ -86,16 +86,9 @@ def test_split_by_writer_uses_its_argument(lesson, digits):
 
 
 @pytest.fixture(scope="module")
-def fixed_model():
+def fixed_model(linear_softmax_model):
     """A linear softmax model with fixed random weights: its predictions are easy to compute with NumPy."""
-    import keras
-
-    rng = np.random.default_rng(17)
-    weights = rng.normal(0, 0.3, (784, 10)).astype("float32")
-    bias = rng.normal(0, 0.1, 10).astype("float32")
-    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
-    model.layers[-1].set_weights([weights, bias])
-    return model, weights, bias
+    return linear_softmax_model(17)
 
 
 @pytest.fixture(scope="module")

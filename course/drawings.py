@@ -101,11 +101,16 @@ def place(paths, canvas_size, scale, centre, box=20.0):
 def render(paths, canvas_size=280, scale=0.7, centre=None, width=None, ink=(0, 0, 0, 255), background=(0, 0, 0, 0)):
     """Draw strokes with a round pen: an RGBA image like the app's canvas exports (transparent by default)."""
     centre = centre or (canvas_size / 2, canvas_size / 2)
+    return _pen(place(paths, canvas_size, scale, centre), canvas_size, width, ink, background)
+
+
+def _pen(placed, canvas_size, width, ink, background):
+    """Paths already in canvas coordinates, drawn as the page's canvas draws: round pen, round joins."""
     width = width or canvas_size / 14
     image = Image.new("RGBA", (canvas_size, canvas_size), background)
     pen = ImageDraw.Draw(image)
     radius = width / 2
-    for path in place(paths, canvas_size, scale, centre):
+    for path in placed:
         if len(path) > 1:
             pen.line(path, fill=ink, width=max(1, int(round(width))), joint="curve")
         for x, y in path:
@@ -113,11 +118,16 @@ def render(paths, canvas_size=280, scale=0.7, centre=None, width=None, ink=(0, 0
     return image
 
 
+def _random_centre(rng, scale, canvas_size):
+    """A random centre that keeps a digit of ``scale`` times the canvas inside it."""
+    half = scale * canvas_size / 2
+    return (rng.uniform(half, canvas_size - half), rng.uniform(half, canvas_size - half))
+
+
 def random_drawing(digit, rng, canvas_size=280, scales=(0.4, 0.9), widths=(0.04, 0.11)):
     """A drawing of ``digit`` at a random size (share of the canvas), position and pen width."""
     scale = rng.uniform(*scales)
-    half = scale * canvas_size / 2
-    centre = (rng.uniform(half, canvas_size - half), rng.uniform(half, canvas_size - half))
+    centre = _random_centre(rng, scale, canvas_size)
     width = rng.uniform(*widths) * canvas_size
     return render(strokes(digit), canvas_size, scale, centre, width)
 
@@ -147,24 +157,14 @@ def place_strokes(strokes, canvas_size, scale, centre):
 def render_strokes(strokes, canvas_size=280, scale=0.7, centre=None, width=None, ink=(0, 0, 0, 255), background=(0, 0, 0, 0)):
     """Draw pen strokes as the app's canvas does (round pen, round joins): an RGBA image, transparent by default."""
     centre = centre or (canvas_size / 2, canvas_size / 2)
-    width = width or canvas_size / 14
-    image = Image.new("RGBA", (canvas_size, canvas_size), background)
-    pen = ImageDraw.Draw(image)
-    radius = width / 2
-    for path in place_strokes(strokes, canvas_size, scale, centre):
-        if len(path) > 1:
-            pen.line(path, fill=ink, width=max(1, int(round(width))), joint="curve")
-        for x, y in path:
-            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=ink)
-    return image
+    return _pen(place_strokes(strokes, canvas_size, scale, centre), canvas_size, width, ink, background)
 
 
 def random_canvas_drawing(strokes, rng, canvas_size=280, scales=(0.4, 0.9), widths=(0.05, 0.09), flip_polarity=0.25):
     """Pen strokes drawn as a user of the page might: a random size and place, a pen near the page's own
     (canvas_size / 14), black on the transparent canvas, or now and then white on black (an upload)."""
     scale = rng.uniform(*scales)
-    half = scale * canvas_size / 2
-    centre = (rng.uniform(half, canvas_size - half), rng.uniform(half, canvas_size - half))
+    centre = _random_centre(rng, scale, canvas_size)
     width = rng.uniform(*widths) * canvas_size
     if rng.random() < flip_polarity:
         return render_strokes(strokes, canvas_size, scale, centre, width, ink=(255, 255, 255, 255), background=(0, 0, 0, 255))

@@ -51,36 +51,30 @@ def page(server):
         browser.close()
 
 
-def draw(page, digit, rng):
-    """Trace the digit's strokes on the canvas with the mouse, at a random size and place."""
+def trace(page, rng, scales, paths_on_canvas, every):
+    """Press, move through every ``every``-th point of each path (and its last), release: at a random size and place."""
     box = page.locator("#pad").bounding_box()
     size = box["width"]
-    scale = rng.uniform(0.5, 0.85)
+    scale = rng.uniform(*scales)
     half = scale * size / 2
     centre = (rng.uniform(half, size - half), rng.uniform(half, size - half))
-    for path in drawings.place(drawings.strokes(digit), size, scale, centre):
-        points = path[::3] + [path[-1]]
-        page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
-        page.mouse.down()
-        for x, y in points[1:]:
-            page.mouse.move(box["x"] + x, box["y"] + y)
-        page.mouse.up()
-
-
-def replay(page, digit, rng):
-    """Replay a pen trajectory with the mouse: pressed at its first point, moved through every point, released."""
-    box = page.locator("#pad").bounding_box()
-    size = box["width"]
-    scale = rng.uniform(0.45, 0.85)
-    half = scale * size / 2
-    centre = (rng.uniform(half, size - half), rng.uniform(half, size - half))
-    for path in drawings.place_strokes(digit.strokes, size, scale, centre):
-        points = path[::2] + path[-1:]  # every other pen sample: the canvas joins them with straight segments
+    for path in paths_on_canvas(size, scale, centre):
+        points = path[::every] + path[-1:]  # the canvas joins the points with straight segments
         page.mouse.move(float(box["x"] + points[0][0]), float(box["y"] + points[0][1]))
         page.mouse.down()
         for x, y in points[1:]:
             page.mouse.move(float(box["x"] + x), float(box["y"] + y))
         page.mouse.up()
+
+
+def draw(page, digit, rng):
+    """Trace an MNIST digit's strokes on the canvas with the mouse."""
+    trace(page, rng, (0.5, 0.85), lambda size, scale, centre: drawings.place(drawings.strokes(digit), size, scale, centre), every=3)
+
+
+def replay(page, digit, rng):
+    """Replay a pen trajectory with the mouse, every other pen sample."""
+    trace(page, rng, (0.45, 0.85), lambda size, scale, centre: drawings.place_strokes(digit.strokes, size, scale, centre), every=2)
 
 
 def predict(page):
