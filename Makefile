@@ -27,7 +27,9 @@
 #   make bench-grade            grade 40 generated submissions: submissions per minute
 #   make mutants [LESSONS=1,2]  mutation testing of the checks: a score per lesson (MUTANTS=sample: the fixed sample;
 #                               MUTANTS=L5-T5-9c3cfc95,...: only those)
-#   make test                   the project's own test suite (what CI runs)
+#   make lint                   ruff: lint and format check of the course's code (FIX=1: fix what it can)
+#   make course-map             draw the top README's course map (images/course_map.png)
+#   make test                   make lint, then the project's own test suite (what CI runs)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -65,7 +67,7 @@ QUIET_FAILURE = || { status=$$?; kill -PIPE $$PPID; exit $$status; }
 PORT ?= 5000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: setup check progress watch stubs test help train bench-train app serve bench-app model bench-handwriting finetune lab \
+.PHONY: setup check progress watch stubs test lint course-map help train bench-train app serve bench-app model bench-handwriting finetune lab \
 	grade grade-all manifest manifest-check data classroom classroom-result gradescope bench-grade mutants
 .DEFAULT_GOAL := help
 
@@ -102,34 +104,34 @@ reset-lesson%: $(STAMP)
 	@$(PY) -m course reset $* $(if $(YES),--yes) $(QUIET_FAILURE)
 
 model: $(STAMP)
-	@$(PY) -m course.pipeline --if-missing --target $(PIPELINE_TARGET)
+	@$(PY) -m course train --if-missing --target $(PIPELINE_TARGET)
 
 app: model
 	@PORT=$(PORT) $(PY) -m course run 6 --target $(PIPELINE_TARGET)
 
 serve: model
-	@COURSE_TARGET=$(PIPELINE_TARGET) PORT=$(PORT) WORKERS=$(WORKERS) $(PY) -m course.serve
+	@COURSE_TARGET=$(PIPELINE_TARGET) PORT=$(PORT) WORKERS=$(WORKERS) $(PY) -m course serve
 
 bench-app: model
-	@$(PY) -m course.bench.app
+	@$(PY) -m course bench-app
 
 train: $(STAMP)
-	@$(PY) -m course.pipeline --target $(PIPELINE_TARGET)
+	@$(PY) -m course train --target $(PIPELINE_TARGET)
 
 bench-train: $(STAMP)
-	@$(PY) -m course.bench_train
+	@$(PY) -m course bench-train
 
 # Notebooks: generated from the lessons each time (notebooks/ is a build product); JupyterLab is an extra install.
 lab: $(STAMP)
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt -c requirements-lock.txt
-	@$(PY) -m course.notebooks --target $(TARGET)
+	@$(PY) -m course notebooks --target $(TARGET)
 	@COURSE_TARGET=$(TARGET) PYTHONPATH=$(CURDIR) $(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 bench-handwriting: $(STAMP)
-	@$(PY) -m course.bench.handwriting
+	@$(PY) -m course bench-handwriting
 
 finetune: model
-	@$(PY) -m course.finetune --target $(PIPELINE_TARGET)
+	@$(PY) -m course finetune --target $(PIPELINE_TARGET)
 
 stubs: $(STAMP)
 	@$(PY) -m course stubs $(if $(FORCE),--force)
@@ -154,7 +156,7 @@ manifest-check: $(STAMP)
 	@$(PY) -m course manifest --check
 
 data: $(STAMP)
-	@$(PY) -m course.data
+	@$(PY) -m course data
 
 classroom: $(STAMP)
 	@$(PY) -m course classroom
@@ -163,14 +165,21 @@ classroom-result: $(STAMP)
 	@$(PY) -m course classroom-result $(LESSONS)
 
 gradescope: $(STAMP)
-	@$(PY) -m course.grading.gradescope build $(if $(HIDDEN_CHECKS),--hidden $(HIDDEN_CHECKS))
+	@$(PY) -m course gradescope $(if $(HIDDEN_CHECKS),--hidden $(HIDDEN_CHECKS))
 
 bench-grade: $(STAMP)
-	@$(PY) -m course.bench_grade
+	@$(PY) -m course bench-grade
 
 mutants: $(STAMP)
 	@$(PY) -m course mutants $(if $(LESSONS),--lessons $(LESSONS)) $(if $(filter sample,$(MUTANTS)),--sample) \
 		$(if $(filter-out sample,$(MUTANTS)),--ids $(MUTANTS)) $(if $(JOBS),--jobs $(JOBS))
 
-test: $(STAMP)
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check $(if $(FIX),--fix) . && $(VENV)/bin/ruff format $(if $(FIX),,--check) .
+	@echo "✓ ruff: lint and format clean"
+
+course-map: $(STAMP)
+	@$(PY) -m course course-map
+
+test: lint
 	@$(PY) -m pytest tests

@@ -77,15 +77,17 @@ def _tiny_model():
         ],
         name="fixture_cnn",
     )
-    model.compile(optimizer=keras.optimizers.Adadelta(learning_rate=1.0), loss="categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adadelta(learning_rate=1.0), loss="categorical_crossentropy", metrics=["accuracy"]
+    )
     return model
 
 
 @pytest.fixture(scope="session")
 def linear_softmax_model():
-    """A factory: a linear softmax model with fixed random weights (seeded), whose predictions are easy to compute with NumPy.
+    """A factory: a linear softmax model with fixed random weights (seeded).
 
-    Returns (model, weights (784, 10), bias (10,))."""
+    Its predictions are easy to compute with NumPy. Returns (model, weights (784, 10), bias (10,))."""
 
     def build(seed):
         import keras
@@ -93,7 +95,9 @@ def linear_softmax_model():
         rng = np.random.default_rng(seed)
         weights = rng.normal(0, 0.3, (784, 10)).astype("float32")
         bias = rng.normal(0, 0.1, 10).astype("float32")
-        model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+        model = keras.Sequential(
+            [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
+        )
         model.layers[-1].set_weights([weights, bias])
         return model, weights, bias
 

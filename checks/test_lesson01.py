@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course.grader import describe, expect, import_lesson
+from course.checking import describe, expect, import_lesson
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -22,7 +22,11 @@ def loaded(lesson, mnist_file):
 
 def unpack(result):
     """Split the classic tuple, or fail with a message that shows what came back."""
-    ok = isinstance(result, tuple) and len(result) == 2 and all(isinstance(pair, tuple) and len(pair) == 2 for pair in result)
+    ok = (
+        isinstance(result, tuple)
+        and len(result) == 2
+        and all(isinstance(pair, tuple) and len(pair) == 2 for pair in result)
+    )
     expect(
         ok,
         "load_mnist() should return two pairs",
@@ -38,7 +42,12 @@ def test_returns_classic_tuple(loaded):
     """load_mnist() returns ((x_train, y_train), (x_test, y_test))"""
     (x_train, y_train), (x_test, y_test) = unpack(loaded)
     for name, value in (("x_train", x_train), ("y_train", y_train), ("x_test", x_test), ("y_test", y_test)):
-        expect(isinstance(value, np.ndarray), f"{name} should be a NumPy array", expected="numpy.ndarray", found=describe(value))
+        expect(
+            isinstance(value, np.ndarray),
+            f"{name} should be a NumPy array",
+            expected="numpy.ndarray",
+            found=describe(value),
+        )
 
 
 @pytest.mark.hint("Check the order: the training pair comes first, images before labels.")
@@ -46,11 +55,36 @@ def test_returns_classic_tuple(loaded):
 def test_training_arrays(loaded, mnist):
     """training set: 60,000 images of 28 x 28 uint8 pixels and 60,000 labels"""
     (x_train, y_train), _ = unpack(loaded)
-    expect(x_train.shape == (60000, 28, 28), "x_train has the wrong shape", expected=(60000, 28, 28), found=x_train.shape)
-    expect(x_train.dtype == np.uint8, "x_train has the wrong dtype", expected="uint8", found=x_train.dtype)
-    expect(y_train.shape == (60000,), "y_train has the wrong shape", expected=(60000,), found=y_train.shape)
-    expect(np.array_equal(x_train, mnist[0][0]), "x_train is not the file's x_train", expected="the array named x_train", found="different pixels")
-    expect(np.array_equal(y_train, mnist[0][1]), "y_train is not the file's y_train", expected="the array named y_train", found="different labels")
+    expect(
+        x_train.shape == (60000, 28, 28),
+        "x_train has the wrong shape",
+        expected=(60000, 28, 28),
+        found=x_train.shape,
+    )
+    expect(
+        x_train.dtype == np.uint8,
+        "x_train has the wrong dtype",
+        expected="uint8",
+        found=x_train.dtype,
+    )
+    expect(
+        y_train.shape == (60000,),
+        "y_train has the wrong shape",
+        expected=(60000,),
+        found=y_train.shape,
+    )
+    expect(
+        np.array_equal(x_train, mnist[0][0]),
+        "x_train is not the file's x_train",
+        expected="the array named x_train",
+        found="different pixels",
+    )
+    expect(
+        np.array_equal(y_train, mnist[0][1]),
+        "y_train is not the file's y_train",
+        expected="the array named y_train",
+        found="different labels",
+    )
 
 
 @pytest.mark.hint("Check the order: the test pair comes second, images before labels.")
@@ -58,11 +92,36 @@ def test_training_arrays(loaded, mnist):
 def test_test_arrays(loaded, mnist):
     """test set: 10,000 images of 28 x 28 uint8 pixels and 10,000 labels"""
     _, (x_test, y_test) = unpack(loaded)
-    expect(x_test.shape == (10000, 28, 28), "x_test has the wrong shape", expected=(10000, 28, 28), found=x_test.shape)
-    expect(x_test.dtype == np.uint8, "x_test has the wrong dtype", expected="uint8", found=x_test.dtype)
-    expect(y_test.shape == (10000,), "y_test has the wrong shape", expected=(10000,), found=y_test.shape)
-    expect(np.array_equal(x_test, mnist[1][0]), "x_test is not the file's x_test", expected="the array named x_test", found="different pixels")
-    expect(np.array_equal(y_test, mnist[1][1]), "y_test is not the file's y_test", expected="the array named y_test", found="different labels")
+    expect(
+        x_test.shape == (10000, 28, 28),
+        "x_test has the wrong shape",
+        expected=(10000, 28, 28),
+        found=x_test.shape,
+    )
+    expect(
+        x_test.dtype == np.uint8,
+        "x_test has the wrong dtype",
+        expected="uint8",
+        found=x_test.dtype,
+    )
+    expect(
+        y_test.shape == (10000,),
+        "y_test has the wrong shape",
+        expected=(10000,),
+        found=y_test.shape,
+    )
+    expect(
+        np.array_equal(x_test, mnist[1][0]),
+        "x_test is not the file's x_test",
+        expected="the array named x_test",
+        found="different pixels",
+    )
+    expect(
+        np.array_equal(y_test, mnist[1][1]),
+        "y_test is not the file's y_test",
+        expected="the array named y_test",
+        found="different labels",
+    )
 
 
 @pytest.mark.todo(1)
@@ -76,9 +135,11 @@ def test_reads_the_given_path(lesson, tmp_path, rng):
     }
     path = tmp_path / "tiny_mnist.npz"
     np.savez(path, **small)
-    (x_train, y_train), (x_test, y_test) = unpack(lesson.load_mnist(path))
+    (x_train, _y_train), (_x_test, y_test) = unpack(lesson.load_mnist(path))
     expect(
-        x_train.shape == (12, 28, 28) and np.array_equal(x_train, small["x_train"]) and np.array_equal(y_test, small["y_test"]),
+        x_train.shape == (12, 28, 28)
+        and np.array_equal(x_train, small["x_train"])
+        and np.array_equal(y_test, small["y_test"]),
         "load_mnist(path) should read the file at `path`",
         expected="the 12 training images of a small test file",
         found=f"x_train of shape {getattr(x_train, 'shape', None)}",
@@ -91,10 +152,25 @@ def test_class_counts(lesson, mnist):
     """class_counts() counts how often each digit appears"""
     y_train = mnist[0][1]
     counts = lesson.class_counts(y_train)
-    expect(isinstance(counts, np.ndarray), "class_counts() should return a NumPy array", expected="numpy.ndarray", found=describe(counts))
+    expect(
+        isinstance(counts, np.ndarray),
+        "class_counts() should return a NumPy array",
+        expected="numpy.ndarray",
+        found=describe(counts),
+    )
     expected = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
-    expect(counts.shape == (10,), "class_counts() should give one count per digit", expected="shape (10,)", found=f"shape {counts.shape}")
-    expect(counts.tolist() == expected, "wrong counts for the training labels", expected=expected, found=counts.tolist())
+    expect(
+        counts.shape == (10,),
+        "class_counts() should give one count per digit",
+        expected="shape (10,)",
+        found=f"shape {counts.shape}",
+    )
+    expect(
+        counts.tolist() == expected,
+        "wrong counts for the training labels",
+        expected=expected,
+        found=counts.tolist(),
+    )
     few = lesson.class_counts(np.array([3, 3, 7], dtype=np.uint8))
     expect(
         np.asarray(few).tolist() == [0, 0, 0, 2, 0, 0, 0, 1, 0, 0],
@@ -109,11 +185,27 @@ def test_class_counts(lesson, mnist):
 def test_pixel_range(lesson, mnist):
     """pixel_range() gives the smallest and largest pixel value"""
     result = lesson.pixel_range(mnist[0][0])
-    expect(result == (0, 255), "wrong range for the training images", expected=(0, 255), found=describe(result))
-    expect(all(type(value) is int for value in result), "pixel_range() should return plain ints", expected="(int, int)", found=tuple(type(v).__name__ for v in result), hint="int(x) turns a NumPy number into a plain Python int.")
+    expect(
+        result == (0, 255),
+        "wrong range for the training images",
+        expected=(0, 255),
+        found=describe(result),
+    )
+    expect(
+        all(type(value) is int for value in result),
+        "pixel_range() should return plain ints",
+        expected="(int, int)",
+        found=tuple(type(v).__name__ for v in result),
+        hint="int(x) turns a NumPy number into a plain Python int.",
+    )
     sample = np.array([[[3, 90], [200, 17]]], dtype=np.uint8)
     other = lesson.pixel_range(sample)
-    expect(other == (3, 200), "pixel_range() should look at the images it is given", expected=(3, 200), found=describe(other))
+    expect(
+        other == (3, 200),
+        "pixel_range() should look at the images it is given",
+        expected=(3, 200),
+        found=describe(other),
+    )
 
 
 @pytest.fixture
@@ -132,12 +224,28 @@ def figure(lesson, mnist, outputs):
 def test_figure_is_saved_as_png(figure):
     """plot_samples() saves a real PNG file"""
     _, path = figure
-    expect(path.exists(), "plot_samples() should save the figure", expected=f"a file at {path.name}", found="no file", hint="Which method of the figure writes it to a file?")
+    expect(
+        path.exists(),
+        "plot_samples() should save the figure",
+        expected=f"a file at {path.name}",
+        found="no file",
+        hint="Which method of the figure writes it to a file?",
+    )
     header = path.read_bytes()[:8]
-    expect(header == PNG_SIGNATURE, "the saved file is not a PNG", expected="a PNG file", found=f"a file starting with {header!r}")
+    expect(
+        header == PNG_SIGNATURE,
+        "the saved file is not a PNG",
+        expected="a PNG file",
+        found=f"a file starting with {header!r}",
+    )
     with Image.open(path) as image:
         width, height = image.size
-    expect(width >= 200 and height >= 100, "the picture is too small to see the digits", expected="at least 200 x 100 pixels", found=f"{width} x {height}")
+    expect(
+        width >= 200 and height >= 100,
+        "the picture is too small to see the digits",
+        expected="at least 200 x 100 pixels",
+        found=f"{width} x {height}",
+    )
 
 
 @pytest.mark.hint("Use plt.subplots(n_rows, n_cols), then imshow(images[i]) and set_title(str(labels[i])) on axes i.")
@@ -148,17 +256,42 @@ def test_figure_shows_grid(figure, mnist):
 
     fig, _ = figure
     (x_train, y_train), _ = mnist
-    expect(isinstance(fig, matplotlib.figure.Figure), "plot_samples() should return the Figure", expected="a matplotlib Figure", found=describe(fig))
+    expect(
+        isinstance(fig, matplotlib.figure.Figure),
+        "plot_samples() should return the Figure",
+        expected="a matplotlib Figure",
+        found=describe(fig),
+    )
     panels = [ax for ax in fig.axes if ax.images]
-    expect(len(panels) == 8, "wrong number of digits in a 2 x 4 grid", expected="8 axes with an image", found=len(panels))
+    expect(
+        len(panels) == 8,
+        "wrong number of digits in a 2 x 4 grid",
+        expected="8 axes with an image",
+        found=len(panels),
+    )
     rows = sorted({round(ax.get_position().y0, 3) for ax in panels})
     columns = sorted({round(ax.get_position().x0, 3) for ax in panels})
-    expect((len(rows), len(columns)) == (2, 4), "the digits should be laid out in n_rows x n_cols", expected="2 rows x 4 columns", found=f"{len(rows)} rows x {len(columns)} columns")
+    expect(
+        (len(rows), len(columns)) == (2, 4),
+        "the digits should be laid out in n_rows x n_cols",
+        expected="2 rows x 4 columns",
+        found=f"{len(rows)} rows x {len(columns)} columns",
+    )
     for index, ax in enumerate(panels):
         shown = np.asarray(ax.images[0].get_array())
-        expect(np.array_equal(shown, x_train[index]), f"panel {index + 1} does not show image {index}", expected=f"images[{index}]", found="another picture")
+        expect(
+            np.array_equal(shown, x_train[index]),
+            f"panel {index + 1} does not show image {index}",
+            expected=f"images[{index}]",
+            found="another picture",
+        )
         title = ax.get_title().strip()
-        expect(title == str(y_train[index]), f"panel {index + 1} has the wrong title", expected=repr(str(y_train[index])), found=repr(title))
+        expect(
+            title == str(y_train[index]),
+            f"panel {index + 1} has the wrong title",
+            expected=repr(str(y_train[index])),
+            found=repr(title),
+        )
     colours = sorted({ax.images[0].get_cmap().name for ax in panels})
     expect(
         colours == ["gray"],

@@ -7,7 +7,7 @@ fixture), not from lesson 1, so this lesson can be graded on its own.
 import numpy as np
 import pytest
 
-from course.grader import describe, expect, import_lesson
+from course.checking import describe, expect, import_lesson
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,12 @@ def sample(mnist):
 
 
 def as_array(value, function):
-    expect(isinstance(value, np.ndarray), f"{function} should return a NumPy array", expected="numpy.ndarray", found=describe(value))
+    expect(
+        isinstance(value, np.ndarray),
+        f"{function} should return a NumPy array",
+        expected="numpy.ndarray",
+        found=describe(value),
+    )
     return value
 
 
@@ -32,14 +37,25 @@ def as_array(value, function):
 def test_image_shape(lesson, sample):
     """images reshaped to (N, 28, 28, 1)"""
     images = as_array(lesson.preprocess_images(sample[0]), "preprocess_images()")
-    expect(images.shape == (100, 28, 28, 1), "wrong shape for 100 images", expected=(100, 28, 28, 1), found=images.shape)
+    expect(
+        images.shape == (100, 28, 28, 1),
+        "wrong shape for 100 images",
+        expected=(100, 28, 28, 1),
+        found=images.shape,
+    )
 
 
 @pytest.mark.todo(2)
 def test_image_dtype(lesson, sample):
     """pixels converted to float32"""
     images = as_array(lesson.preprocess_images(sample[0]), "preprocess_images()")
-    expect(images.dtype == np.float32, "wrong dtype", expected="float32", found=images.dtype, hint='.astype("float32") converts; float64 doubles the memory for nothing.')
+    expect(
+        images.dtype == np.float32,
+        "wrong dtype",
+        expected="float32",
+        found=images.dtype,
+        hint='.astype("float32") converts; float64 doubles the memory for nothing.',
+    )
 
 
 @pytest.mark.hint("Convert to float32 first, then divide by 255.0.")
@@ -47,12 +63,28 @@ def test_image_dtype(lesson, sample):
 def test_image_scaling(lesson, sample):
     """pixels scaled to [0, 1]: 0 stays 0, 255 becomes 1.0"""
     images = as_array(lesson.preprocess_images(sample[0]), "preprocess_images()")
-    expect(float(images.max()) == 1.0, "the brightest pixel should become 1.0", expected="max 1.0", found=f"max {float(images.max())}")
-    expect(float(images.min()) == 0.0, "the darkest pixel should stay 0.0", expected="min 0.0", found=f"min {float(images.min())}")
+    expect(
+        float(images.max()) == 1.0,
+        "the brightest pixel should become 1.0",
+        expected="max 1.0",
+        found=f"max {float(images.max())}",
+    )
+    expect(
+        float(images.min()) == 0.0,
+        "the darkest pixel should stay 0.0",
+        expected="min 0.0",
+        found=f"min {float(images.min())}",
+    )
     wanted = sample[0].astype(np.float32)[..., np.newaxis] / 255.0
     if images.shape == wanted.shape:
         worst = float(np.abs(images - wanted).max())
-        expect(worst < 1e-6, "every pixel should be divided by 255", expected="pixel / 255", found=f"values off by up to {worst:.3f}", hint="Integer division (//) or dividing a uint8 array keeps whole numbers.")
+        expect(
+            worst < 1e-6,
+            "every pixel should be divided by 255",
+            expected="pixel / 255",
+            found=f"values off by up to {worst:.3f}",
+            hint="Integer division (//) or dividing a uint8 array keeps whole numbers.",
+        )
 
 
 @pytest.mark.todo(2)
@@ -60,8 +92,19 @@ def test_input_not_changed(lesson, sample):
     """a new array is returned and the input is left unchanged"""
     images = sample[0].copy()
     result = as_array(lesson.preprocess_images(images), "preprocess_images()")
-    expect(result is not images and not np.shares_memory(result, images), "preprocess_images() should return a new array", expected="a new float32 array", found="the input array itself")
-    expect(images.dtype == np.uint8 and np.array_equal(images, sample[0]), "preprocess_images() changed the array it was given", expected="the input untouched", found=describe(images), hint="Work on a new array (astype makes one) rather than changing the input in place.")
+    expect(
+        result is not images and not np.shares_memory(result, images),
+        "preprocess_images() should return a new array",
+        expected="a new float32 array",
+        found="the input array itself",
+    )
+    expect(
+        images.dtype == np.uint8 and np.array_equal(images, sample[0]),
+        "preprocess_images() changed the array it was given",
+        expected="the input untouched",
+        found=describe(images),
+        hint="Work on a new array (astype makes one) rather than changing the input in place.",
+    )
 
 
 @pytest.mark.todo(2)
@@ -69,13 +112,31 @@ def test_single_and_full(lesson, mnist):
     """works for one image (N = 1) and for all 60,000"""
     (x_train, _), _ = mnist
     one = as_array(lesson.preprocess_images(x_train[:1]), "preprocess_images()")
-    expect(one.shape == (1, 28, 28, 1), "wrong shape for a single image", expected=(1, 28, 28, 1), found=one.shape)
+    expect(
+        one.shape == (1, 28, 28, 1),
+        "wrong shape for a single image",
+        expected=(1, 28, 28, 1),
+        found=one.shape,
+    )
     full = as_array(lesson.preprocess_images(x_train), "preprocess_images()")
-    expect(full.shape == (60000, 28, 28, 1), "wrong shape for the whole training set", expected=(60000, 28, 28, 1), found=full.shape)
-    expect(full.dtype == np.float32 and float(full.max()) == 1.0, "the whole set should be float32 in [0, 1]", expected="float32, max 1.0", found=f"{full.dtype}, max {float(full.max())}")
+    expect(
+        full.shape == (60000, 28, 28, 1),
+        "wrong shape for the whole training set",
+        expected=(60000, 28, 28, 1),
+        found=full.shape,
+    )
+    expect(
+        full.dtype == np.float32 and float(full.max()) == 1.0,
+        "the whole set should be float32 in [0, 1]",
+        expected="float32, max 1.0",
+        found=f"{full.dtype}, max {float(full.max())}",
+    )
 
 
-@pytest.mark.hint("Does your code look at images.ndim and images.shape[1:] before anything else, and does its ValueError say which shape it found?")
+@pytest.mark.hint(
+    "Does your code look at images.ndim and images.shape[1:] before anything else, "
+    "and does its ValueError say which shape it found?"
+)
 @pytest.mark.todo(1)
 def test_bad_shape_raises(lesson, sample):
     """a wrongly shaped input raises ValueError with a clear message"""
@@ -84,17 +145,37 @@ def test_bad_shape_raises(lesson, sample):
             result = lesson.preprocess_images(bad)
         except ValueError as error:
             message = str(error)
-            expect(str(tuple(bad.shape)) in message, "the ValueError should say which shape it found", expected=f"a message containing {tuple(bad.shape)}", found=repr(message))
+            expect(
+                str(tuple(bad.shape)) in message,
+                "the ValueError should say which shape it found",
+                expected=f"a message containing {tuple(bad.shape)}",
+                found=repr(message),
+            )
             continue
-        expect(False, f"an input of shape {bad.shape} should raise ValueError", expected="ValueError", found=f"it returned {describe(result)}")
+        expect(
+            False,
+            f"an input of shape {bad.shape} should raise ValueError",
+            expected="ValueError",
+            found=f"it returned {describe(result)}",
+        )
 
 
 @pytest.mark.todo(3)
 def test_one_hot_shape(lesson, sample):
     """one_hot() gives float32 rows of length 10"""
     labels = as_array(lesson.one_hot(sample[1]), "one_hot()")
-    expect(labels.shape == (100, 10), "wrong shape for 100 labels", expected=(100, 10), found=labels.shape)
-    expect(labels.dtype == np.float32, "wrong dtype", expected="float32", found=labels.dtype)
+    expect(
+        labels.shape == (100, 10),
+        "wrong shape for 100 labels",
+        expected=(100, 10),
+        found=labels.shape,
+    )
+    expect(
+        labels.dtype == np.float32,
+        "wrong dtype",
+        expected="float32",
+        found=labels.dtype,
+    )
 
 
 @pytest.mark.hint("Row k of np.eye(10) is the one-hot row for label k.")
@@ -102,13 +183,33 @@ def test_one_hot_shape(lesson, sample):
 def test_one_hot_values(lesson, sample):
     """one_hot(): a single 1.0 in each row, at the label's index"""
     labels = as_array(lesson.one_hot(sample[1]), "one_hot()")
-    expect(set(np.unique(labels).tolist()) <= {0.0, 1.0}, "one-hot rows hold only 0.0 and 1.0", expected="only 0.0 and 1.0", found=np.unique(labels).tolist()[:6])
+    expect(
+        set(np.unique(labels).tolist()) <= {0.0, 1.0},
+        "one-hot rows hold only 0.0 and 1.0",
+        expected="only 0.0 and 1.0",
+        found=np.unique(labels).tolist()[:6],
+    )
     sums = labels.sum(axis=1)
-    expect(np.all(sums == 1.0), "each row should hold exactly one 1.0", expected="row sums of 1.0", found=f"row sums {sorted(set(sums.tolist()))[:5]}")
+    expect(
+        np.all(sums == 1.0),
+        "each row should hold exactly one 1.0",
+        expected="row sums of 1.0",
+        found=f"row sums {sorted(set(sums.tolist()))[:5]}",
+    )
     wrong = int(np.sum(labels.argmax(axis=1) != sample[1]))
-    expect(wrong == 0, "the 1.0 should sit at the label's index", expected="argmax(row) == label for all 100", found=f"{wrong} rows pointing at the wrong digit")
+    expect(
+        wrong == 0,
+        "the 1.0 should sit at the label's index",
+        expected="argmax(row) == label for all 100",
+        found=f"{wrong} rows pointing at the wrong digit",
+    )
     three = as_array(lesson.one_hot(np.array([3])), "one_hot()")
-    expect(three.tolist() == [[0, 0, 0, 1, 0, 0, 0, 0, 0, 0]], "one_hot([3])", expected="[[0, 0, 0, 1, 0, 0, 0, 0, 0, 0]]", found=three.tolist())
+    expect(
+        three.tolist() == [[0, 0, 0, 1, 0, 0, 0, 0, 0, 0]],
+        "one_hot([3])",
+        expected="[[0, 0, 0, 1, 0, 0, 0, 0, 0, 0]]",
+        found=three.tolist(),
+    )
     twelve = as_array(lesson.one_hot(np.array([11, 0]), num_classes=12), "one_hot(..., num_classes=12)")
     expect(
         twelve.shape == (2, 12) and twelve[0, 11] == 1.0 and twelve[1, 0] == 1.0,
@@ -124,7 +225,22 @@ def test_one_hot_single_and_full(lesson, mnist):
     """one_hot() works for one label (N = 1) and for all 60,000"""
     (_, y_train), _ = mnist
     one = as_array(lesson.one_hot(y_train[:1]), "one_hot()")
-    expect(one.shape == (1, 10), "wrong shape for a single label", expected=(1, 10), found=one.shape)
+    expect(
+        one.shape == (1, 10),
+        "wrong shape for a single label",
+        expected=(1, 10),
+        found=one.shape,
+    )
     full = as_array(lesson.one_hot(y_train), "one_hot()")
-    expect(full.shape == (60000, 10), "wrong shape for all training labels", expected=(60000, 10), found=full.shape)
-    expect(np.array_equal(full.argmax(axis=1), y_train), "argmax of each row should equal its label", expected="all 60,000 equal", found="some differ")
+    expect(
+        full.shape == (60000, 10),
+        "wrong shape for all training labels",
+        expected=(60000, 10),
+        found=full.shape,
+    )
+    expect(
+        np.array_equal(full.argmax(axis=1), y_train),
+        "argmax of each row should equal its label",
+        expected="all 60,000 equal",
+        found="some differ",
+    )

@@ -11,7 +11,7 @@ Training data comes from the course's own loader and preprocessing
 import numpy as np
 import pytest
 
-from course.grader import describe, expect, import_lesson
+from course.checking import describe, expect, import_lesson
 
 SHORT_FIT = {"epochs": 8, "batch_size": 32}  # 500 steps on 2,000 digits: a few seconds on a laptop
 LEARNS_TO = 0.90
@@ -28,7 +28,13 @@ def built(lesson, name, **arguments):
 
     keras.utils.set_random_seed(0)
     model = getattr(lesson, name)(**arguments)
-    expect(isinstance(model, keras.Model), f"{name}() should return a Keras model", expected="a keras.Model", found=describe(model), hint="Does the function end with `return ...`?")
+    expect(
+        isinstance(model, keras.Model),
+        f"{name}() should return a Keras model",
+        expected="a keras.Model",
+        found=describe(model),
+        hint="Does the function end with `return ...`?",
+    )
     return model
 
 
@@ -46,8 +52,18 @@ def learning_rate_of(model):
     import keras
 
     optimizer = getattr(model, "optimizer", None)
-    expect(optimizer is not None, "the model is not compiled", expected="compile_model(model, learning_rate)", found="no optimizer")
-    expect(isinstance(optimizer, keras.optimizers.Adadelta), "the course uses the Adadelta optimizer", expected="keras.optimizers.Adadelta", found=type(optimizer).__name__)
+    expect(
+        optimizer is not None,
+        "the model is not compiled",
+        expected="compile_model(model, learning_rate)",
+        found="no optimizer",
+    )
+    expect(
+        isinstance(optimizer, keras.optimizers.Adadelta),
+        "the course uses the Adadelta optimizer",
+        expected="keras.optimizers.Adadelta",
+        found=type(optimizer).__name__,
+    )
     return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
 
 
@@ -67,21 +83,54 @@ def test_compile_model(lesson):
     """compile_model(): Adadelta with the learning rate it is given, categorical cross-entropy, accuracy"""
     import keras
 
-    plain = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    plain = keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
+    )
     compiled = lesson.compile_model(plain, learning_rate=0.37)
-    expect(compiled is plain, "compile_model() should return the model it compiled", expected="the same model", found=describe(compiled), hint="Does compile_model end with `return model`?")
+    expect(
+        compiled is plain,
+        "compile_model() should return the model it compiled",
+        expected="the same model",
+        found=describe(compiled),
+        hint="Does compile_model end with `return model`?",
+    )
     rate = learning_rate_of(plain)
-    expect(abs(rate - 0.37) < 1e-6, "compile_model(model, learning_rate=0.37) should train with a learning rate of 0.37", expected="0.37", found=f"{rate:g}", hint="Is the learning_rate argument passed on to Adadelta, or is a number typed in?")
+    expect(
+        abs(rate - 0.37) < 1e-6,
+        "compile_model(model, learning_rate=0.37) should train with a learning rate of 0.37",
+        expected="0.37",
+        found=f"{rate:g}",
+        hint="Is the learning_rate argument passed on to Adadelta, or is a number typed in?",
+    )
     config = plain.get_compile_config() or {}
     loss = config.get("loss")
-    loss_name = loss if isinstance(loss, str) else str((loss or {}).get("class_name", loss) if isinstance(loss, dict) else loss)
+    loss_name = (
+        loss if isinstance(loss, str) else str((loss or {}).get("class_name", loss) if isinstance(loss, dict) else loss)
+    )
     normalized = loss_name.lower().replace("_", "")
-    expect("categoricalcrossentropy" in normalized and "sparse" not in normalized, "wrong loss for one-hot labels", expected="'categorical_crossentropy'", found=repr(loss_name))
+    expect(
+        "categoricalcrossentropy" in normalized and "sparse" not in normalized,
+        "wrong loss for one-hot labels",
+        expected="'categorical_crossentropy'",
+        found=repr(loss_name),
+    )
     metrics = config.get("metrics") or []
-    names = [metric if isinstance(metric, str) else str(metric.get("class_name") if isinstance(metric, dict) else metric) for metric in metrics]
-    expect(any(name.lower().replace("_", "") in ("accuracy", "acc", "categoricalaccuracy") for name in names), "the model should report accuracy", expected="metrics=['accuracy']", found=names)
+    names = [
+        metric if isinstance(metric, str) else str(metric.get("class_name") if isinstance(metric, dict) else metric)
+        for metric in metrics
+    ]
+    expect(
+        any(name.lower().replace("_", "") in ("accuracy", "acc", "categoricalaccuracy") for name in names),
+        "the model should report accuracy",
+        expected="metrics=['accuracy']",
+        found=names,
+    )
     schedule = keras.optimizers.schedules.CosineDecay(1.7, decay_steps=100)
-    setting = lesson.compile_model(keras.models.clone_model(plain), learning_rate=schedule).optimizer.get_config().get("learning_rate")
+    setting = (
+        lesson.compile_model(keras.models.clone_model(plain), learning_rate=schedule)
+        .optimizer.get_config()
+        .get("learning_rate")
+    )
     used = isinstance(setting, dict) and setting.get("config", {}).get("initial_learning_rate") == 1.7
     expect(
         used,
@@ -97,14 +146,19 @@ def test_default_learning_rate_learns(lesson):
     """the default learning rate is one that learns (Keras 3's Adadelta default does not)"""
     import keras
 
-    plain = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    plain = keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
+    )
     rate = learning_rate_of(lesson.compile_model(plain))
     expect(
         rate >= 0.1,
         "Adadelta's learning rate is far too small",
         expected="a learning rate near 1.0 (the file's LEARNING_RATE)",
         found=f"{rate:g}",
-        hint="Keras 3's Adadelta defaults to 0.001; the 1.0 of older Keras (and of the paper) is what MNIST tutorials assume.",
+        hint=(
+            "Keras 3's Adadelta defaults to 0.001; "
+            "the 1.0 of older Keras (and of the paper) is what MNIST tutorials assume."
+        ),
     )
 
 
@@ -124,29 +178,73 @@ def test_baseline_is_dense(baseline, lesson):
     from keras import layers
 
     kinds = [type(layer).__name__ for layer in baseline.layers]
-    expect(tuple(baseline.inputs[0].shape) == (None, 28, 28, 1), "the baseline takes (28, 28, 1) images", expected=(None, 28, 28, 1), found=tuple(baseline.inputs[0].shape), hint="What does the first layer, keras.Input, need to know?")
-    expect(any(isinstance(layer, layers.Flatten) for layer in baseline.layers), "the baseline flattens the picture into 784 numbers", expected="a Flatten layer", found=kinds)
-    expect(not any(isinstance(layer, layers.Conv2D) for layer in baseline.layers), "the baseline has no convolutions: it is what the CNN must beat", expected="Flatten and Dense layers only", found=kinds)
-    expect(dense_sizes(baseline) == [128, 10], "the default baseline has one hidden layer of 128 units and 10 outputs", expected="Dense sizes [128, 10]", found=f"Dense sizes {dense_sizes(baseline)}")
+    expect(
+        tuple(baseline.inputs[0].shape) == (None, 28, 28, 1),
+        "the baseline takes (28, 28, 1) images",
+        expected=(None, 28, 28, 1),
+        found=tuple(baseline.inputs[0].shape),
+        hint="What does the first layer, keras.Input, need to know?",
+    )
+    expect(
+        any(isinstance(layer, layers.Flatten) for layer in baseline.layers),
+        "the baseline flattens the picture into 784 numbers",
+        expected="a Flatten layer",
+        found=kinds,
+    )
+    expect(
+        not any(isinstance(layer, layers.Conv2D) for layer in baseline.layers),
+        "the baseline has no convolutions: it is what the CNN must beat",
+        expected="Flatten and Dense layers only",
+        found=kinds,
+    )
+    expect(
+        dense_sizes(baseline) == [128, 10],
+        "the default baseline has one hidden layer of 128 units and 10 outputs",
+        expected="Dense sizes [128, 10]",
+        found=f"Dense sizes {dense_sizes(baseline)}",
+    )
     hidden = built(lesson, "build_baseline", hidden_units=40)
-    expect(dense_sizes(hidden) == [40, 10], "build_baseline(hidden_units=40) should have a hidden layer of 40 units", expected="Dense sizes [40, 10]", found=f"Dense sizes {dense_sizes(hidden)}", hint="Is hidden_units used, or a number typed in?")
+    expect(
+        dense_sizes(hidden) == [40, 10],
+        "build_baseline(hidden_units=40) should have a hidden layer of 40 units",
+        expected="Dense sizes [40, 10]",
+        found=f"Dense sizes {dense_sizes(hidden)}",
+        hint="Is hidden_units used, or a number typed in?",
+    )
     denses = [layer for layer in baseline.layers if isinstance(layer, layers.Dense)]
     activations = [getattr(layer.activation, "__name__", "?") for layer in denses]
-    expect(activations == ["relu", "softmax"], "the hidden layer uses relu, the last layer softmax", expected="activations ['relu', 'softmax']", found=f"activations {activations}")
+    expect(
+        activations == ["relu", "softmax"],
+        "the hidden layer uses relu, the last layer softmax",
+        expected="activations ['relu', 'softmax']",
+        found=f"activations {activations}",
+    )
 
 
 @pytest.mark.todo(2)
 def test_baseline_is_compiled_with_its_learning_rate(lesson):
     """build_baseline(learning_rate=...) is compiled by compile_model with that rate"""
     rate = learning_rate_of(built(lesson, "build_baseline", learning_rate=0.42))
-    expect(abs(rate - 0.42) < 1e-6, "build_baseline(learning_rate=0.42) should train with 0.42", expected="0.42", found=f"{rate:g}", hint="Does build_baseline hand learning_rate on to compile_model?")
+    expect(
+        abs(rate - 0.42) < 1e-6,
+        "build_baseline(learning_rate=0.42) should train with 0.42",
+        expected="0.42",
+        found=f"{rate:g}",
+        hint="Does build_baseline hand learning_rate on to compile_model?",
+    )
 
 
 @pytest.mark.todo(2)
 def test_baseline_learns(baseline, train_slice, val_slice):
     """the baseline learns: a short fit on 2,000 digits reads at least 85% of 500 others"""
     accuracy = short_fit(baseline, train_slice, val_slice)
-    expect(accuracy >= 0.85, "the baseline should learn from 2,000 digits", expected="at least 85% after the short fit", found=f"{accuracy:.1%}", hint="Is the last activation softmax, and the learning rate near 1.0?")
+    expect(
+        accuracy >= 0.85,
+        "the baseline should learn from 2,000 digits",
+        expected="at least 85% after the short fit",
+        found=f"{accuracy:.1%}",
+        hint="Is the last activation softmax, and the learning rate near 1.0?",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -157,9 +255,21 @@ def test_baseline_learns(baseline, train_slice, val_slice):
 def test_input_and_output_shapes(model):
     """the CNN takes (28, 28, 1) images and gives 10 outputs"""
     input_shape = tuple(model.inputs[0].shape)
-    expect(input_shape == (None, 28, 28, 1), "wrong input shape", expected=(None, 28, 28, 1), found=input_shape, hint="What does the first layer, keras.Input, need to know?")
+    expect(
+        input_shape == (None, 28, 28, 1),
+        "wrong input shape",
+        expected=(None, 28, 28, 1),
+        found=input_shape,
+        hint="What does the first layer, keras.Input, need to know?",
+    )
     output_shape = tuple(model.outputs[0].shape)
-    expect(output_shape == (None, 10), "wrong output shape", expected=(None, 10), found=output_shape, hint="How many units does the last layer need, one per what?")
+    expect(
+        output_shape == (None, 10),
+        "wrong output shape",
+        expected=(None, 10),
+        found=output_shape,
+        hint="How many units does the last layer need, one per what?",
+    )
 
 
 @pytest.mark.todo(3)
@@ -167,10 +277,25 @@ def test_input_and_output_shapes(model):
 def test_outputs_are_probabilities(model, train_slice):
     """its outputs are probabilities: between 0 and 1, summing to 1"""
     outputs = np.asarray(model(train_slice[0][:16], training=False))
-    expect(outputs.shape == (16, 10), "wrong shape for 16 images", expected=(16, 10), found=outputs.shape)
-    expect(outputs.min() >= 0.0 and outputs.max() <= 1.0, "every output should be between 0 and 1", expected="0 <= p <= 1", found=f"values from {outputs.min():.3f} to {outputs.max():.3f}")
+    expect(
+        outputs.shape == (16, 10),
+        "wrong shape for 16 images",
+        expected=(16, 10),
+        found=outputs.shape,
+    )
+    expect(
+        outputs.min() >= 0.0 and outputs.max() <= 1.0,
+        "every output should be between 0 and 1",
+        expected="0 <= p <= 1",
+        found=f"values from {outputs.min():.3f} to {outputs.max():.3f}",
+    )
     sums = outputs.sum(axis=1)
-    expect(np.allclose(sums, 1.0, atol=1e-4), "each image's 10 outputs should sum to 1", expected="sums of 1.0", found=f"sums from {sums.min():.3f} to {sums.max():.3f}")
+    expect(
+        np.allclose(sums, 1.0, atol=1e-4),
+        "each image's 10 outputs should sum to 1",
+        expected="sums of 1.0",
+        found=f"sums from {sums.min():.3f} to {sums.max():.3f}",
+    )
 
 
 def blocks(model):
@@ -178,7 +303,9 @@ def blocks(model):
     from keras import layers
 
     def is_relu(layer):
-        return isinstance(layer, layers.ReLU) or (isinstance(layer, layers.Activation) and getattr(layer.activation, "__name__", "") == "relu")
+        return isinstance(layer, layers.ReLU) or (
+            isinstance(layer, layers.Activation) and getattr(layer.activation, "__name__", "") == "relu"
+        )
 
     count, convolved = 0, False
     for index, layer in enumerate(model.layers):
@@ -189,9 +316,12 @@ def blocks(model):
                     break
                 relu = relu or is_relu(other)
             convolved = convolved or relu
-        elif isinstance(layer, (layers.MaxPooling2D, layers.AveragePooling2D)) and convolved:
-            if layer.output.shape[1] < layer.input.shape[1]:
-                count, convolved = count + 1, False
+        elif (
+            isinstance(layer, (layers.MaxPooling2D, layers.AveragePooling2D))
+            and convolved
+            and layer.output.shape[1] < layer.input.shape[1]
+        ):
+            count, convolved = count + 1, False
     return count
 
 
@@ -214,8 +344,19 @@ def test_parameter_budget(lesson, model):
     """its size fits a laptop: between MIN_PARAMETERS and MAX_PARAMETERS weights"""
     low, high = getattr(lesson, "MIN_PARAMETERS", 10_000), getattr(lesson, "MAX_PARAMETERS", 1_500_000)
     count = model.count_params()
-    expect(count <= high, "the model is too big to train quickly on a CPU", expected=f"at most {high:,} parameters", found=f"{count:,}", hint="Where do most weights sit? Pooling before Flatten shrinks what the dense layer connects.")
-    expect(count >= low, "the model is too small to reach 99%", expected=f"at least {low:,} parameters", found=f"{count:,}")
+    expect(
+        count <= high,
+        "the model is too big to train quickly on a CPU",
+        expected=f"at most {high:,} parameters",
+        found=f"{count:,}",
+        hint="Where do most weights sit? Pooling before Flatten shrinks what the dense layer connects.",
+    )
+    expect(
+        count >= low,
+        "the model is too small to reach 99%",
+        expected=f"at least {low:,} parameters",
+        found=f"{count:,}",
+    )
 
 
 @pytest.mark.todo(3)
@@ -224,15 +365,29 @@ def test_uses_the_learning_rate_it_is_given(lesson):
     import keras
 
     rate = learning_rate_of(built(lesson, "build_model", learning_rate=0.37))
-    expect(abs(rate - 0.37) < 1e-6, "build_model(learning_rate=0.37) should train with a learning rate of 0.37", expected="0.37", found=f"{rate:g}", hint="Does build_model hand learning_rate on to compile_model, or is a number typed in?")
+    expect(
+        abs(rate - 0.37) < 1e-6,
+        "build_model(learning_rate=0.37) should train with a learning rate of 0.37",
+        expected="0.37",
+        found=f"{rate:g}",
+        hint="Does build_model hand learning_rate on to compile_model, or is a number typed in?",
+    )
     schedule = keras.optimizers.schedules.CosineDecay(1.7, decay_steps=100)
     setting = built(lesson, "build_model", learning_rate=schedule).optimizer.get_config().get("learning_rate")
     used = isinstance(setting, dict) and setting.get("config", {}).get("initial_learning_rate") == 1.7
-    expect(used, "build_model(learning_rate=schedule) should train with that schedule (lesson 4 passes one)", expected="the CosineDecay schedule it was given", found=repr(setting)[:80])
+    expect(
+        used,
+        "build_model(learning_rate=schedule) should train with that schedule (lesson 4 passes one)",
+        expected="the CosineDecay schedule it was given",
+        found=repr(setting)[:80],
+    )
 
 
 @pytest.mark.todo(1, 3)
-@pytest.mark.hint("If the accuracy stays near 10%, look at the learning rate; if the loss is nan, at the last activation and the loss.")
+@pytest.mark.hint(
+    "If the accuracy stays near 10%, look at the learning rate; "
+    "if the loss is nan, at the last activation and the loss."
+)
 def test_it_learns(lesson, train_slice, val_slice):
     """it learns: a short fit on 2,000 digits reads at least 90% of 500 others"""
     accuracy = short_fit(built(lesson, "build_model"), train_slice, val_slice)

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from course.grader import describe, expect, import_lesson
+from course.checking import describe, expect, import_lesson
 
 EPOCHS, BATCH_SIZE = 3, 64
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -30,14 +30,21 @@ def trained(lesson, train_slice, val_slice, tmp_path_factory, make_tiny_model):
     path = tmp_path_factory.mktemp("model") / "digit_classifier.h5"
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        history = lesson.train_model(model, *train_slice, *val_slice, epochs=EPOCHS, batch_size=BATCH_SIZE, model_path=str(path), seed=1)
+        history = lesson.train_model(
+            model, *train_slice, *val_slice, epochs=EPOCHS, batch_size=BATCH_SIZE, model_path=str(path), seed=1
+        )
     return SimpleNamespace(model=model, history=history, path=path, printed=printed.getvalue())
 
 
 def batches(dataset):
     import tensorflow as tf
 
-    expect(isinstance(dataset, tf.data.Dataset), "make_dataset() should return a tf.data.Dataset", expected="tf.data.Dataset", found=describe(dataset))
+    expect(
+        isinstance(dataset, tf.data.Dataset),
+        "make_dataset() should return a tf.data.Dataset",
+        expected="tf.data.Dataset",
+        found=describe(dataset),
+    )
     return [(np.asarray(x), np.asarray(y)) for x, y in dataset]
 
 
@@ -46,7 +53,12 @@ def test_split_validation(lesson):
     """split_validation(): the last validation_size examples for validation, the rest for fitting"""
     images, labels = np.arange(20).reshape(10, 2), np.arange(100, 110)
     result = lesson.split_validation(images, labels, validation_size=3)
-    expect(isinstance(result, tuple) and len(result) == 4, "split_validation() should return four arrays", expected="(x_fit, y_fit, x_val, y_val)", found=describe(result))
+    expect(
+        isinstance(result, tuple) and len(result) == 4,
+        "split_validation() should return four arrays",
+        expected="(x_fit, y_fit, x_val, y_val)",
+        found=describe(result),
+    )
     x_fit, y_fit, x_val, y_val = (np.asarray(part) for part in result)
     expect(
         np.array_equal(x_val, images[7:]) and np.array_equal(y_val, labels[7:]),
@@ -63,13 +75,23 @@ def test_split_validation(lesson):
     )
     for size in (1, 9):
         parts = lesson.split_validation(images, labels, validation_size=size)
-        expect(isinstance(parts, tuple) and len(parts) == 4 and len(parts[3]) == size, f"validation_size={size} is allowed (1 to len - 1)", expected=f"{size} validation examples", found=describe(parts))
+        expect(
+            isinstance(parts, tuple) and len(parts) == 4 and len(parts[3]) == size,
+            f"validation_size={size} is allowed (1 to len - 1)",
+            expected=f"{size} validation examples",
+            found=describe(parts),
+        )
     for bad in (0, 10):
         try:
             lesson.split_validation(images, labels, validation_size=bad)
         except ValueError:
             continue
-        expect(False, f"validation_size={bad} leaves nothing to fit or to validate on", expected="ValueError", found="no error")
+        expect(
+            False,
+            f"validation_size={bad} leaves nothing to fit or to validate on",
+            expected="ValueError",
+            found="no error",
+        )
 
 
 @pytest.mark.todo(2)
@@ -78,20 +100,58 @@ def test_dataset_batches(lesson, train_slice):
     x, y = train_slice[0][:150], train_slice[1][:150]
     found = batches(lesson.make_dataset(x, y, batch_size=64))
     sizes = [len(images) for images, _ in found]
-    expect(sizes == [64, 64, 22], "150 examples in batches of 64", expected=[64, 64, 22], found=sizes, hint="Did you call .batch(batch_size)?")
-    expect(found[0][0].shape == (64, 28, 28, 1) and found[0][1].shape == (64, 10), "wrong batch shapes", expected="(64, 28, 28, 1) and (64, 10)", found=f"{found[0][0].shape} and {found[0][1].shape}")
-    expect(np.array_equal(np.concatenate([b for b, _ in found]), x), "without shuffle the examples keep their order", expected="the images in order", found="a different order")
+    expect(
+        sizes == [64, 64, 22],
+        "150 examples in batches of 64",
+        expected=[64, 64, 22],
+        found=sizes,
+        hint="Did you call .batch(batch_size)?",
+    )
+    expect(
+        found[0][0].shape == (64, 28, 28, 1) and found[0][1].shape == (64, 10),
+        "wrong batch shapes",
+        expected="(64, 28, 28, 1) and (64, 10)",
+        found=f"{found[0][0].shape} and {found[0][1].shape}",
+    )
+    expect(
+        np.array_equal(np.concatenate([b for b, _ in found]), x),
+        "without shuffle the examples keep their order",
+        expected="the images in order",
+        found="a different order",
+    )
 
 
 @pytest.mark.todo(2)
 def test_dataset_shuffles_with_seed(lesson, train_slice):
     """make_dataset(shuffle=True) shuffles every example, the same way for the same seed"""
     x, y = train_slice[0][:300], train_slice[1][:300]
-    first = np.concatenate([labels for _, labels in batches(lesson.make_dataset(x, y, batch_size=50, shuffle=True, seed=3))])
-    again = np.concatenate([labels for _, labels in batches(lesson.make_dataset(x, y, batch_size=50, shuffle=True, seed=3))])
-    expect(not np.array_equal(first, y), "shuffle=True should change the order", expected="a new order", found="the original order", hint="Does the dataset call .shuffle(...) when shuffle is true, and before .batch()?")
-    expect(np.array_equal(np.sort(first.argmax(1)), np.sort(y.argmax(1))), "shuffling must keep every example exactly once", expected="the same 300 labels", found="some missing or repeated", hint="The shuffle buffer should hold the whole set: len(images).")
-    expect(np.array_equal(first, again), "the same seed should give the same order", expected="identical orders", found="different orders", hint="Is the seed argument passed on to .shuffle()?")
+    first = np.concatenate(
+        [labels for _, labels in batches(lesson.make_dataset(x, y, batch_size=50, shuffle=True, seed=3))]
+    )
+    again = np.concatenate(
+        [labels for _, labels in batches(lesson.make_dataset(x, y, batch_size=50, shuffle=True, seed=3))]
+    )
+    expect(
+        not np.array_equal(first, y),
+        "shuffle=True should change the order",
+        expected="a new order",
+        found="the original order",
+        hint="Does the dataset call .shuffle(...) when shuffle is true, and before .batch()?",
+    )
+    expect(
+        np.array_equal(np.sort(first.argmax(1)), np.sort(y.argmax(1))),
+        "shuffling must keep every example exactly once",
+        expected="the same 300 labels",
+        found="some missing or repeated",
+        hint="The shuffle buffer should hold the whole set: len(images).",
+    )
+    expect(
+        np.array_equal(first, again),
+        "the same seed should give the same order",
+        expected="identical orders",
+        found="different orders",
+        hint="Is the seed argument passed on to .shuffle()?",
+    )
 
 
 @pytest.mark.todo(2)
@@ -108,7 +168,9 @@ def test_dataset_reshuffles_each_epoch(lesson, train_slice):
         found="the same order twice",
         hint="What does shuffle's reshuffle_each_iteration do, and what is its default?",
     )
-    other = np.concatenate([labels for _, labels in batches(lesson.make_dataset(x, y, batch_size=50, shuffle=True, seed=4))])
+    other = np.concatenate(
+        [labels for _, labels in batches(lesson.make_dataset(x, y, batch_size=50, shuffle=True, seed=4))]
+    )
     expect(
         not np.array_equal(epoch_one, other),
         "another seed should give another order",
@@ -125,16 +187,44 @@ def test_early_stopping(lesson):
 
     for patience in (3, 5):
         callback = lesson.early_stopping(patience=patience)
-        expect(isinstance(callback, keras.callbacks.EarlyStopping), "early_stopping() should return Keras's EarlyStopping callback", expected="keras.callbacks.EarlyStopping(...)", found=describe(callback))
-        expect(callback.monitor == "val_loss", "early stopping should watch the validation loss", expected="monitor='val_loss'", found=repr(callback.monitor), hint="Which loss tells you the model stopped generalising?")
-        expect(callback.patience == patience, f"early_stopping(patience={patience}) should wait {patience} epochs", expected=patience, found=callback.patience, hint="Is the patience argument used, or a number typed in?")
-        expect(callback.restore_best_weights is True, "when it stops, the best epoch's weights should come back", expected="restore_best_weights=True", found=callback.restore_best_weights)
+        expect(
+            isinstance(callback, keras.callbacks.EarlyStopping),
+            "early_stopping() should return Keras's EarlyStopping callback",
+            expected="keras.callbacks.EarlyStopping(...)",
+            found=describe(callback),
+        )
+        expect(
+            callback.monitor == "val_loss",
+            "early stopping should watch the validation loss",
+            expected="monitor='val_loss'",
+            found=repr(callback.monitor),
+            hint="Which loss tells you the model stopped generalising?",
+        )
+        expect(
+            callback.patience == patience,
+            f"early_stopping(patience={patience}) should wait {patience} epochs",
+            expected=patience,
+            found=callback.patience,
+            hint="Is the patience argument used, or a number typed in?",
+        )
+        expect(
+            callback.restore_best_weights is True,
+            "when it stops, the best epoch's weights should come back",
+            expected="restore_best_weights=True",
+            found=callback.restore_best_weights,
+        )
 
 
 def metrics_of(trained):
     """history.history of what train_model returned, or a clear failure."""
     history = getattr(trained.history, "history", None)
-    expect(isinstance(history, dict), "train_model() should return what model.fit returns", expected="a keras History", found=describe(trained.history), hint="What does model.fit return, and does train_model return it?")
+    expect(
+        isinstance(history, dict),
+        "train_model() should return what model.fit returns",
+        expected="a keras History",
+        found=describe(trained.history),
+        hint="What does model.fit return, and does train_model return it?",
+    )
     return history
 
 
@@ -144,8 +234,19 @@ def test_history_has_every_metric(trained):
     history = metrics_of(trained)
     for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
         values = history.get(key)
-        expect(values is not None, f"the history has no {key!r}", expected=f"{key!r} in history.history", found=sorted(history), hint="val_ metrics appear when you pass validation_data to fit.")
-        expect(len(values) == EPOCHS, f"{key!r} should have one value per epoch", expected=EPOCHS, found=len(values))
+        expect(
+            values is not None,
+            f"the history has no {key!r}",
+            expected=f"{key!r} in history.history",
+            found=sorted(history),
+            hint="val_ metrics appear when you pass validation_data to fit.",
+        )
+        expect(
+            len(values) == EPOCHS,
+            f"{key!r} should have one value per epoch",
+            expected=EPOCHS,
+            found=len(values),
+        )
 
 
 @pytest.mark.todo(4)
@@ -153,22 +254,45 @@ def test_epochs_and_batch_size(trained):
     """it trains for the epochs and batch size it is given"""
     metrics_of(trained)
     params = getattr(trained.history, "params", {}) or {}
-    expect(params.get("epochs") == EPOCHS, "wrong number of epochs", expected=EPOCHS, found=params.get("epochs"), hint="Is the epochs argument passed on to fit, or a number typed in?")
+    expect(
+        params.get("epochs") == EPOCHS,
+        "wrong number of epochs",
+        expected=EPOCHS,
+        found=params.get("epochs"),
+        hint="Is the epochs argument passed on to fit, or a number typed in?",
+    )
     steps = math.ceil(2000 / BATCH_SIZE)
-    expect(params.get("steps") == steps, "wrong number of steps per epoch for 2,000 images", expected=f"{steps} (batches of {BATCH_SIZE})", found=params.get("steps"), hint="Use the batch_size argument, not a number typed in.")
+    expect(
+        params.get("steps") == steps,
+        "wrong number of steps per epoch for 2,000 images",
+        expected=f"{steps} (batches of {BATCH_SIZE})",
+        found=params.get("steps"),
+        hint="Use the batch_size argument, not a number typed in.",
+    )
 
 
 @pytest.mark.todo(4)
 def test_loss_goes_down(trained):
     """the training loss goes down"""
     losses = metrics_of(trained).get("loss") or [0.0]
-    expect(losses[-1] < losses[0], "the loss should fall from the first epoch to the last", expected=f"below {losses[0]:.3f}", found=f"{losses[-1]:.3f}")
+    expect(
+        losses[-1] < losses[0],
+        "the loss should fall from the first epoch to the last",
+        expected=f"below {losses[0]:.3f}",
+        found=f"{losses[-1]:.3f}",
+    )
 
 
 @pytest.mark.todo(4)
 def test_progress_bar_is_shown(trained):
     """Keras's progress bar stays visible"""
-    expect(f"Epoch 1/{EPOCHS}" in trained.printed and "val_accuracy" in trained.printed, "training should show Keras's progress bar", expected=f"'Epoch 1/{EPOCHS}' and the validation accuracy in the output", found=repr(trained.printed[:80]), hint="Is the verbose argument passed on to fit?")
+    expect(
+        f"Epoch 1/{EPOCHS}" in trained.printed and "val_accuracy" in trained.printed,
+        "training should show Keras's progress bar",
+        expected=f"'Epoch 1/{EPOCHS}' and the validation accuracy in the output",
+        found=repr(trained.printed[:80]),
+        hint="Is the verbose argument passed on to fit?",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -185,8 +309,21 @@ def quiet_run(lesson, train_slice, val_slice, tmp_path_factory, make_tiny_model)
     folder = tmp_path_factory.mktemp("quiet")
     printed = io.StringIO()
     with contextlib.chdir(folder), contextlib.redirect_stdout(printed):
-        lesson.train_model(make_tiny_model(), train_slice[0][:500], train_slice[1][:500], *val_slice, epochs=2, batch_size=100, model_path=None, seed=2, verbose=0, callbacks=[Counter()])
-    return SimpleNamespace(printed=printed.getvalue(), epochs_seen=Counter.epochs, files=sorted(path.name for path in folder.iterdir()))
+        lesson.train_model(
+            make_tiny_model(),
+            train_slice[0][:500],
+            train_slice[1][:500],
+            *val_slice,
+            epochs=2,
+            batch_size=100,
+            model_path=None,
+            seed=2,
+            verbose=0,
+            callbacks=[Counter()],
+        )
+    return SimpleNamespace(
+        printed=printed.getvalue(), epochs_seen=Counter.epochs, files=sorted(path.name for path in folder.iterdir())
+    )
 
 
 @pytest.mark.todo(4)
@@ -218,9 +355,20 @@ def test_verbose_and_callbacks_are_passed_on(quiet_run):
 @pytest.mark.todo(4)
 def test_model_saved_as_hdf5(trained):
     """the model is saved as an HDF5 file at model_path"""
-    expect(trained.path.is_file(), "no model file was saved", expected=f"a file at model_path ({trained.path.name})", found="nothing", hint="Which method of the model writes it to a file, and is it given model_path?")
+    expect(
+        trained.path.is_file(),
+        "no model file was saved",
+        expected=f"a file at model_path ({trained.path.name})",
+        found="nothing",
+        hint="Which method of the model writes it to a file, and is it given model_path?",
+    )
     header = trained.path.read_bytes()[:8]
-    expect(header == HDF5_SIGNATURE, "the saved file is not HDF5", expected="an HDF5 (.h5) file", found=f"a file starting with {header!r}")
+    expect(
+        header == HDF5_SIGNATURE,
+        "the saved file is not HDF5",
+        expected="an HDF5 (.h5) file",
+        found=f"a file starting with {header!r}",
+    )
 
 
 @pytest.mark.todo(4)
@@ -228,13 +376,24 @@ def test_saved_model_predicts_the_same(trained, val_slice):
     """the saved file reloads and gives identical predictions"""
     import keras
 
-    expect(trained.path.is_file(), "no model file was saved", expected="a file at model_path", found="nothing")
+    expect(
+        trained.path.is_file(),
+        "no model file was saved",
+        expected="a file at model_path",
+        found="nothing",
+    )
     reloaded = keras.models.load_model(trained.path)
     images = val_slice[0][:64]
     original = np.asarray(trained.model(images, training=False))
     again = np.asarray(reloaded(images, training=False))
     gap = float(np.abs(original - again).max())
-    expect(gap < 1e-6, "the reloaded model predicts differently", expected="identical predictions", found=f"differences up to {gap:.2g}", hint="Save after training, not before.")
+    expect(
+        gap < 1e-6,
+        "the reloaded model predicts differently",
+        expected="identical predictions",
+        found=f"differences up to {gap:.2g}",
+        hint="Save after training, not before.",
+    )
 
 
 def history_of(**metrics):
@@ -268,7 +427,17 @@ def overfitting(lesson, train_slice, val_slice, make_tiny_model):
     keras.utils.set_random_seed(4)
     x, y = train_slice
     with contextlib.redirect_stdout(io.StringIO()):
-        return lesson.train_model(make_tiny_model(), x[:300], y[:300], *val_slice, epochs=12, batch_size=32, model_path=None, seed=4, verbose=0)
+        return lesson.train_model(
+            make_tiny_model(),
+            x[:300],
+            y[:300],
+            *val_slice,
+            epochs=12,
+            batch_size=32,
+            model_path=None,
+            seed=4,
+            verbose=0,
+        )
 
 
 @pytest.mark.todo(4, 5)
@@ -276,10 +445,20 @@ def test_overfitting_experiment(lesson, overfitting):
     """the overfitting experiment: your best_epoch() finds where your own run's validation loss bottoms out"""
     history = metrics_of(SimpleNamespace(history=overfitting))
     val_loss = history.get("val_loss") or []
-    expect(len(val_loss) == 12, "the run should record 12 epochs of validation loss", expected=12, found=len(val_loss))
+    expect(
+        len(val_loss) == 12,
+        "the run should record 12 epochs of validation loss",
+        expected=12,
+        found=len(val_loss),
+    )
     wanted = int(np.argmin(val_loss)) + 1
     found = lesson.best_epoch(overfitting)
-    expect(found == wanted, "best_epoch() should point at your run's lowest validation loss", expected=f"epoch {wanted} ({min(val_loss):.3f})", found=describe(found))
+    expect(
+        found == wanted,
+        "best_epoch() should point at your run's lowest validation loss",
+        expected=f"epoch {wanted} ({min(val_loss):.3f})",
+        found=describe(found),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -292,52 +471,133 @@ def sweep(lesson, train_slice, val_slice, make_tiny_model, tmp_path_factory):
     def build_model(learning_rate=1.0):
         calls.append(learning_rate)
         model = make_tiny_model()
-        model.compile(optimizer=keras.optimizers.Adadelta(learning_rate=learning_rate), loss="categorical_crossentropy", metrics=["accuracy"])
+        model.compile(
+            optimizer=keras.optimizers.Adadelta(learning_rate=learning_rate),
+            loss="categorical_crossentropy",
+            metrics=["accuracy"],
+        )
         return model
 
     x, y = train_slice
     folder = tmp_path_factory.mktemp("sweep")
     printed = io.StringIO()
     with contextlib.chdir(folder), contextlib.redirect_stdout(printed):
-        histories = lesson.learning_rate_sweep(build_model, (0.001, 1.0), x[:1000], y[:1000], *val_slice, epochs=3, batch_size=50)
-    return SimpleNamespace(histories=histories, calls=calls, printed=printed.getvalue(), files=sorted(path.name for path in folder.iterdir()))
+        histories = lesson.learning_rate_sweep(
+            build_model, (0.001, 1.0), x[:1000], y[:1000], *val_slice, epochs=3, batch_size=50
+        )
+    return SimpleNamespace(
+        histories=histories,
+        calls=calls,
+        printed=printed.getvalue(),
+        files=sorted(path.name for path in folder.iterdir()),
+    )
 
 
 @pytest.mark.todo(6)
 def test_learning_rate_sweep(sweep):
     """learning_rate_sweep(): a fresh model per rate, trained quietly as asked, histories by rate"""
-    expect(isinstance(sweep.histories, dict), "learning_rate_sweep() should return a dict", expected="{rate: History}", found=describe(sweep.histories))
-    expect(list(sweep.histories) == [0.001, 1.0], "one History per rate, keyed by the rate, in order", expected=[0.001, 1.0], found=list(sweep.histories))
-    expect(sweep.calls == [0.001, 1.0], "build a new model for every rate, with that rate", expected="build_model(learning_rate=0.001), then build_model(learning_rate=1.0)", found=f"build_model called with {sweep.calls}", hint="Why train a fresh model for each rate?")
+    expect(
+        isinstance(sweep.histories, dict),
+        "learning_rate_sweep() should return a dict",
+        expected="{rate: History}",
+        found=describe(sweep.histories),
+    )
+    expect(
+        list(sweep.histories) == [0.001, 1.0],
+        "one History per rate, keyed by the rate, in order",
+        expected=[0.001, 1.0],
+        found=list(sweep.histories),
+    )
+    expect(
+        sweep.calls == [0.001, 1.0],
+        "build a new model for every rate, with that rate",
+        expected="build_model(learning_rate=0.001), then build_model(learning_rate=1.0)",
+        found=f"build_model called with {sweep.calls}",
+        hint="Why train a fresh model for each rate?",
+    )
     for rate, history in sweep.histories.items():
         values = getattr(history, "history", {}).get("val_loss", [])
-        expect(len(values) == 3, f"the run at rate {rate} should train for the 3 epochs it was given", expected=3, found=len(values), hint="Is the epochs argument passed on?")
+        expect(
+            len(values) == 3,
+            f"the run at rate {rate} should train for the 3 epochs it was given",
+            expected=3,
+            found=len(values),
+            hint="Is the epochs argument passed on?",
+        )
         steps = (getattr(history, "params", {}) or {}).get("steps")
-        expect(steps == 20, f"the run at rate {rate} should train in batches of 50 (20 steps for 1,000 digits)", expected=20, found=steps, hint="Is the batch_size argument passed on?")
-    expect(not sweep.printed.strip(), "the sweep should train quietly (verbose=0)", expected="nothing printed", found=repr(sweep.printed[:60]))
-    expect(not sweep.files, "the sweep should save no model files (model_path=None)", expected="no files", found=sweep.files[:3])
+        expect(
+            steps == 20,
+            f"the run at rate {rate} should train in batches of 50 (20 steps for 1,000 digits)",
+            expected=20,
+            found=steps,
+            hint="Is the batch_size argument passed on?",
+        )
+    expect(
+        not sweep.printed.strip(),
+        "the sweep should train quietly (verbose=0)",
+        expected="nothing printed",
+        found=repr(sweep.printed[:60]),
+    )
+    expect(
+        not sweep.files,
+        "the sweep should save no model files (model_path=None)",
+        expected="no files",
+        found=sweep.files[:3],
+    )
     slow, fast = (min(sweep.histories[rate].history["val_loss"]) for rate in (0.001, 1.0))
-    expect(fast < slow, "at rate 1.0 the model should learn much faster than at 0.001 (lesson 3's trap)", expected=f"a lower validation loss at 1.0 than {slow:.3f}", found=f"{fast:.3f}")
+    expect(
+        fast < slow,
+        "at rate 1.0 the model should learn much faster than at 0.001 (lesson 3's trap)",
+        expected=f"a lower validation loss at 1.0 than {slow:.3f}",
+        found=f"{fast:.3f}",
+    )
 
 
 @pytest.mark.todo(7)
 def test_best_learning_rate(lesson, sweep):
     """best_learning_rate(): the rate whose run reached the lowest validation loss"""
-    runs = {0.1: history_of(val_loss=[0.9, 0.7]), 1.0: history_of(val_loss=[0.5, 0.4]), 3.0: history_of(val_loss=[0.35, 0.8])}
+    runs = {
+        0.1: history_of(val_loss=[0.9, 0.7]),
+        1.0: history_of(val_loss=[0.5, 0.4]),
+        3.0: history_of(val_loss=[0.35, 0.8]),
+    }
     found = lesson.best_learning_rate(runs)
-    expect(found == 3.0, "the best rate is the one whose lowest validation loss is the lowest", expected="3.0 (it reached 0.35, even if it then jumped up)", found=describe(found), hint="Compare each run's lowest val_loss, not its last one.")
+    expect(
+        found == 3.0,
+        "the best rate is the one whose lowest validation loss is the lowest",
+        expected="3.0 (it reached 0.35, even if it then jumped up)",
+        found=describe(found),
+        hint="Compare each run's lowest val_loss, not its last one.",
+    )
     found = lesson.best_learning_rate({2: history_of(val_loss=[0.3]), 5: history_of(val_loss=[0.6])})
-    expect(found == 2, "best_learning_rate() should return the rate itself", expected=2, found=describe(found))
+    expect(
+        found == 2,
+        "best_learning_rate() should return the rate itself",
+        expected=2,
+        found=describe(found),
+    )
     if isinstance(sweep.histories, dict) and sweep.histories:
         wanted = min(sweep.histories, key=lambda rate: min(sweep.histories[rate].history["val_loss"]))
-        expect(lesson.best_learning_rate(sweep.histories) == wanted, "on your own sweep, best_learning_rate() should pick its best run", expected=wanted, found=lesson.best_learning_rate(sweep.histories))
+        expect(
+            lesson.best_learning_rate(sweep.histories) == wanted,
+            "on your own sweep, best_learning_rate() should pick its best run",
+            expected=wanted,
+            found=lesson.best_learning_rate(sweep.histories),
+        )
 
 
 @pytest.fixture
 def curves(lesson, outputs):
     import matplotlib.pyplot as plt
 
-    history = SimpleNamespace(history={"loss": [0.9, 0.5, 0.3, 0.2], "val_loss": [0.7, 0.45, 0.35, 0.33], "accuracy": [0.7, 0.85, 0.91, 0.94], "val_accuracy": [0.8, 0.88, 0.9, 0.91]})
+    history = SimpleNamespace(
+        history={
+            "loss": [0.9, 0.5, 0.3, 0.2],
+            "val_loss": [0.7, 0.45, 0.35, 0.33],
+            "accuracy": [0.7, 0.85, 0.91, 0.94],
+            "val_accuracy": [0.8, 0.88, 0.9, 0.91],
+        }
+    )
     path = outputs / "curves.png"
     fig = lesson.plot_history(history, path)
     yield history.history, fig, path
@@ -348,9 +608,20 @@ def curves(lesson, outputs):
 def test_curves_saved_as_png(curves):
     """plot_history() saves a real PNG file"""
     _, _, path = curves
-    expect(path.is_file(), "plot_history() should save the figure", expected=f"a file at {path.name}", found="no file", hint="Which method of the figure writes it to a file?")
+    expect(
+        path.is_file(),
+        "plot_history() should save the figure",
+        expected=f"a file at {path.name}",
+        found="no file",
+        hint="Which method of the figure writes it to a file?",
+    )
     header = path.read_bytes()[:8]
-    expect(header == b"\x89PNG\r\n\x1a\n", "the saved file is not a PNG", expected="a PNG file", found=f"a file starting with {header!r}")
+    expect(
+        header == b"\x89PNG\r\n\x1a\n",
+        "the saved file is not a PNG",
+        expected="a PNG file",
+        found=f"a file starting with {header!r}",
+    )
 
 
 @pytest.mark.todo(8)
@@ -359,17 +630,43 @@ def test_curves_show_train_and_validation(curves):
     import matplotlib.figure
 
     metrics, fig, _ = curves
-    expect(isinstance(fig, matplotlib.figure.Figure), "plot_history() should return the Figure", expected="a matplotlib Figure", found=describe(fig))
+    expect(
+        isinstance(fig, matplotlib.figure.Figure),
+        "plot_history() should return the Figure",
+        expected="a matplotlib Figure",
+        found=describe(fig),
+    )
     plotted = [list(np.round(line.get_ydata(), 6)) for ax in fig.axes for line in ax.get_lines()]
     for key in ("loss", "val_loss", "accuracy", "val_accuracy"):
-        expect(list(np.round(metrics[key], 6)) in plotted, f"no line shows history[{key!r}]", expected=f"a line with the {key} values", found=f"{len(plotted)} lines")
-    expect(len([ax for ax in fig.axes if ax.get_lines()]) >= 2, "loss and accuracy belong on separate axes", expected="2 axes with lines", found=len([ax for ax in fig.axes if ax.get_lines()]))
-    expect(all(ax.get_legend() is not None for ax in fig.axes if ax.get_lines()), "each plot needs a legend saying which line is which", expected="ax.legend() on both", found="a plot without a legend")
-    expect(len(fig.axes) == 2, "the figure should hold exactly the two plots", expected="plt.subplots(1, 2)", found=f"{len(fig.axes)} axes")
+        expect(
+            list(np.round(metrics[key], 6)) in plotted,
+            f"no line shows history[{key!r}]",
+            expected=f"a line with the {key} values",
+            found=f"{len(plotted)} lines",
+        )
+    expect(
+        len([ax for ax in fig.axes if ax.get_lines()]) >= 2,
+        "loss and accuracy belong on separate axes",
+        expected="2 axes with lines",
+        found=len([ax for ax in fig.axes if ax.get_lines()]),
+    )
+    expect(
+        all(ax.get_legend() is not None for ax in fig.axes if ax.get_lines()),
+        "each plot needs a legend saying which line is which",
+        expected="ax.legend() on both",
+        found="a plot without a legend",
+    )
+    expect(
+        len(fig.axes) == 2,
+        "the figure should hold exactly the two plots",
+        expected="plt.subplots(1, 2)",
+        found=f"{len(fig.axes)} axes",
+    )
     plotted_axes = sorted((ax for ax in fig.axes if ax.get_lines()), key=lambda ax: ax.get_position().x0)
     left, right = plotted_axes[0], plotted_axes[-1]
     expect(
-        abs(left.get_position().y0 - right.get_position().y0) < 0.05 and left.get_position().x1 <= right.get_position().x0 + 0.01,
+        abs(left.get_position().y0 - right.get_position().y0) < 0.05
+        and left.get_position().x1 <= right.get_position().x0 + 0.01,
         "the two plots should sit side by side",
         expected="plt.subplots(1, 2): one row, two columns",
         found="one above the other",

@@ -12,8 +12,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from course import drawings
-from course.grader import describe, expect, import_lesson
-
+from course.checking import describe, expect, import_lesson
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +30,20 @@ def model_file(tmp_path_factory, make_tiny_model):
 @pytest.fixture(scope="module")
 def app(lesson, model_file):
     built = lesson.create_app({"MODEL_PATH": str(model_file), "TESTING": True})
-    expect(built is not None and hasattr(built, "test_client"), "create_app() should return the Flask app", expected="a Flask app", found=describe(built), hint="return app at the end of create_app.")
+    expect(
+        built is not None and hasattr(built, "test_client"),
+        "create_app() should return the Flask app",
+        expected="a Flask app",
+        found=describe(built),
+        hint="return app at the end of create_app.",
+    )
     predictor = built.extensions.get("predictor")
-    expect(predictor is not None, "create_app() should load the model at start-up", expected='a Predictor in app.extensions["predictor"]', found=describe(predictor))
+    expect(
+        predictor is not None,
+        "create_app() should load the model at start-up",
+        expected='a Predictor in app.extensions["predictor"]',
+        found=describe(predictor),
+    )
     return built
 
 
@@ -55,7 +65,12 @@ def drawing(digit, scale=0.6, centre=(140, 140), width=20, canvas=280):
 
 
 def answer(response, what):
-    expect(response.is_json, f"{what}: the answer should be JSON", expected="application/json", found=response.mimetype)
+    expect(
+        response.is_json,
+        f"{what}: the answer should be JSON",
+        expected="application/json",
+        found=response.mimetype,
+    )
     return response.get_json()
 
 
@@ -124,7 +139,12 @@ def test_stretch(lesson):
     result = lesson.stretch(pixels)
     expected = np.zeros((6, 6), dtype=np.float32)
     expected[2, 1:5] = [0.25, 0.5, 1.0, 0.0]
-    expect(isinstance(result, np.ndarray) and result.shape == (6, 6), "stretch() should return the stretched pixels", expected="an array of shape (6, 6)", found=describe(result))
+    expect(
+        isinstance(result, np.ndarray) and result.shape == (6, 6),
+        "stretch() should return the stretched pixels",
+        expected="an array of shape (6, 6)",
+        found=describe(result),
+    )
     gap = float(np.abs(result - expected).max())
     expect(
         gap < 1e-6,
@@ -150,7 +170,12 @@ def test_crop_to_ink(lesson):
     pixels[2, 3], pixels[6, 8], pixels[4, 10] = 0.9, 0.5, 0.21
     pixels[8, 1], pixels[0, 0] = 0.2, 0.1  # at and below INK_THRESHOLD: not ink
     result = lesson.crop_to_ink(pixels)
-    expect(isinstance(result, np.ndarray), "crop_to_ink() should return an array", expected="pixels[first_row : last_row + 1, ...]", found=describe(result))
+    expect(
+        isinstance(result, np.ndarray),
+        "crop_to_ink() should return an array",
+        expected="pixels[first_row : last_row + 1, ...]",
+        found=describe(result),
+    )
     expect(
         result.shape == (5, 8) and np.array_equal(result, pixels[2:7, 3:11]),
         "crop_to_ink() should keep rows 2 to 6 and columns 3 to 10 of this test picture",
@@ -163,7 +188,12 @@ def test_crop_to_ink(lesson):
         mark[box[0] : box[2] + 1, box[1] : box[3] + 1] = 1.0
         cropped = lesson.crop_to_ink(mark)
         wanted = (box[2] - box[0] + 1, box[3] - box[1] + 1)
-        expect(isinstance(cropped, np.ndarray) and cropped.shape == wanted, f"crop_to_ink() of {name}", expected=f"shape {wanted}", found=describe(cropped))
+        expect(
+            isinstance(cropped, np.ndarray) and cropped.shape == wanted,
+            f"crop_to_ink() of {name}",
+            expected=f"shape {wanted}",
+            found=describe(cropped),
+        )
 
 
 @pytest.mark.todo(5)
@@ -175,8 +205,19 @@ def test_centre_in_square(lesson):
         square = lesson.centre_in_square(digit, size=size)
         expected = np.zeros((size, size), dtype=np.float32)
         expected[top : top + 19, left : left + 10] = digit
-        expect(isinstance(square, np.ndarray) and square.shape == (size, size), f"centre_in_square(digit, size={size}) should be {size} x {size}", expected=(size, size), found=describe(square), hint="Is the size argument used, or 28 typed in?")
-        expect(square.dtype == np.float32, "the square should be float32, like the model's input", expected="float32", found=square.dtype)
+        expect(
+            isinstance(square, np.ndarray) and square.shape == (size, size),
+            f"centre_in_square(digit, size={size}) should be {size} x {size}",
+            expected=(size, size),
+            found=describe(square),
+            hint="Is the size argument used, or 28 typed in?",
+        )
+        expect(
+            square.dtype == np.float32,
+            "the square should be float32, like the model's input",
+            expected="float32",
+            found=square.dtype,
+        )
         where = np.argwhere(square > 0.5)
         expect(
             np.array_equal(square, expected),
@@ -184,15 +225,25 @@ def test_centre_in_square(lesson):
             expected=f"the digit's top-left corner at row {top}, column {left}",
             found=f"ink from row {where[:, 0].min()}, column {where[:, 1].min()}" if len(where) else "no ink",
         )
-    cases = (("bottom", (19, slice(None)), (0, 5), 28), ("top", (0, slice(None)), (8, 5), 28), ("right", (slice(None), 19), (5, 0), 28),
-             ("left", (slice(None), 0), (5, 8), 28), ("top", (0, slice(None)), (12, 7), 32), ("left", (slice(None), 0), (7, 12), 32))  # fmt: skip
+    cases = (
+        ("bottom", (19, slice(None)), (0, 5), 28),
+        ("top", (0, slice(None)), (8, 5), 28),
+        ("right", (slice(None), 19), (5, 0), 28),
+        ("left", (slice(None), 0), (5, 8), 28),
+        ("top", (0, slice(None)), (12, 7), 32),
+        ("left", (slice(None), 0), (7, 12), 32),
+    )
     for name, heavy, corner, size in cases:
         lopsided = np.zeros((20, 20), dtype=np.float32)
         lopsided[7:12, 5:9] = 0.1
         lopsided[heavy] = 1.0  # a full row or column of ink at one edge outweighs the rest
         square = lesson.centre_in_square(lopsided, size=size)
         top, left = corner
-        inside = isinstance(square, np.ndarray) and square.shape == (size, size) and np.array_equal(square[top : top + 20, left : left + 20], lopsided)
+        inside = (
+            isinstance(square, np.ndarray)
+            and square.shape == (size, size)
+            and np.array_equal(square[top : top + 20, left : left + 20], lopsided)
+        )
         ink = int((square >= 0.1).sum()) if isinstance(square, np.ndarray) else 0
         expect(
             inside,
@@ -207,8 +258,18 @@ def test_centre_in_square(lesson):
 def test_page_is_served(client):
     """GET / serves the drawing page"""
     response = client.get("/")
-    expect(response.status_code == 200, "GET / should answer 200", expected=200, found=response.status_code)
-    expect(b'id="pad"' in response.data, "GET / should serve the page with the canvas", expected="app_template/templates/index.html", found=response.data[:60])
+    expect(
+        response.status_code == 200,
+        "GET / should answer 200",
+        expected=200,
+        found=response.status_code,
+    )
+    expect(
+        b'id="pad"' in response.data,
+        "GET / should serve the page with the canvas",
+        expected="app_template/templates/index.html",
+        found=response.data[:60],
+    )
 
 
 @pytest.mark.todo(7)
@@ -216,7 +277,12 @@ def test_healthz(client):
     """GET /healthz says the model is loaded"""
     response = client.get("/healthz")
     body = answer(response, "/healthz")
-    expect(response.status_code == 200 and body.get("model_loaded") is True, "/healthz should report the loaded model", expected='200 and "model_loaded": true', found=f"{response.status_code} {body}")
+    expect(
+        response.status_code == 200 and body.get("model_loaded") is True,
+        "/healthz should report the loaded model",
+        expected='200 and "model_loaded": true',
+        found=f"{response.status_code} {body}",
+    )
 
 
 @pytest.mark.hint("JSON has no NumPy types: convert with int(), float() and .tolist().")
@@ -224,17 +290,52 @@ def test_healthz(client):
 def test_predict_answers_json(lesson, client, digits):
     """POST /predict answers the digit, its confidence, 10 probabilities and the 28 x 28 image"""
     response = client.post("/predict", json={"image": drawings.data_url(drawing(digits[0][3]))})
-    expect(response.status_code == 200, "a drawing should get 200", expected=200, found=f"{response.status_code} {response.get_data(as_text=True)[:100]}")
+    expect(
+        response.status_code == 200,
+        "a drawing should get 200",
+        expected=200,
+        found=f"{response.status_code} {response.get_data(as_text=True)[:100]}",
+    )
     body = answer(response, "POST /predict")
     for key in ("digit", "confidence", "probabilities", "image"):
-        expect(key in body, f"the answer has no {key!r}", expected="digit, confidence, probabilities, image", found=sorted(body))
+        expect(
+            key in body,
+            f"the answer has no {key!r}",
+            expected="digit, confidence, probabilities, image",
+            found=sorted(body),
+        )
     probabilities = np.asarray(body["probabilities"], dtype=float)
-    expect(probabilities.shape == (10,), "ten probabilities, one per digit", expected=10, found=probabilities.shape)
-    expect(abs(probabilities.sum() - 1) < 1e-3, "the probabilities should sum to 1", expected=1.0, found=round(float(probabilities.sum()), 4))
-    expect(isinstance(body["digit"], int) and body["digit"] == int(probabilities.argmax()), "digit should be the most probable one, as an int", expected=int(probabilities.argmax()), found=body["digit"])
-    expect(abs(body["confidence"] - probabilities.max()) < 1e-6, "confidence should be the digit's probability", expected=round(float(probabilities.max()), 4), found=body["confidence"])
+    expect(
+        probabilities.shape == (10,),
+        "ten probabilities, one per digit",
+        expected=10,
+        found=probabilities.shape,
+    )
+    expect(
+        abs(probabilities.sum() - 1) < 1e-3,
+        "the probabilities should sum to 1",
+        expected=1.0,
+        found=round(float(probabilities.sum()), 4),
+    )
+    expect(
+        isinstance(body["digit"], int) and body["digit"] == int(probabilities.argmax()),
+        "digit should be the most probable one, as an int",
+        expected=int(probabilities.argmax()),
+        found=body["digit"],
+    )
+    expect(
+        abs(body["confidence"] - probabilities.max()) < 1e-6,
+        "confidence should be the digit's probability",
+        expected=round(float(probabilities.max()), 4),
+        found=body["confidence"],
+    )
     image = np.asarray(body["image"], dtype=float)
-    expect(image.shape == (28, 28) and 0 <= image.min() and image.max() <= 1, "image should be the 28 x 28 picture the model saw", expected="28 x 28 values in [0, 1]", found=image.shape)
+    expect(
+        image.shape == (28, 28) and image.min() >= 0 and image.max() <= 1,
+        "image should be the 28 x 28 picture the model saw",
+        expected="28 x 28 values in [0, 1]",
+        found=image.shape,
+    )
     seen = lesson.to_mnist(drawing(digits[0][3]))
     if isinstance(seen, np.ndarray) and seen.shape == (28, 28):
         gap = float(np.abs(image - np.round(seen, 3)).max())
@@ -250,9 +351,18 @@ def test_predict_answers_json(lesson, client, digits):
 def test_predict_accepts_uploads(client, digits):
     """POST /predict also takes an uploaded file (field 'file')"""
     image = drawings.render(drawings.strokes(digits[0][5]), background=(255, 255, 255, 255)).convert("L")
-    response = client.post("/predict", data={"file": (io.BytesIO(drawings.png_bytes(image)), "five.png")}, content_type="multipart/form-data")
+    response = client.post(
+        "/predict",
+        data={"file": (io.BytesIO(drawings.png_bytes(image)), "five.png")},
+        content_type="multipart/form-data",
+    )
     body = answer(response, "an upload")
-    expect(response.status_code == 200 and "digit" in body, "an uploaded PNG should be predicted", expected="200 with a digit", found=f"{response.status_code} {body}")
+    expect(
+        response.status_code == 200 and "digit" in body,
+        "an uploaded PNG should be predicted",
+        expected="200 with a digit",
+        found=f"{response.status_code} {body}",
+    )
 
 
 def centre_of_mass(image):
@@ -267,14 +377,34 @@ def test_preprocessing_centres_and_scales(lesson, digits):
     digit = digits[0][2]
     for scale, centre in ((0.3, (60, 70)), (0.6, (190, 170)), (0.95, (140, 140))):
         result = lesson.to_mnist(drawing(digit, scale=scale, centre=centre))
-        expect(isinstance(result, np.ndarray) and result.shape == (28, 28), "to_mnist() should give a 28 x 28 array", expected=(28, 28), found=describe(result))
-        expect(result.dtype == np.float32 and result.min() >= 0 and abs(result.max() - 1) < 1e-6, "pixels should be float32 from 0 to 1", expected="float32, max 1.0", found=f"{result.dtype}, max {result.max():.2f}")
+        expect(
+            isinstance(result, np.ndarray) and result.shape == (28, 28),
+            "to_mnist() should give a 28 x 28 array",
+            expected=(28, 28),
+            found=describe(result),
+        )
+        expect(
+            result.dtype == np.float32 and result.min() >= 0 and abs(result.max() - 1) < 1e-6,
+            "pixels should be float32 from 0 to 1",
+            expected="float32, max 1.0",
+            found=f"{result.dtype}, max {result.max():.2f}",
+        )
         ink_rows = np.flatnonzero(result.max(axis=1) > 0.2)
         ink_columns = np.flatnonzero(result.max(axis=0) > 0.2)
         size = max(ink_rows[-1] - ink_rows[0], ink_columns[-1] - ink_columns[0]) + 1
-        expect(17 <= size <= 21, f"a digit drawn at {scale:.0%} of the canvas should fill a 20-pixel box", expected="its longer side 20 pixels", found=f"{size} pixels")
+        expect(
+            17 <= size <= 21,
+            f"a digit drawn at {scale:.0%} of the canvas should fill a 20-pixel box",
+            expected="its longer side 20 pixels",
+            found=f"{size} pixels",
+        )
         row, column = centre_of_mass(result)
-        expect(abs(row - 14) <= 1.0 and abs(column - 14) <= 1.0, f"the digit drawn around {centre} is not centred", expected="centre of mass at (14, 14)", found=f"({row:.1f}, {column:.1f})")
+        expect(
+            abs(row - 14) <= 1.0 and abs(column - 14) <= 1.0,
+            f"the digit drawn around {centre} is not centred",
+            expected="centre of mass at (14, 14)",
+            found=f"({row:.1f}, {column:.1f})",
+        )
 
 
 @pytest.mark.todo(1, 2, 3, 4, 5)
@@ -284,10 +414,21 @@ def test_preprocessing_matches_mnist(lesson, digits):
         overlaps = []
         for digit in digits[0][:5]:
             result = lesson.to_mnist(drawing(digit, width=width))
-            expect(isinstance(result, np.ndarray) and result.shape == (28, 28), "to_mnist() should give a 28 x 28 array", expected=(28, 28), found=describe(result))
+            expect(
+                isinstance(result, np.ndarray) and result.shape == (28, 28),
+                "to_mnist() should give a 28 x 28 array",
+                expected=(28, 28),
+                found=describe(result),
+            )
             overlaps.append(float(np.corrcoef(result.ravel(), digit.astype(np.float32).ravel())[0, 1]))
         mean = float(np.mean(overlaps))
-        expect(mean > 0.6, f"drawings with a {width}-pixel pen should look like the MNIST digits they were traced from", expected="a mean correlation above 0.6 (a 3-pixel shift gives about 0.3)", found=f"{mean:.2f}", hint="Is the ink white on black? Is the digit centred? Is the stroke very thin after shrinking?")
+        expect(
+            mean > 0.6,
+            f"drawings with a {width}-pixel pen should look like the MNIST digits they were traced from",
+            expected="a mean correlation above 0.6 (a 3-pixel shift gives about 0.3)",
+            found=f"{mean:.2f}",
+            hint="Is the ink white on black? Is the digit centred? Is the stroke very thin after shrinking?",
+        )
 
 
 @pytest.mark.todo(1, 2, 3)
@@ -308,15 +449,33 @@ def test_preprocessing_either_polarity(lesson, digits):
     )
     for name, picture in pictures:
         second = lesson.to_mnist(picture)
-        expect(isinstance(second, np.ndarray) and isinstance(first, np.ndarray), "to_mnist() should give arrays", expected="two arrays", found=f"{describe(first)} and {describe(second)}")
+        expect(
+            isinstance(second, np.ndarray) and isinstance(first, np.ndarray),
+            "to_mnist() should give arrays",
+            expected="two arrays",
+            found=f"{describe(first)} and {describe(second)}",
+        )
         gap = float(np.abs(first - second).max())
-        expect(gap < 0.05, f"{name} should give the same image as black ink on white", expected="the same 28 x 28 image", found=f"pixels differing by up to {gap:.2f}", hint="MNIST is white ink on black. Which value is the background (the border's median), and what should it become?")
+        expect(
+            gap < 0.05,
+            f"{name} should give the same image as black ink on white",
+            expected="the same 28 x 28 image",
+            found=f"pixels differing by up to {gap:.2f}",
+            hint=(
+                "MNIST is white ink on black. "
+                "Which value is the background (the border's median), and what should it become?"
+            ),
+        )
 
 
 def thin_marks():
     """A one-pixel line across, a one-pixel line down, and a single dot, each on a transparent 280 x 280 canvas."""
     marks = {}
-    for name, box in (("a one-pixel line across", (60, 140, 220, 140)), ("a one-pixel line down", (140, 60, 140, 220)), ("a single dot", (140, 140, 140, 140))):
+    for name, box in (
+        ("a one-pixel line across", (60, 140, 220, 140)),
+        ("a one-pixel line down", (140, 60, 140, 220)),
+        ("a single dot", (140, 140, 140, 140)),
+    ):
         image = Image.new("RGBA", (280, 280))
         ImageDraw.Draw(image).line(box, fill=(0, 0, 0, 255), width=1)
         marks[name] = image
@@ -328,23 +487,49 @@ def test_thinnest_drawings(lesson, client):
     """the thinnest drawings (a one-pixel line, a single dot) are cropped and answered, never a crash"""
     for name, image in thin_marks().items():
         result = lesson.to_mnist(image)
-        expect(isinstance(result, np.ndarray) and result.shape == (28, 28), f"{name}: to_mnist() should give a 28 x 28 array", expected=(28, 28), found=describe(result), hint="Is the crop's end one short? rows[-1] is the last row with ink, and a slice leaves its end out.")
-        expect(np.isfinite(result).all() and result.max() > 0.5, f"{name}: the mark should survive as ink", expected="finite pixels with some ink (max above 0.5)", found=f"max {np.nanmax(result) if np.isfinite(result).any() else 'nan'}")
+        expect(
+            isinstance(result, np.ndarray) and result.shape == (28, 28),
+            f"{name}: to_mnist() should give a 28 x 28 array",
+            expected=(28, 28),
+            found=describe(result),
+            hint="Is the crop's end one short? rows[-1] is the last row with ink, and a slice leaves its end out.",
+        )
+        expect(
+            np.isfinite(result).all() and result.max() > 0.5,
+            f"{name}: the mark should survive as ink",
+            expected="finite pixels with some ink (max above 0.5)",
+            found=f"max {np.nanmax(result) if np.isfinite(result).any() else 'nan'}",
+        )
         response = client.post("/predict", json={"image": drawings.data_url(image)})
-        expect(response.status_code == 200, f"{name}: POST /predict should answer 200 with a guess", expected=200, found=f"{response.status_code} {response.get_data(as_text=True)[:80]}")
+        expect(
+            response.status_code == 200,
+            f"{name}: POST /predict should answer 200 with a guess",
+            expected=200,
+            found=f"{response.status_code} {response.get_data(as_text=True)[:80]}",
+        )
 
 
 @pytest.mark.todo(3)
 def test_blank_canvas_is_refused(client, digits):
     """a blank canvas (or a mark fainter than INK_THRESHOLD) gets 422 "draw a digit first", never a digit"""
     response = client.post("/predict", json={"image": drawings.data_url(drawing(digits[0][8]))})
-    expect(response.status_code == 200, "a real drawing should be predicted (so that 422 means blank)", expected=200, found=response.status_code)
+    expect(
+        response.status_code == 200,
+        "a real drawing should be predicted (so that 422 means blank)",
+        expected=200,
+        found=response.status_code,
+    )
     faint = Image.new("L", (280, 280), 77)
     ImageDraw.Draw(faint).line((80, 80, 200, 200), fill=102, width=12)  # a mark barely lighter than the board
     for blank in (Image.new("RGBA", (280, 280)), Image.new("L", (280, 280), 255), Image.new("L", (50, 80), 0), faint):
         response = client.post("/predict", json={"image": drawings.data_url(blank)})
         body = answer(response, "a blank canvas")
-        expect(response.status_code == 422 and "digit" not in body and "error" in body, "a blank canvas should be refused", expected='422 with {"error": "...draw a digit first..."}', found=f"{response.status_code} {body}")
+        expect(
+            response.status_code == 422 and "digit" not in body and "error" in body,
+            "a blank canvas should be refused",
+            expected='422 with {"error": "...draw a digit first..."}',
+            found=f"{response.status_code} {body}",
+        )
 
 
 @pytest.mark.hint("Bad input is the client's mistake: answer 4xx with jsonify(error=...), never crash.")
@@ -353,23 +538,38 @@ def test_bad_input_gets_json_4xx(client, digits):
     """bad input gets a 4xx JSON error, and the app keeps working"""
     good = drawings.png_bytes(drawing(digits[0][1]))
     cases = {
-        "not JSON": dict(data="hello", content_type="text/plain"),
-        "no image field": dict(json={"picture": 1}),
-        "not a data URL": dict(json={"image": "hello"}),
-        "malformed base64": dict(json={"image": "data:image/png;base64,@@@@"}),
-        "not an image": dict(json={"image": drawings.data_url(b"just text")}),
-        "truncated PNG": dict(json={"image": drawings.data_url(good[: len(good) // 2])}),
-        "empty upload": dict(data={"file": (io.BytesIO(b""), "empty.png")}, content_type="multipart/form-data"),
+        "not JSON": {"data": "hello", "content_type": "text/plain"},
+        "no image field": {"json": {"picture": 1}},
+        "not a data URL": {"json": {"image": "hello"}},
+        "malformed base64": {"json": {"image": "data:image/png;base64,@@@@"}},
+        "not an image": {"json": {"image": drawings.data_url(b"just text")}},
+        "truncated PNG": {"json": {"image": drawings.data_url(good[: len(good) // 2])}},
+        "empty upload": {"data": {"file": (io.BytesIO(b""), "empty.png")}, "content_type": "multipart/form-data"},
     }
     for name, request in cases.items():
         response = client.post("/predict", **request)
         body = response.get_json(silent=True)
-        expect(400 <= response.status_code < 500 and isinstance(body, dict) and "error" in body, f"{name}: expected a 4xx JSON error", expected='4xx with {"error": "..."}', found=f"{response.status_code} {response.get_data(as_text=True)[:80]!r}")
+        expect(
+            400 <= response.status_code < 500 and isinstance(body, dict) and "error" in body,
+            f"{name}: expected a 4xx JSON error",
+            expected='4xx with {"error": "..."}',
+            found=f"{response.status_code} {response.get_data(as_text=True)[:80]!r}",
+        )
     for method, path, code in (("get", "/predict", 405), ("get", "/no-such-page", 404)):
         response = getattr(client, method)(path)
-        expect(response.status_code == code and response.is_json, f"{method.upper()} {path} should be a JSON {code}", expected=code, found=f"{response.status_code} {response.mimetype}")
+        expect(
+            response.status_code == code and response.is_json,
+            f"{method.upper()} {path} should be a JSON {code}",
+            expected=code,
+            found=f"{response.status_code} {response.mimetype}",
+        )
     response = client.post("/predict", json={"image": drawings.data_url(good)})
-    expect(response.status_code == 200, "after bad requests, a good one should still work", expected=200, found=response.status_code)
+    expect(
+        response.status_code == 200,
+        "after bad requests, a good one should still work",
+        expected=200,
+        found=response.status_code,
+    )
 
 
 @pytest.mark.todo(7)
@@ -381,7 +581,12 @@ def test_model_loaded_once(lesson, model_file, monkeypatch, digits):
     client = lesson.create_app({"MODEL_PATH": str(model_file), "TESTING": True}).test_client()
     for index in range(8):
         client.post("/predict", json={"image": drawings.data_url(drawing(digits[0][index], width=14 + index))})
-    expect(len(calls) == 1, "load the model in create_app, not in the route", expected="1 load for 8 requests", found=f"{len(calls)} loads")
+    expect(
+        len(calls) == 1,
+        "load the model in create_app, not in the route",
+        expected="1 load for 8 requests",
+        found=f"{len(calls)} loads",
+    )
 
 
 @pytest.mark.todo(6)
@@ -389,14 +594,37 @@ def test_no_retracing(app, client, digits):
     """predictions reuse one compiled function, whatever the canvas size"""
     predictor = app.extensions.get("predictor")
     forward = getattr(predictor, "forward", None)
-    expect(hasattr(forward, "experimental_get_tracing_count"), "Predictor.forward should be a tf.function", expected="tf.function(...)", found=describe(forward))
+    expect(
+        hasattr(forward, "experimental_get_tracing_count"),
+        "Predictor.forward should be a tf.function",
+        expected="tf.function(...)",
+        found=describe(forward),
+    )
     for size in (100, 280, 333, 512):
-        client.post("/predict", json={"image": drawings.data_url(drawing(digits[0][7], canvas=size, centre=(size / 2, size / 2), width=size / 14))})
+        client.post(
+            "/predict",
+            json={
+                "image": drawings.data_url(
+                    drawing(digits[0][7], canvas=size, centre=(size / 2, size / 2), width=size / 14)
+                )
+            },
+        )
     traces = forward.experimental_get_tracing_count()
-    expect(traces == 1, "the forward pass was traced more than once", expected="1 trace", found=f"{traces} traces", hint="Give tf.function an input_signature with None for the batch size.")
+    expect(
+        traces == 1,
+        "the forward pass was traced more than once",
+        expected="1 trace",
+        found=f"{traces} traces",
+        hint="Give tf.function an input_signature with None for the batch size.",
+    )
     signature = getattr(forward, "input_signature", None)
     expected = "one float32 TensorSpec of shape (None, 28, 28, 1)"
-    ok = signature is not None and len(signature) == 1 and tuple(signature[0].shape) == (None, 28, 28, 1) and signature[0].dtype.name == "float32"
+    ok = (
+        signature is not None
+        and len(signature) == 1
+        and tuple(signature[0].shape) == (None, 28, 28, 1)
+        and signature[0].dtype.name == "float32"
+    )
     expect(
         ok,
         "the tf.function needs a fixed input_signature, so that no batch size or dtype makes it trace again",
@@ -412,7 +640,14 @@ def test_predictions_are_deterministic(lesson, digits):
     import keras
 
     keras.utils.set_random_seed(3)
-    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dropout(0.5), keras.layers.Dense(10, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dropout(0.5),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
     predictor = lesson.Predictor(model)
     image = digits[0][0].astype("float32") / 255.0
     first, second = np.asarray(predictor(image)), np.asarray(predictor(image))
@@ -435,28 +670,51 @@ def test_missing_model_message(lesson, tmp_path):
     except NotImplementedError:
         raise  # an unfinished TODO: reported as "not done yet"
     except Exception as error:  # the check is about the message, whatever the type
-        expect("make train" in str(error), "the start-up error should tell the user what to do", expected="a message mentioning `make train`", found=repr(str(error)[:100]))
+        expect(
+            "make train" in str(error),
+            "the start-up error should tell the user what to do",
+            expected="a message mentioning `make train`",
+            found=repr(str(error)[:100]),
+        )
         return
-    expect(False, "create_app() should refuse to start without a model", expected="an error naming `make train`", found="an app without a model")
+    expect(
+        False,
+        "create_app() should refuse to start without a model",
+        expected="an error naming `make train`",
+        found="an app without a model",
+    )
 
 
 @pytest.mark.timeout(120)
 @pytest.mark.todo(1, 2, 3, 4, 5, 6, 7, 8)
 def test_capstone(lesson, tmp_path, digits):
     """capstone: your lessons 1-6 train a model, and your app reads digits drawn for it"""
-    from course.lessons import display_path
-    from course.pipeline import target_of, train_pipeline
+    from course.lessons import display_path, tree_path
+    from course.pipeline import train_pipeline
 
-    target = target_of(lesson.__file__)
+    target = tree_path(lesson.__file__)
     model_path = tmp_path / "capstone.h5"
     summary = train_pipeline(target, epochs=2, train_size=12000, model_path=model_path, verbose=0)
     accuracy = summary.get("test_accuracy")
-    expect(accuracy is not None and accuracy > 0.95, "your pipeline's short training should reach 95% on the test set", expected="above 95% after 2 epochs on 12,000 images", found=accuracy, hint=f"Run `make train TARGET={display_path(target)}` and read what it prints.")
+    expect(
+        accuracy is not None and accuracy > 0.95,
+        "your pipeline's short training should reach 95% on the test set",
+        expected="above 95% after 2 epochs on 12,000 images",
+        found=accuracy,
+        hint=f"Run `make train TARGET={display_path(target)}` and read what it prints.",
+    )
     client = lesson.create_app({"MODEL_PATH": str(model_path), "TESTING": True}).test_client()
     rng = np.random.default_rng(6)
     images, labels = digits
     right = 0
     for image, label in zip(images, labels):
-        response = client.post("/predict", json={"image": drawings.data_url(drawings.random_drawing(image, rng, scales=(0.5, 0.8)))})
+        response = client.post(
+            "/predict", json={"image": drawings.data_url(drawings.random_drawing(image, rng, scales=(0.5, 0.8)))}
+        )
         right += int(response.status_code == 200 and response.get_json().get("digit") == int(label))
-    expect(right >= 8, "your app should read most digits drawn on its canvas", expected="at least 8 of 10 drawings right", found=f"{right} of 10")
+    expect(
+        right >= 8,
+        "your app should read most digits drawn on its canvas",
+        expected="at least 8 of 10 drawings right",
+        found=f"{right} of 10",
+    )

@@ -9,7 +9,7 @@ expected value is computed here the slow obvious way.
 import numpy as np
 import pytest
 
-from course.grader import describe, expect, import_lesson
+from course.checking import describe, expect, import_lesson
 from course.pendigits import PenDigit
 
 
@@ -39,7 +39,12 @@ def as_pairs(digits):
 def test_split_by_writer_holds_out_whole_writers(lesson, digits):
     """split_by_writer() puts every digit of writers 21-30 in the validation list, in order"""
     result = lesson.split_by_writer(digits)
-    expect(isinstance(result, tuple) and len(result) == 2, "split_by_writer() should return (training digits, validation digits)", expected="a tuple of two lists", found=describe(result))
+    expect(
+        isinstance(result, tuple) and len(result) == 2,
+        "split_by_writer() should return (training digits, validation digits)",
+        expected="a tuple of two lists",
+        found=describe(result),
+    )
     training, validation = (list(part) for part in result)
     wanted_training = [digit for digit in digits if digit.writer <= 20]
     wanted_validation = [digit for digit in digits if digit.writer > 20]
@@ -82,7 +87,12 @@ def test_split_by_writer_uses_its_argument(lesson, digits):
         found=f"{len(training)} training digits by writers {sorted({digit.writer for digit in training})[:6]}...",
     )
     training, validation = lesson.split_by_writer(digits[:4], validation_writers=[])
-    expect(len(validation) == 0 and len(training) == 4, "with no validation writers every digit is for training", expected="4 training, 0 validation", found=f"{len(training)} training, {len(validation)} validation")
+    expect(
+        len(validation) == 0 and len(training) == 4,
+        "with no validation writers every digit is for training",
+        expected="4 training, 0 validation",
+        found=f"{len(training)} training, {len(validation)} validation",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -107,14 +117,42 @@ def measured(lesson, fixed_model, mnist):
 def test_measure_accuracy_and_digits(measured):
     """measure() gives the overall accuracy and the accuracy of each digit (0.0 for a digit with no images)"""
     result, labels, predicted = measured
-    expect(isinstance(result, dict) and {"accuracy", "per_digit", "confusions"} <= set(result), "measure() should return a dict", expected='{"accuracy": ..., "per_digit": [...], "confusions": [...]}', found=describe(result))
+    expect(
+        isinstance(result, dict) and {"accuracy", "per_digit", "confusions"} <= set(result),
+        "measure() should return a dict",
+        expected='{"accuracy": ..., "per_digit": [...], "confusions": [...]}',
+        found=describe(result),
+    )
     accuracy = sum(int(p == t) for p, t in zip(predicted, labels)) / len(labels)
-    expect(isinstance(result["accuracy"], float) and abs(result["accuracy"] - accuracy) < 1e-9, "wrong accuracy", expected=round(accuracy, 4), found=describe(result["accuracy"]), hint="Are the images given a channel axis before predict, and is argmax taken over axis=1?")
+    expect(
+        isinstance(result["accuracy"], float) and abs(result["accuracy"] - accuracy) < 1e-9,
+        "wrong accuracy",
+        expected=round(accuracy, 4),
+        found=describe(result["accuracy"]),
+        hint="Are the images given a channel axis before predict, and is argmax taken over axis=1?",
+    )
     per_digit = np.asarray(result["per_digit"], dtype=float)
-    expect(per_digit.shape == (10,), "per_digit should hold one accuracy for each digit 0-9", expected=10, found=per_digit.shape)
+    expect(
+        per_digit.shape == (10,),
+        "per_digit should hold one accuracy for each digit 0-9",
+        expected=10,
+        found=per_digit.shape,
+    )
     wanted = [float(np.mean(predicted[labels == d] == d)) if np.any(labels == d) else 0.0 for d in range(10)]
-    expect(per_digit[6] == 0.0, "a digit with no images should get 0.0", expected=0.0, found=per_digit[6], hint="np.mean of nothing is nan: check np.any(labels == d) first.")
-    expect(np.allclose(per_digit, wanted), "some digits' accuracies are wrong", expected=np.round(wanted, 3).tolist(), found=np.round(per_digit, 3).tolist(), hint="For digit d, look only at the images whose label is d: how many of them were predicted d?")
+    expect(
+        per_digit[6] == 0.0,
+        "a digit with no images should get 0.0",
+        expected=0.0,
+        found=per_digit[6],
+        hint="np.mean of nothing is nan: check np.any(labels == d) first.",
+    )
+    expect(
+        np.allclose(per_digit, wanted),
+        "some digits' accuracies are wrong",
+        expected=np.round(wanted, 3).tolist(),
+        found=np.round(per_digit, 3).tolist(),
+        hint="For digit d, look only at the images whose label is d: how many of them were predicted d?",
+    )
 
 
 @pytest.mark.todo(2)
@@ -134,7 +172,12 @@ def test_measure_confusions(measured):
         hint="Is each pair (true, predicted), in that order, and only for the mistakes?",
     )
     numbers = [n for _, _, n in confusions]
-    expect(numbers == sorted(numbers, reverse=True), "the most frequent mistakes should come first", expected="counts in decreasing order", found=numbers[:8])
+    expect(
+        numbers == sorted(numbers, reverse=True),
+        "the most frequent mistakes should come first",
+        expected="counts in decreasing order",
+        found=numbers[:8],
+    )
 
 
 @pytest.mark.todo(2)
@@ -152,13 +195,30 @@ def test_measure_predicts_quietly_with_a_channel(lesson):
             return probabilities
 
     result = lesson.measure(RecordingModel(), np.zeros((3, 28, 28), "float32"), np.array([4, 4, 1]))
-    expect(len(calls) == 1 and calls[0]["shape"] == (3, 28, 28, 1), "the model wants images with a channel axis", expected="model.predict on shape (3, 28, 28, 1)", found=calls[0]["shape"] if calls else "no call")
-    expect(calls[0]["verbose"] in (0, False), "predicting should not print a progress bar", expected="verbose=0", found=f"verbose={calls[0]['verbose']!r}")
-    expect(abs(result["accuracy"] - 2 / 3) < 1e-9 and [tuple(c) for c in result["confusions"]] == [(1, 4, 1)], "a model that always says 4, on labels [4, 4, 1]", expected="accuracy 0.667, confusions [(1, 4, 1)]", found=f"accuracy {result['accuracy']}, confusions {result['confusions']}")
+    expect(
+        len(calls) == 1 and calls[0]["shape"] == (3, 28, 28, 1),
+        "the model wants images with a channel axis",
+        expected="model.predict on shape (3, 28, 28, 1)",
+        found=calls[0]["shape"] if calls else "no call",
+    )
+    expect(
+        calls[0]["verbose"] in (0, False),
+        "predicting should not print a progress bar",
+        expected="verbose=0",
+        found=f"verbose={calls[0]['verbose']!r}",
+    )
+    expect(
+        abs(result["accuracy"] - 2 / 3) < 1e-9 and [tuple(c) for c in result["confusions"]] == [(1, 4, 1)],
+        "a model that always says 4, on labels [4, 4, 1]",
+        expected="accuracy 0.667, confusions [(1, 4, 1)]",
+        found=f"accuracy {result['accuracy']}, confusions {result['confusions']}",
+    )
 
 
 def labelled(count, first_label, classes=10):
-    """Images whose every pixel is their own number, and labels derived from it: a pair can be told apart after any shuffle."""
+    """Images whose every pixel is their own number, and labels derived from it.
+
+    A pair can be told apart after any shuffle."""
     numbers = np.arange(first_label, first_label + count)
     images = np.broadcast_to(numbers[:, None, None, None], (count, 28, 28, 1)).astype("float32")
     labels = np.eye(classes, dtype="float32")[numbers % classes]
@@ -171,12 +231,34 @@ def test_training_mix_keeps_every_pair(lesson):
     mnist_x, mnist_y = labelled(50, 0)
     pen_x, pen_y = labelled(20, 1000)
     result = lesson.training_mix(mnist_x, mnist_y, pen_x, pen_y, seed=1)
-    expect(isinstance(result, tuple) and len(result) == 2, "training_mix() should return (images, labels)", expected="a tuple of two arrays", found=describe(result))
+    expect(
+        isinstance(result, tuple) and len(result) == 2,
+        "training_mix() should return (images, labels)",
+        expected="a tuple of two arrays",
+        found=describe(result),
+    )
     images, labels = (np.asarray(part) for part in result)
-    expect(images.shape == (70, 28, 28, 1) and labels.shape == (70, 10), "50 MNIST and 20 pen images should make 70", expected="(70, 28, 28, 1) and (70, 10)", found=f"{images.shape} and {labels.shape}", hint="np.concatenate([a, b]) joins along the first axis.")
+    expect(
+        images.shape == (70, 28, 28, 1) and labels.shape == (70, 10),
+        "50 MNIST and 20 pen images should make 70",
+        expected="(70, 28, 28, 1) and (70, 10)",
+        found=f"{images.shape} and {labels.shape}",
+        hint="np.concatenate([a, b]) joins along the first axis.",
+    )
     numbers = images[:, 0, 0, 0].astype(int)
-    expect(sorted(numbers.tolist()) == list(range(50)) + list(range(1000, 1020)), "every image should be there exactly once", expected="the 50 + 20 images given", found=f"{len(set(numbers.tolist()))} different images")
-    expect(np.array_equal(labels.argmax(axis=1), numbers % 10), "an image got separated from its label", expected="images and labels shuffled with the same permutation", found="labels in another order than their images", hint="Draw the permutation once and index both arrays with it.")
+    expect(
+        sorted(numbers.tolist()) == list(range(50)) + list(range(1000, 1020)),
+        "every image should be there exactly once",
+        expected="the 50 + 20 images given",
+        found=f"{len(set(numbers.tolist()))} different images",
+    )
+    expect(
+        np.array_equal(labels.argmax(axis=1), numbers % 10),
+        "an image got separated from its label",
+        expected="images and labels shuffled with the same permutation",
+        found="labels in another order than their images",
+        hint="Draw the permutation once and index both arrays with it.",
+    )
 
 
 @pytest.mark.todo(3)
@@ -188,11 +270,32 @@ def test_training_mix_shuffles_by_seed(lesson):
     again = np.asarray(lesson.training_mix(mnist_x, mnist_y, pen_x, pen_y, seed=1)[0])[:, 0, 0, 0].astype(int)
     other = np.asarray(lesson.training_mix(mnist_x, mnist_y, pen_x, pen_y, seed=2)[0])[:, 0, 0, 0].astype(int)
     joined = list(range(50)) + list(range(1000, 1020))
-    expect(first.tolist() != joined, "the mix should be shuffled: training batches would otherwise end with only pen drawings", expected="a shuffled order", found="MNIST first, then the pen drawings")
-    expect(np.array_equal(first, again), "the same seed should give the same order", expected="np.random.default_rng(seed).permutation(...)", found="two different orders for seed=1")
-    expect(not np.array_equal(first, other), "another seed should give another order", expected="the seed argument used", found="the same order for seeds 1 and 2", hint="Is the seed argument passed to np.random.default_rng?")
+    expect(
+        first.tolist() != joined,
+        "the mix should be shuffled: training batches would otherwise end with only pen drawings",
+        expected="a shuffled order",
+        found="MNIST first, then the pen drawings",
+    )
+    expect(
+        np.array_equal(first, again),
+        "the same seed should give the same order",
+        expected="np.random.default_rng(seed).permutation(...)",
+        found="two different orders for seed=1",
+    )
+    expect(
+        not np.array_equal(first, other),
+        "another seed should give another order",
+        expected="the seed argument used",
+        found="the same order for seeds 1 and 2",
+        hint="Is the seed argument passed to np.random.default_rng?",
+    )
     expected = np.random.default_rng(1).permutation(70)
-    expect(np.array_equal(first, np.array(joined)[expected]), "join MNIST first, then shuffle with np.random.default_rng(seed).permutation(total)", expected=np.array(joined)[expected][:6].tolist(), found=first[:6].tolist())
+    expect(
+        np.array_equal(first, np.array(joined)[expected]),
+        "join MNIST first, then shuffle with np.random.default_rng(seed).permutation(total)",
+        expected=np.array(joined)[expected][:6].tolist(),
+        found=first[:6].tolist(),
+    )
 
 
 def asymmetric_picture():
@@ -217,13 +320,34 @@ def test_augmentation_only_while_training(lesson):
     """augmentation() changes pictures while training and leaves them alone when predicting"""
     layer = lesson.augmentation(seed=3)
     picture = asymmetric_picture()
-    expect(callable(layer), "augmentation() should return a Keras model (a keras.Sequential)", expected="keras.Sequential([...])", found=describe(layer))
+    expect(
+        callable(layer),
+        "augmentation() should return a Keras model (a keras.Sequential)",
+        expected="keras.Sequential([...])",
+        found=describe(layer),
+    )
     kept = run(layer, picture, training=False)
-    expect(kept.shape == picture.shape and np.allclose(kept, picture, atol=1e-6), "when predicting (training=False) the pictures should pass unchanged", expected="the same picture", found=describe(kept))
+    expect(
+        kept.shape == picture.shape and np.allclose(kept, picture, atol=1e-6),
+        "when predicting (training=False) the pictures should pass unchanged",
+        expected="the same picture",
+        found=describe(kept),
+    )
     changed = [run(layer, picture, training=True) for _ in range(3)]
-    expect(any(not np.allclose(image, picture, atol=1e-3) for image in changed), "while training the pictures should change a little", expected="turned, zoomed or shifted pictures", found="the same picture three times")
+    expect(
+        any(not np.allclose(image, picture, atol=1e-3) for image in changed),
+        "while training the pictures should change a little",
+        expected="turned, zoomed or shifted pictures",
+        found="the same picture three times",
+    )
     ink = [float(image.sum()) for image in changed]
-    expect(all(0.6 * picture.sum() < value < 1.5 * picture.sum() for value in ink), "the changes should be small: the digit stays about the same size", expected=f"ink near {picture.sum():.0f}", found=[round(v) for v in ink], hint="Are the factors small fractions (0.03 of a turn, 8% zoom)?")
+    expect(
+        all(0.6 * picture.sum() < value < 1.5 * picture.sum() for value in ink),
+        "the changes should be small: the digit stays about the same size",
+        expected=f"ink near {picture.sum():.0f}",
+        found=[round(v) for v in ink],
+        hint="Are the factors small fractions (0.03 of a turn, 8% zoom)?",
+    )
 
 
 @pytest.mark.todo(4)
@@ -231,17 +355,48 @@ def test_augmentation_uses_each_argument(lesson):
     """augmentation(rotation, zoom, shift) turns, zooms and shifts by the amounts asked, filling with black"""
     picture = asymmetric_picture()
     still = run(lesson.augmentation(rotation=0.0, zoom=0.0, shift=0.0, seed=1), picture, training=True)
-    expect(np.allclose(still, picture, atol=1e-3), "augmentation(rotation=0, zoom=0, shift=0) should change nothing", expected="the same picture", found="a changed picture", hint="Is each argument passed to its own layer?")
-    shifted = [run(lesson.augmentation(rotation=0.0, zoom=0.0, shift=0.25, seed=s), picture, training=True) for s in range(4)]
+    expect(
+        np.allclose(still, picture, atol=1e-3),
+        "augmentation(rotation=0, zoom=0, shift=0) should change nothing",
+        expected="the same picture",
+        found="a changed picture",
+        hint="Is each argument passed to its own layer?",
+    )
+    shifted = [
+        run(lesson.augmentation(rotation=0.0, zoom=0.0, shift=0.25, seed=s), picture, training=True) for s in range(4)
+    ]
     moves = [np.hypot(*(np.subtract(centre_of_mass(image), centre_of_mass(picture)))) for image in shifted]
-    expect(max(moves) > 1.5, "augmentation(shift=0.25) should move the digit", expected="a shift of a few pixels", found=f"moves of {[round(m, 1) for m in moves]} pixels")
-    zoomed = [run(lesson.augmentation(rotation=0.0, zoom=0.4, shift=0.0, seed=s), picture, training=True) for s in range(4)]
-    expect(any(abs(image.sum() - picture.sum()) > 0.15 * picture.sum() for image in zoomed), "augmentation(zoom=0.4) should make the digit bigger or smaller", expected="more or less ink", found=f"ink {[round(float(image.sum())) for image in zoomed]} for {picture.sum():.0f}")
+    expect(
+        max(moves) > 1.5,
+        "augmentation(shift=0.25) should move the digit",
+        expected="a shift of a few pixels",
+        found=f"moves of {[round(m, 1) for m in moves]} pixels",
+    )
+    zoomed = [
+        run(lesson.augmentation(rotation=0.0, zoom=0.4, shift=0.0, seed=s), picture, training=True) for s in range(4)
+    ]
+    expect(
+        any(abs(image.sum() - picture.sum()) > 0.15 * picture.sum() for image in zoomed),
+        "augmentation(zoom=0.4) should make the digit bigger or smaller",
+        expected="more or less ink",
+        found=f"ink {[round(float(image.sum())) for image in zoomed]} for {picture.sum():.0f}",
+    )
     square = np.ones((1, 28, 28, 1), "float32")
-    turned = [run(lesson.augmentation(rotation=0.1, zoom=0.0, shift=0.0, seed=s), square, training=True) for s in range(3)]
+    turned = [
+        run(lesson.augmentation(rotation=0.1, zoom=0.0, shift=0.0, seed=s), square, training=True) for s in range(3)
+    ]
     corners = [float(image[0, [0, 0, -1, -1], [0, -1, 0, -1], 0].mean()) for image in turned]
-    expect(min(corners) < 0.5, "turning a white square should leave black corners (fill_mode='constant')", expected="corners near 0", found=f"corners {[round(c, 2) for c in corners]}", hint="What does fill_mode='reflect' (the default) put in the corners?")
-    for name, options in (("zoom", dict(rotation=0.0, zoom=0.4, shift=0.0)), ("shift", dict(rotation=0.0, zoom=0.0, shift=0.25))):
+    expect(
+        min(corners) < 0.5,
+        "turning a white square should leave black corners (fill_mode='constant')",
+        expected="corners near 0",
+        found=f"corners {[round(c, 2) for c in corners]}",
+        hint="What does fill_mode='reflect' (the default) put in the corners?",
+    )
+    for name, options in (
+        ("zoom", {"rotation": 0.0, "zoom": 0.4, "shift": 0.0}),
+        ("shift", {"rotation": 0.0, "zoom": 0.0, "shift": 0.25}),
+    ):
         moved = [run(lesson.augmentation(**options, seed=s), square, training=True) for s in range(4)]
         expect(
             min(float(image.min()) for image in moved) < 0.5,
@@ -254,15 +409,25 @@ def test_augmentation_uses_each_argument(lesson):
 
 @pytest.mark.todo(4)
 def test_augmentation_follows_its_seed(lesson):
-    """augmentation(seed=...) gives each layer the seed: the same seed distorts the same way, another seed another way"""
+    """augmentation(seed=...) gives each layer the seed: the same seed distorts the same way, another seed another way"""  # noqa: E501 (a check's name)
     picture = asymmetric_picture()
     once = run(lesson.augmentation(seed=5), picture, training=True)
     twice = run(lesson.augmentation(seed=5), picture, training=True)
-    expect(np.allclose(once, twice, atol=1e-5), "the same seed should distort the same way", expected="seed=seed passed to each layer", found="two different pictures for seed=5")
-    for name, options in (("rotation", dict(rotation=0.1, zoom=0.0, shift=0.0)), ("zoom", dict(rotation=0.0, zoom=0.3, shift=0.0)), ("shift", dict(rotation=0.0, zoom=0.0, shift=0.2))):
+    expect(
+        np.allclose(once, twice, atol=1e-5),
+        "the same seed should distort the same way",
+        expected="seed=seed passed to each layer",
+        found="two different pictures for seed=5",
+    )
+    for name, options in (
+        ("rotation", {"rotation": 0.1, "zoom": 0.0, "shift": 0.0}),
+        ("zoom", {"rotation": 0.0, "zoom": 0.3, "shift": 0.0}),
+        ("shift", {"rotation": 0.0, "zoom": 0.0, "shift": 0.2}),
+    ):
         pictures = [run(lesson.augmentation(**options, seed=seed), picture, training=True) for seed in (1, 2, 3)]
         expect(
-            not np.allclose(pictures[0], pictures[1], atol=1e-4) or not np.allclose(pictures[0], pictures[2], atol=1e-4),
+            not np.allclose(pictures[0], pictures[1], atol=1e-4)
+            or not np.allclose(pictures[0], pictures[2], atol=1e-4),
             f"with only the {name} switched on, seeds 1, 2 and 3 should distort differently",
             expected=f"seed=seed passed to the {name} layer",
             found="the same picture for every seed",

@@ -15,6 +15,7 @@ model says it is and how often it is right, averaged over confidence bins.
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def expected_calibration_error(probabilities, labels, bins: int = 15) -> float:
     correct = probabilities.argmax(axis=1) == np.asarray(labels)
     edges = np.linspace(0.0, 1.0, bins + 1)
     error = 0.0
-    for low, high in zip(edges[:-1], edges[1:]):
+    for low, high in itertools.pairwise(edges):
         inside = (confidence > low) & (confidence <= high)
         if inside.any():
             error += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())

@@ -92,15 +92,14 @@ def friendly_data_errors(path: str | os.PathLike):
 
 def read_mnist_file(path: str | os.PathLike):
     """Read and check ``path``; return ``((x_train, y_train), (x_test, y_test))``."""
-    with friendly_data_errors(path):
-        with np.load(path, allow_pickle=False) as data:
-            missing = [key for key in KEYS if key not in data.files]
-            if missing:
-                raise MNISTDataError(
-                    f"{path} is missing {', '.join(missing)} (it has: {', '.join(data.files) or 'nothing'}); "
-                    "it is not a Keras-layout mnist.npz. Set MNIST_NPZ to the right file."
-                )
-            arrays = (data["x_train"], data["y_train"]), (data["x_test"], data["y_test"])
+    with friendly_data_errors(path), np.load(path, allow_pickle=False) as data:
+        missing = [key for key in KEYS if key not in data.files]
+        if missing:
+            raise MNISTDataError(
+                f"{path} is missing {', '.join(missing)} (it has: {', '.join(data.files) or 'nothing'}); "
+                "it is not a Keras-layout mnist.npz. Set MNIST_NPZ to the right file."
+            )
+        arrays = (data["x_train"], data["y_train"]), (data["x_test"], data["y_test"])
     check_mnist(arrays, path)
     return arrays
 
@@ -183,7 +182,7 @@ def load_mnist(path: str | os.PathLike | None = None):
     return read_mnist_file(found)
 
 
-def main() -> int:
+def say_where_mnist_is() -> int:
     """``make data``: say where MNIST is, downloading it once (Keras cache) if there is no local copy."""
     try:
         found = find_mnist_file()
@@ -196,7 +195,3 @@ def main() -> int:
         return 1
     print(f"✓ MNIST is ready: {found}")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

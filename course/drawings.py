@@ -112,7 +112,7 @@ def _pen(placed, canvas_size, width, ink, background):
     radius = width / 2
     for path in placed:
         if len(path) > 1:
-            pen.line(path, fill=ink, width=max(1, int(round(width))), joint="curve")
+            pen.line(path, fill=ink, width=max(1, round(width)), joint="curve")
         for x, y in path:
             pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=ink)
     return image
@@ -145,7 +145,10 @@ def data_url(picture) -> str:
 
 
 def place_strokes(strokes, canvas_size, scale, centre):
-    """Map pen strokes (any units) onto a canvas: the digit's height (or width, if wider) becomes scale * canvas_size."""
+    """Map pen strokes (any units) onto a canvas.
+
+    The digit's height (or width, if wider) becomes scale * canvas_size.
+    """
     points = np.concatenate(strokes)
     low, high = points.min(axis=0), points.max(axis=0)
     factor = scale * canvas_size / max(float((high - low).max()), 1.0)
@@ -154,7 +157,9 @@ def place_strokes(strokes, canvas_size, scale, centre):
     return [[(cx + (x - middle[0]) * factor, cy + (y - middle[1]) * factor) for x, y in stroke] for stroke in strokes]
 
 
-def render_strokes(strokes, canvas_size=280, scale=0.7, centre=None, width=None, ink=(0, 0, 0, 255), background=(0, 0, 0, 0)):
+def render_strokes(
+    strokes, canvas_size=280, scale=0.7, centre=None, width=None, ink=(0, 0, 0, 255), background=(0, 0, 0, 0)
+):
     """Draw pen strokes as the app's canvas does (round pen, round joins): an RGBA image, transparent by default."""
     centre = centre or (canvas_size / 2, canvas_size / 2)
     return _pen(place_strokes(strokes, canvas_size, scale, centre), canvas_size, width, ink, background)
@@ -167,5 +172,7 @@ def random_canvas_drawing(strokes, rng, canvas_size=280, scales=(0.4, 0.9), widt
     centre = _random_centre(rng, scale, canvas_size)
     width = rng.uniform(*widths) * canvas_size
     if rng.random() < flip_polarity:
-        return render_strokes(strokes, canvas_size, scale, centre, width, ink=(255, 255, 255, 255), background=(0, 0, 0, 255))
+        return render_strokes(
+            strokes, canvas_size, scale, centre, width, ink=(255, 255, 255, 255), background=(0, 0, 0, 255)
+        )
     return render_strokes(strokes, canvas_size, scale, centre, width)

@@ -59,7 +59,9 @@ class CorrectionStore:
         row = (time.time(), int(label), guess, confidence, drawing, np.asarray(image28, dtype=np.float32).tobytes())
         with closing(self.connect()) as connection, connection:
             cursor = connection.execute(
-                "INSERT INTO corrections (created, label, guess, confidence, drawing, image28) VALUES (?, ?, ?, ?, ?, ?)", row
+                "INSERT INTO corrections (created, label, guess, confidence, drawing, image28) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                row,
             )
             return int(cursor.lastrowid)
 
@@ -70,9 +72,18 @@ class CorrectionStore:
     def all(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Every correction, oldest first: (images (N, 28, 28), labels, guesses, times)."""
         with closing(self.connect()) as connection:
-            rows = connection.execute("SELECT image28, label, guess, created FROM corrections ORDER BY created, id").fetchall()
-        images = np.asarray([np.frombuffer(row[0], dtype=np.float32).reshape(28, 28) for row in rows], dtype=np.float32).reshape(-1, 28, 28)
-        return images, np.asarray([row[1] for row in rows]), np.asarray([-1 if row[2] is None else row[2] for row in rows]), np.asarray([row[3] for row in rows])
+            rows = connection.execute(
+                "SELECT image28, label, guess, created FROM corrections ORDER BY created, id"
+            ).fetchall()
+        images = np.asarray(
+            [np.frombuffer(row[0], dtype=np.float32).reshape(28, 28) for row in rows], dtype=np.float32
+        ).reshape(-1, 28, 28)
+        return (
+            images,
+            np.asarray([row[1] for row in rows]),
+            np.asarray([-1 if row[2] is None else row[2] for row in rows]),
+            np.asarray([row[3] for row in rows]),
+        )
 
 
 def _digit(value, name: str, required: bool) -> int | None:
@@ -113,12 +124,17 @@ def register(app, to_mnist) -> None:
             return jsonify(error="Corrections are not stored on this server."), 403
         payload = request.get_json(silent=True) if request.is_json else None
         if not isinstance(payload, dict):
-            return jsonify(error='send JSON like {"image": "data:image/png;base64,...", "label": 7, "guess": 1, "confidence": 0.62}'), 400
+            return jsonify(
+                error='send JSON like {"image": "data:image/png;base64,...", '
+                '"label": 7, "guess": 1, "confidence": 0.62}'
+            ), 400
         try:
             label = _digit(payload.get("label"), "label", required=True)
             guess = _digit(payload.get("guess"), "guess", required=False)
             confidence = payload.get("confidence")
-            if confidence is not None and (isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1):
+            if confidence is not None and (
+                isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1
+            ):
                 raise ValueError("confidence must be a number from 0 to 1")
             header, _, encoded = str(payload.get("image", "")).partition(",")
             if not header.startswith("data:image/png;base64") or not encoded:

@@ -18,7 +18,6 @@ MODEL_PATH, else the tree's digit_classifier.h5.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import time
@@ -41,20 +40,22 @@ def corrections_path(target: Path) -> Path:
     """Where the app of ``target`` stores corrections: FEEDBACK_DB, else its lesson 6 folder's instance/."""
     if os.environ.get("FEEDBACK_DB"):
         return Path(os.environ["FEEDBACK_DB"])
-    return get_lesson(6).stub_path(target).parent / "instance" / "corrections.sqlite3"
+    return get_lesson(6).file_in(target).parent / "instance" / "corrections.sqlite3"
 
 
 def split_by_time(times: np.ndarray, held_out: float = HELD_OUT) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the older corrections (to learn from) and of the newest ``held_out`` share (to measure)."""
     order = np.argsort(times, kind="stable")
-    newest = max(1, int(round(len(order) * held_out)))
+    newest = max(1, round(len(order) * held_out))
     return order[:-newest], order[-newest:]
 
 
 def accuracy(model, images, labels) -> float:
     if len(images) == 0:
         return float("nan")
-    predicted = np.asarray(model.predict(np.asarray(images).reshape(-1, 28, 28, 1), batch_size=1000, verbose=0)).argmax(axis=1)
+    predicted = np.asarray(model.predict(np.asarray(images).reshape(-1, 28, 28, 1), batch_size=1000, verbose=0)).argmax(
+        axis=1
+    )
     return float(np.mean(predicted == np.asarray(labels)))
 
 
@@ -64,13 +65,20 @@ def finetune(model_path: Path, database: Path, seed: int = SEED, epochs: int = E
 
     from course.data import load_mnist
     from course.feedback import CorrectionStore
-    from course.pipeline import configure_tensorflow, load_trained_model
+    from course.model_file import load_trained_model
+    from course.pipeline import configure_tensorflow
 
     if not database.is_file():
-        raise SystemExit(f"No corrections yet: {display_path(database)} does not exist. Press \"Wrong? It was a ...\" in the app first.")
+        raise SystemExit(
+            f"No corrections yet: {display_path(database)} does not exist. "
+            'Press "Wrong? It was a ..." in the app first.'
+        )
     images, labels, _, times = CorrectionStore(database).all()
     if len(images) < MIN_CORRECTIONS:
-        raise SystemExit(f"Only {len(images)} corrections in {display_path(database)}: at least {MIN_CORRECTIONS} are needed to learn from some and measure on others.")
+        raise SystemExit(
+            f"Only {len(images)} corrections in {display_path(database)}: at least {MIN_CORRECTIONS} are needed "
+            "to learn from some and measure on others."
+        )
     configure_tensorflow(seed)
     started = time.perf_counter()
     learn, held = split_by_time(times)
@@ -86,7 +94,11 @@ def finetune(model_path: Path, database: Path, seed: int = SEED, epochs: int = E
     x = np.concatenate([x_train[mnist].astype(np.float32) / 255.0, np.repeat(images[learn], REPEATS, axis=0)])
     y = np.concatenate([y_train[mnist], np.repeat(labels[learn], REPEATS)]).astype(np.int64)
     order = rng.permutation(len(x))
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=2e-4), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=2e-4),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     model.fit(x[order].reshape(-1, 28, 28, 1), y[order], epochs=epochs, batch_size=64, verbose=verbose)
     after = {"corrections": accuracy(model, images[held], labels[held]), "mnist_test": accuracy(model, x_test, y_test)}
     print(f"after:  held-out corrections {after['corrections']:.1%}, MNIST test {after['mnist_test']:.2%}")
@@ -96,24 +108,22 @@ def finetune(model_path: Path, database: Path, seed: int = SEED, epochs: int = E
         backup = model_path.with_name(model_path.name + ".bak")
         shutil.copy2(model_path, backup)
         model.save(model_path)
-        print(f"Saved the fine-tuned model to {display_path(model_path)} (the old one is {display_path(backup)}); restart the app to use it.")
+        print(
+            f"Saved the fine-tuned model to {display_path(model_path)} (the old one is {display_path(backup)}); "
+            "restart the app to use it."
+        )
     else:
-        print(f"Not saved: MNIST test fell by {drop * 100:.2f} points (at most {MAX_MNIST_DROP * 100:.1f} allowed); the model is unchanged.")
+        print(
+            f"Not saved: MNIST test fell by {drop * 100:.2f} points (at most {MAX_MNIST_DROP * 100:.1f} allowed); "
+            "the model is unchanged."
+        )
     print(f"Took {time.perf_counter() - started:.0f} s.")
     return {"before": before, "after": after, "saved": kept, "learned_from": len(learn), "held_out": len(held)}
 
 
-def main(argv=None) -> int:
-    from course.pipeline import default_model_path, target_of
+def finetune_tree(target: Path, epochs: int | None = None) -> int:
+    """`make finetune`: the tree's served model, taught the corrections stored beside it."""
+    from course.model_file import default_model_path
 
-    parser = argparse.ArgumentParser(prog="make finetune", description="Fine-tune the served model on its users' corrections.")
-    parser.add_argument("--target", default="solutions")
-    parser.add_argument("--epochs", type=int, default=EPOCHS)
-    args = parser.parse_args(argv)
-    target = target_of(args.target)
-    finetune(Path(default_model_path(target)), corrections_path(target), epochs=args.epochs)
+    finetune(Path(default_model_path(target)), corrections_path(target), epochs=epochs or EPOCHS)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

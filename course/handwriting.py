@@ -22,14 +22,16 @@ from course import drawings
 def reference_preprocessing():
     """The course's own MNIST-style preprocessing (the reference app's to_mnist)."""
     from course.lessons import SOLUTIONS_DIR, get_lesson
-
     from course.pipeline import module_from
 
-    return module_from(get_lesson(6).stub_path(SOLUTIONS_DIR), "reference_app").to_mnist
+    return module_from(get_lesson(6).file_in(SOLUTIONS_DIR), "reference_app").to_mnist
 
 
 def pen_images(digits, renderings: int = 1, seed: int = 0, to_mnist=None, canvas_size: int = 280):
-    """Each digit drawn ``renderings`` times and preprocessed: (images (N, 28, 28) float32, labels (N,), writers (N,))."""
+    """Each digit drawn ``renderings`` times and preprocessed.
+
+    Returns (images (N, 28, 28) float32, labels (N,), writers (N,)).
+    """
     to_mnist = to_mnist or reference_preprocessing()
     rng = np.random.default_rng(seed)
     images, labels, writers = [], [], []

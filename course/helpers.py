@@ -16,31 +16,31 @@ import time
 from pathlib import Path
 
 from course.data import check_mnist, download_mnist, find_mnist_file, friendly_data_errors, load_mnist
-from course.outputs import output_path
 from course.lessons import ROOT
+from course.outputs import output_path
 
 __all__ = [
     "APP_TEMPLATE",
     "ModelFileError",
     "apply_temperature",
-    "register_feedback",
-    "default_model_path",
-    "draw_pen_digits",
-    "load_pen_digits",
-    "evaluate_saved_model",
-    "lesson_modules",
-    "load_trained_model",
-    "train_pipeline",
-    "without_dropout",
     "check_mnist",
+    "default_model_path",
     "download_mnist",
+    "draw_pen_digits",
+    "evaluate_saved_model",
     "find_mnist_file",
     "friendly_data_errors",
+    "lesson_modules",
     "load_mnist",
+    "load_pen_digits",
     "load_preprocessed",
+    "load_trained_model",
     "output_path",
+    "register_feedback",
     "save_filter_pictures",
     "short_fit",
+    "train_pipeline",
+    "without_dropout",
 ]
 
 APP_TEMPLATE = ROOT / "app_template"  # the web page lesson 6 serves: templates/ and static/
@@ -52,14 +52,15 @@ class ModelFileError(RuntimeError):
 
 def default_model_path(lesson_file) -> Path:
     """Where the tree holding ``lesson_file`` keeps its trained model (MODEL_PATH overrides)."""
-    from course.pipeline import default_model_path as model_path, target_of
+    from course.lessons import tree_path
+    from course.model_file import default_model_path as model_path
 
-    return model_path(target_of(lesson_file))
+    return model_path(tree_path(lesson_file))
 
 
 def load_trained_model(path):
     """Load a saved Keras model, or raise ModelFileError with one sentence that says what to do."""
-    from course.pipeline import load_trained_model as load
+    from course.model_file import load_trained_model as load
 
     return load(path)
 
@@ -77,7 +78,9 @@ def load_preprocessed(train_size: int = 10_000, validation_size: int = 2_000):
     def ready(images, labels):
         return (images.astype("float32") / 255.0)[..., np.newaxis], np.eye(10, dtype="float32")[labels]
 
-    return ready(x_train[:train_size], y_train[:train_size]), ready(x_train[-validation_size:], y_train[-validation_size:])
+    return ready(x_train[:train_size], y_train[:train_size]), ready(
+        x_train[-validation_size:], y_train[-validation_size:]
+    )
 
 
 def short_fit(model, x_fit, y_fit, x_val, y_val, epochs: int = 2, batch_size: int = 64) -> tuple[float, float]:
@@ -108,7 +111,11 @@ def without_dropout(model):
 
     if not isinstance(model, keras.Sequential):
         raise TypeError("without_dropout() copies Sequential models only; build the CNN with keras.Sequential")
-    kept = [type(layer).from_config(layer.get_config()) for layer in model.layers if not isinstance(layer, keras.layers.Dropout)]
+    kept = [
+        type(layer).from_config(layer.get_config())
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.Dropout)
+    ]
     copy = keras.Sequential([keras.Input(model.input_shape[1:]), *kept], name=f"{model.name}_without_dropout")
     copy.compile_from_config(model.get_compile_config())
     return copy
@@ -116,9 +123,10 @@ def without_dropout(model):
 
 def lesson_modules(lesson_file):
     """The modules of every lesson in the tree that holds ``lesson_file`` (load_data, preprocess, model, ...)."""
-    from course.pipeline import stages, target_of
+    from course.lessons import tree_path
+    from course.pipeline import stages
 
-    return stages(target_of(lesson_file))
+    return stages(tree_path(lesson_file))
 
 
 def train_pipeline(lesson_file, **options):

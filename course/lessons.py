@@ -42,8 +42,9 @@ class Lesson:
     def label(self) -> str:
         return f"Lesson {self.id} · {self.title}"
 
-    def stub_path(self, target: Path) -> Path:
-        return target / self.dir / self.stub
+    def file_in(self, tree: Path) -> Path:
+        """This lesson's file in a tree (``lessons/``, ``solutions/`` or a learner's copy)."""
+        return tree / self.dir / self.stub
 
     @property
     def module_name(self) -> str:
@@ -78,9 +79,14 @@ def get_lesson(lesson_id: int | str) -> Lesson:
     raise SystemExit(f"There is no lesson {lesson_id!r}. The lessons are: {known}.")
 
 
-def resolve_target(target: str | os.PathLike | None = None) -> Path:
-    """Turn TARGET (``lessons``, ``solutions`` or a path) into a folder."""
+def tree_path(target: str | os.PathLike | None = None) -> Path:
+    """The tree TARGET names: ``lessons``, ``solutions``, a folder, or the path of a lesson file in it.
+
+    Without a name: COURSE_TARGET, else ``lessons``.
+    """
     target = target or os.environ.get("COURSE_TARGET") or "lessons"
+    if Path(target).is_file():  # a lesson file: its tree is two folders up
+        return Path(target).resolve().parent.parent
     if str(target) in TARGET_NAMES:
         return TARGET_NAMES[str(target)]
     path = Path(target)
@@ -94,6 +100,14 @@ def resolve_target(target: str | os.PathLike | None = None) -> Path:
     return path
 
 
+def report_problems(problems: list[str], all_good: str, fix: str) -> int:
+    """Print each problem, then what to do (or that all is well); the exit status says which."""
+    for problem in problems:
+        print(f"  ✗ {problem}")
+    print(fix if problems else all_good)
+    return 1 if problems else 0
+
+
 def display_path(path: Path) -> str:
     """A path as a learner would type it: relative to the course root if possible.
 
@@ -103,7 +117,9 @@ def display_path(path: Path) -> str:
     """
     resolved = Path(path).resolve()
     # Grading sets COURSE_SHORT_PATHS to the scratch folders that hold the copies.
-    bases = [ROOT] + [Path(base).resolve() for base in os.environ.get("COURSE_SHORT_PATHS", "").split(os.pathsep) if base]
+    bases = [ROOT] + [
+        Path(base).resolve() for base in os.environ.get("COURSE_SHORT_PATHS", "").split(os.pathsep) if base
+    ]
     for base in bases:
         try:
             return str(resolved.relative_to(base))

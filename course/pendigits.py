@@ -51,7 +51,9 @@ def find_pendigits_file(path: str | os.PathLike | None = None) -> Path | None:
     if named:
         named = Path(named).expanduser()
         if not named.is_file():
-            raise PendigitsDataError(f"{named} does not exist; set PENDIGITS to the path of pendigits-orig.tra (or unset it).")
+            raise PendigitsDataError(
+                f"{named} does not exist; set PENDIGITS to the path of pendigits-orig.tra (or unset it)."
+            )
         return named
     return PROJECT_FILE if PROJECT_FILE.is_file() else None
 
@@ -66,7 +68,10 @@ def parse(text: str, source: str = "pendigits-orig.tra") -> list[PenDigit]:
     def finish():
         if label is not None:
             if not strokes:
-                raise PendigitsDataError(f"{source}: the digit before line {number} has no strokes; the file looks damaged. Get a fresh copy of pendigits-orig.tra.")
+                raise PendigitsDataError(
+                    f"{source}: the digit before line {number} has no strokes; the file looks damaged. "
+                    "Get a fresh copy of pendigits-orig.tra."
+                )
             digits.append(PenDigit(label, writer, tuple(strokes)))
 
     number = 0
@@ -108,13 +113,16 @@ def read_pendigits(path: str | os.PathLike) -> list[PenDigit]:
     try:
         text = Path(path).read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as error:
-        raise PendigitsDataError(f"{path} could not be read ({type(error).__name__}); set PENDIGITS to a good copy of pendigits-orig.tra.") from None
+        raise PendigitsDataError(
+            f"{path} could not be read ({type(error).__name__}); set PENDIGITS to a good copy of pendigits-orig.tra."
+        ) from None
     digits = parse(text, str(path))
     writers = {digit.writer for digit in digits}
     if len(digits) < 1000 or not writers <= set(WRITERS) or None in writers:
         raise PendigitsDataError(
             f"{path} holds {len(digits)} digits by writers {sorted(w for w in writers if w is not None)[:5]}...; "
-            "expected UCI's 7,494 training digits by writers 1-30. Set PENDIGITS to pendigits-orig.tra (not the .tes file)."
+            "expected UCI's 7,494 training digits by writers 1-30. "
+            "Set PENDIGITS to pendigits-orig.tra (not the .tes file)."
         )
     return digits
 
@@ -129,16 +137,21 @@ def download_pendigits() -> Path:
     try:
         import unlzw3  # UCI serves the file compressed with Unix `compress` (.Z)
     except ImportError:
-        raise PendigitsDataError("Reading UCI's .Z file needs the unlzw3 package; run `make setup` (it installs the pinned packages).") from None
+        raise PendigitsDataError(
+            "Reading UCI's .Z file needs the unlzw3 package; run `make setup` (it installs the pinned packages)."
+        ) from None
 
-    print(f"No local copy of the pen digits; downloading pendigits-orig.tra once from UCI into {PROJECT_FILE.parent}/ ...")
+    print(
+        f"No local copy of the pen digits; downloading pendigits-orig.tra once from UCI into {PROJECT_FILE.parent}/ ..."
+    )
     try:
         with urllib.request.urlopen(UCI_URL, timeout=60) as response:
             data = unlzw3.unlzw(response.read())
-    except Exception as error:  # noqa: BLE001  (no internet, a proxy, a moved file: the fix is the same)
+    except Exception as error:
         raise PendigitsDataError(
             f"The pen digits were not found locally and the download failed ({type(error).__name__}: {error}); "
-            "download pendigits-orig.tra from UCI's 'Pen-Based Recognition of Handwritten Digits' page and set PENDIGITS to it."
+            "download pendigits-orig.tra from UCI's 'Pen-Based Recognition of Handwritten Digits' page "
+            "and set PENDIGITS to it."
         ) from None
     PROJECT_FILE.parent.mkdir(parents=True, exist_ok=True)
     PROJECT_FILE.write_bytes(data)
@@ -151,7 +164,9 @@ def load_pendigits(path: str | os.PathLike | None = None) -> list[PenDigit]:
     return read_pendigits(found if found is not None else download_pendigits())
 
 
-def split_by_writer(digits: list[PenDigit], validation_writers=VALIDATION_WRITERS) -> tuple[list[PenDigit], list[PenDigit]]:
+def split_by_writer(
+    digits: list[PenDigit], validation_writers=VALIDATION_WRITERS
+) -> tuple[list[PenDigit], list[PenDigit]]:
     """(digits by the other writers, digits by ``validation_writers``): no writer on both sides."""
     held_out = set(validation_writers)
     return [d for d in digits if d.writer not in held_out], [d for d in digits if d.writer in held_out]

@@ -43,7 +43,9 @@ def plot_filters(model, path: Path) -> Path:
         if index < count:
             ax.imshow(kernels[:, :, index], cmap="RdBu_r", vmin=-limit, vmax=limit)
             ax.set_title(str(index + 1), fontsize=8)
-    figure.suptitle(f"The {count} filters of the first convolution ({kernels.shape[0]} x {kernels.shape[1]} weights each)")
+    figure.suptitle(
+        f"The {count} filters of the first convolution ({kernels.shape[0]} x {kernels.shape[1]} weights each)"
+    )
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
@@ -62,7 +64,9 @@ def plot_feature_maps(model, image, path: Path, layers_shown: int = 2) -> Path:
     maps = [np.maximum(np.asarray(output)[0], 0.0) for output in outputs]  # what relu lets through
     columns = 8
     rows = 1 + sum(-(-found.shape[-1] // columns) for found in maps)
-    figure, axes = plt.subplots(rows, columns, figsize=(1.2 * columns, 1.25 * rows + 0.4), squeeze=False, layout="constrained")
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(1.2 * columns, 1.25 * rows + 0.4), squeeze=False, layout="constrained"
+    )
     for ax in axes.flat:
         ax.axis("off")
     axes[0, 0].imshow(np.asarray(image).reshape(28, 28), cmap="gray")
@@ -92,7 +96,7 @@ COURSE_MAP = [
 
 
 def course_map(path):
-    """The course map of the top README, one box per lesson: `python -m course.pictures images/course_map.png`."""
+    """The course map of the top README, one box per lesson: `make course-map`."""
     from matplotlib.patches import FancyBboxPatch
 
     plt = _figure_module()
@@ -103,20 +107,35 @@ def course_map(path):
     colours = ["#dbe9f6", "#dbe9f6", "#e4f2dc", "#e4f2dc", "#fdf0d5", "#f6dede", "#eadcf3"]
     for index, (number, title, body) in enumerate(COURSE_MAP):
         x = index * 2.0 + 0.12
-        box = FancyBboxPatch((x, 0.25), 1.72, 2.3, boxstyle="round,pad=0.02,rounding_size=0.12", facecolor=colours[index], edgecolor="#4a5560", linewidth=1.2)
+        box = FancyBboxPatch(
+            (x, 0.25),
+            1.72,
+            2.3,
+            boxstyle="round,pad=0.02,rounding_size=0.12",
+            facecolor=colours[index],
+            edgecolor="#4a5560",
+            linewidth=1.2,
+        )
         ax.add_patch(box)
         ax.text(x + 0.86, 2.28, f"Lesson {number}", ha="center", va="center", fontsize=9, color="#4a5560")
         ax.text(x + 0.86, 1.95, title, ha="center", va="center", fontsize=11, weight="bold")
         ax.text(x + 0.86, 1.05, body, ha="center", va="center", fontsize=9, linespacing=1.35)
         if index < len(COURSE_MAP) - 1:
-            ax.annotate("", xy=(x + 1.92, 1.4), xytext=(x + 1.76, 1.4), arrowprops=dict(arrowstyle="-|>", color="#4a5560", lw=1.5))
-    ax.text(7.0, 0.05, "make check-lessonN grades each step · make train chains 1–5 (and 7) · make app serves 6", ha="center", va="bottom", fontsize=9, color="#4a5560")
+            ax.annotate(
+                "",
+                xy=(x + 1.92, 1.4),
+                xytext=(x + 1.76, 1.4),
+                arrowprops={"arrowstyle": "-|>", "color": "#4a5560", "lw": 1.5},
+            )
+    ax.text(
+        7.0,
+        0.05,
+        "make check-lessonN grades each step · make train chains 1–5 (and 7) · make app serves 6",
+        ha="center",
+        va="bottom",
+        fontsize=9,
+        color="#4a5560",
+    )
     fig.tight_layout(pad=0.2)
     fig.savefig(path, dpi=90)
     plt.close(fig)
-
-
-if __name__ == "__main__":
-    import sys
-
-    course_map(sys.argv[1] if len(sys.argv) > 1 else "images/course_map.png")

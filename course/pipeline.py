@@ -14,41 +14,24 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from course.helpers import ModelFileError
-from course.lessons import ROOT, SOLUTIONS_DIR, add_stage_paths, all_lessons, display_path, resolve_target
+from course.lessons import add_stage_paths, all_lessons, display_path, tree_path
+from course.model_file import default_model_path, load_trained_model, train_command
 
 VALIDATION_SIZE = 5000  # the last 5,000 training images; the test set stays unseen until evaluation
 
 
-
-
-def target_of(target_dir) -> Path:
-    """A tree from a name (lessons, solutions), a folder, or the path of a lesson file in it."""
-    if target_dir is not None and Path(target_dir).is_file():
-        return Path(target_dir).resolve().parent.parent
-    return resolve_target(target_dir)
-
-
-def default_model_path(target: Path) -> Path:
-    """Where a tree's trained model lives: MODEL_PATH, else digit_classifier.h5 (solutions at the top)."""
-    if os.environ.get("MODEL_PATH"):
-        return Path(os.environ["MODEL_PATH"])
-    folder = ROOT if target.resolve() == SOLUTIONS_DIR.resolve() else target
-    return folder / "digit_classifier.h5"
-
-
 def stages(target: Path) -> SimpleNamespace:
-    """Import every lesson module of ``target`` (load_data, preprocess, model, train, evaluate...)."""
+    """The steps of a tree: every lesson module of ``target`` (steps.load_data, steps.preprocess, steps.model...)."""
     from course.quiet import import_tensorflow
 
     import_tensorflow()  # first, so the lessons' own imports find it loaded (and quiet)
     add_stage_paths(target)
-    from course import standins
+    from course.checking import standins
 
     standins.remove()  # the whole pipeline runs the tree's own lessons, never the graders' stand-ins
     modules = {}
     for lesson in all_lessons():
-        if lesson.stub_path(target).is_file():
+        if lesson.file_in(target).is_file():
             modules[lesson.module_name] = importlib.import_module(lesson.module_name)
     return SimpleNamespace(**modules)
 
@@ -92,36 +75,6 @@ def configure_tensorflow(seed: int | None = None) -> None:
         tf.config.experimental.enable_op_determinism()
 
 
-def train_command(model_path) -> str:
-    """The command that trains the model at ``model_path``: `make train`, with TARGET= for a learner's tree."""
-    path = Path(model_path).resolve()
-    if path == (ROOT / "digit_classifier.h5").resolve():
-        return "make train"
-    if path.name == "digit_classifier.h5" and any((path.parent / lesson.dir).is_dir() for lesson in all_lessons()):
-        return f"make train TARGET={display_path(path.parent)}"
-    return f"make train MODEL_PATH={display_path(path)}"
-
-
-def load_trained_model(path):
-    """Load a saved Keras model, or explain in one sentence what to do."""
-    path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"There is no trained model at {display_path(path)}; run `{train_command(path)}` first.")
-    import keras
-
-    from course.calibration import load_temperature
-
-    try:
-        model = keras.models.load_model(path, compile=False)  # for predictions only
-    except Exception as error:  # truncated file, not HDF5, wrong architecture: the fix is the same
-        raise ModelFileError(
-            f"{display_path(path)} could not be loaded as a Keras model ({type(error).__name__}: {str(error)[:120]}); "
-            f"delete it and run `{train_command(path)}` again."
-        ) from None
-    model.course_temperature = load_temperature(path)  # 1.0 unless `make train` calibrated it
-    return model
-
-
 def split_validation(x, y, train_size=None, train=None):
     """Hold back the last VALIDATION_SIZE training images: (x_fit, y_fit, x_val, y_val).
 
@@ -132,17 +85,22 @@ def split_validation(x, y, train_size=None, train=None):
     if split is not None:
         x_fit, y_fit, x_val, y_val = split(x, y, VALIDATION_SIZE)
     else:
-        x_fit, y_fit, x_val, y_val = x[:-VALIDATION_SIZE], y[:-VALIDATION_SIZE], x[-VALIDATION_SIZE:], y[-VALIDATION_SIZE:]
+        x_fit, y_fit, x_val, y_val = (
+            x[:-VALIDATION_SIZE],
+            y[:-VALIDATION_SIZE],
+            x[-VALIDATION_SIZE:],
+            y[-VALIDATION_SIZE:],
+        )
     return x_fit[:train_size], y_fit[:train_size], x_val, y_val
 
 
-def build_for_training(lessons, epochs, batch_size, examples):
+def build_for_training(steps, epochs, batch_size, examples):
     """Lesson 3's model, with lesson 4's learning-rate schedule when the tree has one."""
-    schedule = getattr(lessons.train, "learning_rate_schedule", None)
+    schedule = getattr(steps.train, "learning_rate_schedule", None)
     if schedule is None:
-        return lessons.model.build_model()
+        return steps.model.build_model()
     steps_per_epoch = -(-examples // batch_size)
-    return lessons.model.build_model(learning_rate=schedule(epochs, steps_per_epoch))
+    return steps.model.build_model(learning_rate=schedule(epochs, steps_per_epoch))
 
 
 def train_pipeline(
@@ -161,10 +119,10 @@ def train_pipeline(
     `train_size` trains on only the first that many training images (quick runs and tests);
     `pen_digits=False` leaves lesson 7's pen drawings out (the MNIST-only model of bench-handwriting).
     """
-    target = target_of(target_dir)
+    target = tree_path(target_dir)
     started = time.perf_counter()
-    lessons = stages(target)
-    train = lessons.train
+    steps = stages(target)
+    train = steps.train
     epochs = epochs or int(os.environ.get("EPOCHS") or 0) or train.EPOCHS  # `make train EPOCHS=2`: a quick try
     batch_size = batch_size or train.BATCH_SIZE
     seed = train.SEED if seed is None else seed
@@ -172,22 +130,31 @@ def train_pipeline(
     configure_tensorflow(seed)
 
     print(f"Training with the code in {display_path(target)}/ (seed {seed}, {epochs} epochs, batch size {batch_size})")
-    (x_train, y_train), (x_test, y_test) = lessons.load_data.load_mnist()
-    x_all, y_all = lessons.preprocess.preprocess(x_train, y_train)
+    (x_train, y_train), (x_test, y_test) = steps.load_data.load_mnist()
+    x_all, y_all = steps.preprocess.preprocess(x_train, y_train)
     x_fit, y_fit, x_val, y_val = split_validation(x_all, y_all, train_size, train)
     print(f"{len(x_fit):,} training images, {len(x_val):,} for validation, {len(x_test):,} kept for the test")
 
     if train_size is None and pen_digits:  # a full run; quick runs and tests train on their MNIST slice alone
-        x_fit, y_fit = add_pen_drawings(lessons, x_fit, y_fit, seed)
+        x_fit, y_fit = add_pen_drawings(steps, x_fit, y_fit, seed)
 
-    model = with_augmentation(lessons, build_for_training(lessons, epochs, batch_size, len(x_fit)), seed)
+    model = with_augmentation(steps, build_for_training(steps, epochs, batch_size, len(x_fit)), seed)
     print(f"Model: {model.count_params():,} parameters")
     model_path.parent.mkdir(parents=True, exist_ok=True)
     fit_started = time.perf_counter()
     callbacks = [train.early_stopping()] if hasattr(train, "early_stopping") else []
     history = train.train_model(
-        model, x_fit, y_fit, x_val, y_val, epochs=epochs, batch_size=batch_size, model_path=str(model_path), seed=seed,
-        verbose=verbose, callbacks=callbacks,
+        model,
+        x_fit,
+        y_fit,
+        x_val,
+        y_val,
+        epochs=epochs,
+        batch_size=batch_size,
+        model_path=str(model_path),
+        seed=seed,
+        verbose=verbose,
+        callbacks=callbacks,
     )
     fit_seconds = time.perf_counter() - fit_started
     from course.outputs import output_path
@@ -207,9 +174,9 @@ def train_pipeline(
     }
     print(f"\nSaved the trained model to {display_path(model_path)} ({summary['model_bytes'] / 1e6:.2f} MB)")
     print(f"Saved the learning curves to {curves}")
-    if evaluate and hasattr(lessons, "evaluate"):
-        x_test_ready, _ = lessons.preprocess.preprocess(x_test, y_test)
-        results = lessons.evaluate.evaluate_model(model, x_test_ready, y_test)
+    if evaluate and hasattr(steps, "evaluate"):
+        x_test_ready, _ = steps.preprocess.preprocess(x_test, y_test)
+        results = steps.evaluate.evaluate_model(model, x_test_ready, y_test)
         summary["test_accuracy"] = results["accuracy"]
     summary["temperature"] = calibrate(model, x_val, y_val, model_path)
     summary["wall_seconds"] = time.perf_counter() - started
@@ -219,13 +186,13 @@ def train_pipeline(
     return summary
 
 
-def add_pen_drawings(lessons, x_fit, y_fit, seed):
+def add_pen_drawings(steps, x_fit, y_fit, seed):
     """With the tree's lesson 7 done: its training writers' pen digits, drawn on the canvas, mixed into MNIST.
 
     The validation writers stay out (lesson 7's split_by_writer): `make bench-handwriting`
     measures on them. Without lesson 7, or without the pen data, MNIST alone.
     """
-    handwriting = getattr(lessons, "real_handwriting", None)
+    handwriting = getattr(steps, "real_handwriting", None)
     if handwriting is None:
         return x_fit, y_fit
     import numpy as np
@@ -237,7 +204,7 @@ def add_pen_drawings(lessons, x_fit, y_fit, seed):
     try:
         training_writers, _ = handwriting.split_by_writer(load_pendigits())
         images, labels, _ = pen_images(training_writers, renderings=handwriting.PEN_RENDERINGS, seed=seed)
-        pen_x, pen_y = lessons.preprocess.preprocess(np.round(images * 255).astype(np.uint8), labels)
+        pen_x, pen_y = steps.preprocess.preprocess(np.round(images * 255).astype(np.uint8), labels)
         mixed = handwriting.training_mix(x_fit, y_fit, pen_x, pen_y, seed=seed)
     except NotImplementedError as error:
         print(f"Lesson 7 is not done yet ({error}): training on MNIST alone.")
@@ -253,9 +220,9 @@ def add_pen_drawings(lessons, x_fit, y_fit, seed):
     return mixed
 
 
-def with_augmentation(lessons, model, seed):
+def with_augmentation(steps, model, seed):
     """With lesson 7's AUGMENT = True: its augmentation() in front of the model (active only while training)."""
-    handwriting = getattr(lessons, "real_handwriting", None)
+    handwriting = getattr(steps, "real_handwriting", None)
     if handwriting is None or not getattr(handwriting, "AUGMENT", False):
         return model
     import keras
@@ -272,54 +239,51 @@ def with_augmentation(lessons, model, seed):
 
 
 def calibrate(model, x_val, y_val, model_path) -> float:
-    """Fit the temperature that makes the model's confidence honest on the validation images; save it beside the model."""
+    """Fit the temperature that makes the model's confidence honest on the validation images.
+
+    The temperature is saved beside the model.
+    """
     import numpy as np
 
-    from course.calibration import expected_calibration_error, fit_temperature, save_temperature, apply_temperature
+    from course.calibration import apply_temperature, expected_calibration_error, fit_temperature, save_temperature
 
     probabilities = np.asarray(model.predict(x_val, batch_size=1000, verbose=0))
     labels = np.asarray(y_val).argmax(axis=1) if np.ndim(y_val) == 2 else np.asarray(y_val)
     temperature = fit_temperature(probabilities, labels)
     before = expected_calibration_error(probabilities, labels)
     after = expected_calibration_error(apply_temperature(probabilities, temperature), labels)
-    path = save_temperature(model_path, temperature, validation_ece_before=round(before, 5), validation_ece_after=round(after, 5))
-    print(f"Calibration: temperature {temperature:.2f}; expected calibration error on validation {before:.2%} -> {after:.2%} ({display_path(path)})")
+    path = save_temperature(
+        model_path, temperature, validation_ece_before=round(before, 5), validation_ece_after=round(after, 5)
+    )
+    print(
+        f"Calibration: temperature {temperature:.2f}; "
+        f"expected calibration error on validation {before:.2%} -> {after:.2%} ({display_path(path)})"
+    )
     return temperature
 
 
 def evaluate_saved_model(target_dir=None, model_path=None):
     """Evaluate a saved model with a tree's own loader, preprocessing and evaluation code."""
-    target = target_of(target_dir)
+    target = tree_path(target_dir)
     configure_tensorflow()
-    lessons = stages(target)
+    steps = stages(target)
     path = Path(model_path or default_model_path(target))
     model = load_trained_model(path)
     print(f"Evaluating {display_path(path)} on the 10,000 test images")
-    _, (x_test, y_test) = lessons.load_data.load_mnist()
-    x_ready, _ = lessons.preprocess.preprocess(x_test, y_test)
-    return lessons.evaluate.evaluate_model(model, x_ready, y_test)
+    _, (x_test, y_test) = steps.load_data.load_mnist()
+    x_ready, _ = steps.preprocess.preprocess(x_test, y_test)
+    return steps.evaluate.evaluate_model(model, x_ready, y_test)
 
 
-def main(argv=None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m course.pipeline", description="Train and evaluate the digit classifier.")
-    parser.add_argument("--target", default="solutions")
-    parser.add_argument("--epochs", type=int, default=None)
-    parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--model-path", default=None)
-    parser.add_argument("--if-missing", action="store_true", help="do nothing if the model file already exists")
-    args = parser.parse_args(argv)
-    target = target_of(args.target)
-    path = Path(args.model_path or default_model_path(target))
-    if args.if_missing and path.is_file():
+def train(
+    target: Path, epochs: int | None = None, seed: int | None = None, model_path=None, if_missing: bool = False
+) -> int:
+    """`make train` (and `make model`, ``if_missing``: only when there is no model yet)."""
+    path = Path(model_path or default_model_path(target))
+    if if_missing and path.is_file():
         print(f"Using the trained model {display_path(path)} (delete it or run `{train_command(path)}` to retrain).")
         return 0
-    if args.if_missing:
+    if if_missing:
         print(f"No trained model at {display_path(path)} yet: training one first (a few minutes on a laptop).")
-    train_pipeline(target, epochs=args.epochs, seed=args.seed, model_path=path)
+    train_pipeline(target, epochs=epochs, seed=seed, model_path=path)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

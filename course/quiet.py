@@ -8,6 +8,7 @@ cannot tell them from real errors. We hide stderr for the import only.
 import contextlib
 import os
 import sys
+from pathlib import Path
 
 
 @contextlib.contextmanager
@@ -29,12 +30,12 @@ def import_tensorflow():
         return sys.modules["tensorflow"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with _stderr_silenced():
-        import tensorflow
         import keras  # noqa: F401  (keras prints the same notices on its first import)
+        import tensorflow
     return tensorflow
 
 
 def uses_tensorflow(path) -> bool:
     """Whether a lesson file imports Keras or TensorFlow (then import it quietly first)."""
-    text = open(path, encoding="utf-8").read()
+    text = Path(path).read_text(encoding="utf-8")
     return "import keras" in text or "import tensorflow" in text

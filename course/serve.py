@@ -29,8 +29,9 @@ import sys
 import time
 from pathlib import Path
 
-from course.lessons import ROOT
-from course.pipeline import default_model_path, stages, target_of
+from course.lessons import ROOT, tree_path
+from course.model_file import default_model_path
+from course.pipeline import stages
 from course.quiet import import_tensorflow
 
 ERRORS = {
@@ -87,7 +88,7 @@ http {{
 
 def app_factory():
     """Build the Flask app of the tree named by COURSE_TARGET (for gunicorn)."""
-    target = target_of(os.environ.get("COURSE_TARGET") or "solutions")
+    target = tree_path(os.environ.get("COURSE_TARGET") or "solutions")
     tensorflow = import_tensorflow()
     # Several workers share few cores: one TensorFlow thread each keeps them from fighting over the cores.
     tensorflow.config.threading.set_intra_op_parallelism_threads(int(os.environ.get("TF_THREADS_PER_WORKER", "1")))
@@ -105,12 +106,17 @@ def error_pages() -> str:
     for code, message in ERRORS.items():
         status = 400 if code == 494 else code
         lines.append(f"        error_page {code} /_errors/{code}.json;")
-        lines.append(f"        location = /_errors/{code}.json {{ internal; default_type application/json; return {status} '{{\"error\": \"{message}\"}}'; }}")
+        lines.append(
+            f"        location = /_errors/{code}.json {{ internal; default_type application/json; "
+            f'return {status} \'{{"error": "{message}"}}\'; }}'
+        )
     return "\n".join(lines)
 
 
 def nginx_config(state: Path, socket: Path, port: int, host: str = "127.0.0.1") -> str:
-    user = "user root root;" if os.geteuid() == 0 else ""  # as root, workers would otherwise be nobody, who cannot use {state}
+    user = (
+        "user root root;" if os.geteuid() == 0 else ""
+    )  # as root, workers would otherwise be nobody, who cannot use {state}
     return NGINX_CONF.format(state=state, socket=socket, port=port, host=host, user=user, error_pages=error_pages())
 
 
@@ -118,14 +124,29 @@ def front() -> str | None:
     """The nginx to put in front, or None (SERVE_FRONT=none, or not installed)."""
     if os.environ.get("SERVE_FRONT") == "none":
         return None
-    return shutil.which("nginx") or next((path for path in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.path.exists(path)), None)
+    return shutil.which("nginx") or next(
+        (path for path in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.path.exists(path)), None
+    )
 
 
 def commands(port: int, state: Path, workers: int, threads: int = 2) -> list[list[str]]:
     """The processes `make serve` runs: gunicorn (on a local socket when nginx fronts it) and nginx."""
     nginx = front()
-    gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads), "--graceful-timeout", "5",
-                "--log-level", "warning", "--chdir", str(ROOT)]  # fmt: skip
+    gunicorn = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--graceful-timeout",
+        "5",
+        "--log-level",
+        "warning",
+        "--chdir",
+        str(ROOT),
+    ]
     app = os.environ.get("SERVE_APP", "course.serve:app_factory()")
     if nginx is None:
         return [[*gunicorn, "--bind", f"127.0.0.1:{port}", app]]
@@ -133,10 +154,13 @@ def commands(port: int, state: Path, workers: int, threads: int = 2) -> list[lis
     for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (state / name).mkdir(parents=True, exist_ok=True)
     (state / "nginx.conf").write_text(nginx_config(state, socket, port))
-    return [[*gunicorn, "--bind", f"unix:{socket}", app], [nginx, "-p", str(state), "-c", str(state / "nginx.conf"), "-g", "daemon off;"]]
+    return [
+        [*gunicorn, "--bind", f"unix:{socket}", app],
+        [nginx, "-p", str(state), "-c", str(state / "nginx.conf"), "-g", "daemon off;"],
+    ]
 
 
-def main() -> int:
+def serve_forever() -> int:
     """`make serve`: start the processes, wait, stop them all on Ctrl+C (or SIGTERM)."""
     port = int(os.environ.get("PORT", "5000"))
     workers = int(os.environ.get("WORKERS") or os.cpu_count() or 2)
@@ -144,9 +168,16 @@ def main() -> int:
     state.mkdir(parents=True, exist_ok=True)
     plan = commands(port, state, workers)
     if len(plan) == 1:
-        print("Note: nginx is not installed, so gunicorn listens itself: a few slow clients can hold all its threads "
-              "(sudo apt-get install nginx-light puts a buffering proxy in front).")  # fmt: skip
-    print(f"Serving on http://127.0.0.1:{port} with {workers} gunicorn workers" + (" behind nginx" if len(plan) == 2 else "") + " (Ctrl+C stops)", flush=True)
+        print(
+            "Note: nginx is not installed, so gunicorn listens itself: a few slow clients can hold all its threads "
+            "(sudo apt-get install nginx-light puts a buffering proxy in front)."
+        )
+    print(
+        f"Serving on http://127.0.0.1:{port} with {workers} gunicorn workers"
+        + (" behind nginx" if len(plan) == 2 else "")
+        + " (Ctrl+C stops)",
+        flush=True,
+    )
     processes = [subprocess.Popen(command, cwd=ROOT, start_new_session=True) for command in plan]
 
     def stop(*_):
@@ -171,7 +202,3 @@ def main() -> int:
                 os.killpg(process.pid, signal.SIGKILL)
     failed = [process.returncode for process in processes if process.returncode not in (0, -signal.SIGTERM, None)]
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -34,18 +34,21 @@ def big_png(width, height):
 
 
 BAD_REQUESTS = {
-    "not JSON": (dict(data="hello", content_type="text/plain"), 415),
-    "JSON but not an object": (dict(json=[1, 2, 3]), 400),
-    "no image": (dict(json={}), 400),
-    "image not a string": (dict(json={"image": 5}), 400),
-    "not a data URL": (dict(json={"image": "https://example.com/x.png"}), 400),
-    "malformed base64": (dict(json={"image": "data:image/png;base64,%%%"}), 400),
-    "empty data URL": (dict(json={"image": "data:image/png;base64,"}), 400),
-    "not an image": (dict(json={"image": drawings.data_url(b"GIF89a nope")}), 415),
-    "wrong content type": (dict(data=b"\x89PNG", content_type="application/octet-stream"), 415),
-    "form without file": (dict(data={"other": "x"}, content_type="multipart/form-data"), 415),
-    "oversize body": (dict(data=b"{" + b" " * (3 * 1024 * 1024) + b"}", content_type="application/json"), 413),
-    "JSON nested 10,000 deep": (dict(data='{"image": ' + "[" * 10_000 + "]" * 10_000 + "}", content_type="application/json"), 400),
+    "not JSON": ({"data": "hello", "content_type": "text/plain"}, 415),
+    "JSON but not an object": ({"json": [1, 2, 3]}, 400),
+    "no image": ({"json": {}}, 400),
+    "image not a string": ({"json": {"image": 5}}, 400),
+    "not a data URL": ({"json": {"image": "https://example.com/x.png"}}, 400),
+    "malformed base64": ({"json": {"image": "data:image/png;base64,%%%"}}, 400),
+    "empty data URL": ({"json": {"image": "data:image/png;base64,"}}, 400),
+    "not an image": ({"json": {"image": drawings.data_url(b"GIF89a nope")}}, 415),
+    "wrong content type": ({"data": b"\x89PNG", "content_type": "application/octet-stream"}, 415),
+    "form without file": ({"data": {"other": "x"}, "content_type": "multipart/form-data"}, 415),
+    "oversize body": ({"data": b"{" + b" " * (3 * 1024 * 1024) + b"}", "content_type": "application/json"}, 413),
+    "JSON nested 10,000 deep": (
+        {"data": '{"image": ' + "[" * 10_000 + "]" * 10_000 + "}", "content_type": "application/json"},
+        400,
+    ),
 }
 
 
@@ -66,13 +69,20 @@ def test_truncated_and_blank_and_bomb(client, test_digits):
     assert blank.status_code == 422 and "draw a digit first" in blank.get_json()["error"]
     bomb = big_png(6000, 6000)  # 36 megapixels of white, a few tens of kB as PNG
     assert len(bomb) < 2 * 1024 * 1024
-    response = client.post("/predict", data={"file": (io.BytesIO(bomb), "bomb.png")}, content_type="multipart/form-data")
+    response = client.post(
+        "/predict", data={"file": (io.BytesIO(bomb), "bomb.png")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 413 and response.is_json
     assert client.post("/predict", json={"image": drawings.data_url(good)}).status_code == 200
 
 
 def test_methods_routes_and_no_html_errors(client):
-    for method, path, status in (("get", "/predict", 405), ("put", "/predict", 405), ("get", "/missing", 404), ("delete", "/", 405)):
+    for method, path, status in (
+        ("get", "/predict", 405),
+        ("put", "/predict", 405),
+        ("get", "/missing", 404),
+        ("delete", "/", 405),
+    ):
         response = getattr(client, method)(path)
         assert response.status_code == status and response.is_json, (method, path, response.status_code)
     assert client.get("/healthz").get_json() == {"status": "ok", "model_loaded": True}
@@ -90,7 +100,11 @@ def test_uploads_in_other_formats_and_polarities(client, test_digits):
     for fmt in ("JPEG", "BMP", "GIF", "WEBP"):
         buffer = io.BytesIO()
         white_on_black.save(buffer, format=fmt)
-        response = client.post("/predict", data={"file": (io.BytesIO(buffer.getvalue()), f"digit.{fmt.lower()}")}, content_type="multipart/form-data")
+        response = client.post(
+            "/predict",
+            data={"file": (io.BytesIO(buffer.getvalue()), f"digit.{fmt.lower()}")},
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 200 and response.get_json()["digit"] == 3, (fmt, response.get_json())
 
 
@@ -112,7 +126,7 @@ def test_memory_flat_and_one_model_load(reference_app_module, reference_model, t
     for body in bodies * 3:  # warm up allocators and caches
         assert client.post("/predict", json=body).status_code == 200
     before = rss_mb()
-    for round_ in range(15):
+    for _round in range(15):
         for body in bodies:
             assert client.post("/predict", json=body).status_code == 200
     after = rss_mb()
@@ -123,7 +137,7 @@ def test_memory_flat_and_one_model_load(reference_app_module, reference_model, t
 
 def test_offline_accuracy_of_preprocessing(reference_app_module, reference_model, test_digits, capsys):
     """1,000 MNIST test digits drawn at random scale, position and pen width: >= 97% with MNIST-style preprocessing."""
-    from course.pipeline import load_trained_model
+    from course.model_file import load_trained_model
 
     app_module = reference_app_module
     predictor = app_module.Predictor(load_trained_model(reference_model))
@@ -136,9 +150,17 @@ def test_offline_accuracy_of_preprocessing(reference_app_module, reference_model
         right += int(np.argmax(predictor(app_module.to_mnist(picture))) == y_test[index])
         gray = app_module.to_grayscale(picture)
         gray = 1.0 - gray if np.median(gray) > 0.5 else gray  # only the polarity fixed: what naive apps do
-        naive = np.asarray(Image.fromarray(np.uint8(gray * 255)).resize((28, 28), Image.Resampling.BILINEAR), dtype=np.float32) / 255.0
+        naive = (
+            np.asarray(
+                Image.fromarray(np.uint8(gray * 255)).resize((28, 28), Image.Resampling.BILINEAR), dtype=np.float32
+            )
+            / 255.0
+        )
         naive_right += int(np.argmax(predictor(naive)) == y_test[index])
     with capsys.disabled():
-        print(f"\n  drawn digits (1,000): MNIST-style preprocessing {right / 10:.1f}%, naive resize to 28x28 {naive_right / 10:.1f}%")
+        print(
+            f"\n  drawn digits (1,000): MNIST-style preprocessing {right / 10:.1f}%, "
+            f"naive resize to 28x28 {naive_right / 10:.1f}%"
+        )
     assert right >= 970, f"only {right / 10:.1f}% of drawn digits read correctly"
     assert right > naive_right

@@ -64,7 +64,7 @@ DENSE_AS_CNN = """
 def with_build_model(tmp_path, body):
     """A copy of solutions/ whose build_model() has ``body`` in its TODO region."""
     tree = shutil.copytree(SOLUTIONS_DIR, tmp_path / "tree", ignore=shutil.ignore_patterns("__pycache__", "*.h5"))
-    path = get_lesson(3).stub_path(tree)
+    path = get_lesson(3).file_in(tree)
     source = path.read_text()
     start = source.index("    # BEGIN TODO 3:")
     end = source.index("    # END TODO", start)

@@ -19,13 +19,21 @@ import numpy as np
 import pytest
 
 from course import drawings
-from course.data import load_mnist
-from course.pendigits import VALIDATION_WRITERS, load_pendigits
-from course.lessons import ROOT
 from course.bench.servers import AppServer
+from course.data import load_mnist
+from course.lessons import ROOT
+from course.pendigits import VALIDATION_WRITERS, load_pendigits
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 DIGITS = 100
 PEN_DIGITS = 100
 
@@ -33,7 +41,9 @@ PEN_DIGITS = 100
 @pytest.fixture(scope="module")
 def server(reference_model, tmp_path_factory):
     corrections = tmp_path_factory.mktemp("feedback") / "corrections.sqlite3"
-    with AppServer(workers=2, env={"MODEL_PATH": str(reference_model), "FEEDBACK_DB": str(corrections)}, startup_seconds=90) as running:
+    with AppServer(
+        workers=2, env={"MODEL_PATH": str(reference_model), "FEEDBACK_DB": str(corrections)}, startup_seconds=90
+    ) as running:
         yield running.url
 
 
@@ -69,12 +79,24 @@ def trace(page, rng, scales, paths_on_canvas, every):
 
 def draw(page, digit, rng):
     """Trace an MNIST digit's strokes on the canvas with the mouse."""
-    trace(page, rng, (0.5, 0.85), lambda size, scale, centre: drawings.place(drawings.strokes(digit), size, scale, centre), every=3)
+    trace(
+        page,
+        rng,
+        (0.5, 0.85),
+        lambda size, scale, centre: drawings.place(drawings.strokes(digit), size, scale, centre),
+        every=3,
+    )
 
 
 def replay(page, digit, rng):
     """Replay a pen trajectory with the mouse, every other pen sample."""
-    trace(page, rng, (0.45, 0.85), lambda size, scale, centre: drawings.place_strokes(digit.strokes, size, scale, centre), every=2)
+    trace(
+        page,
+        rng,
+        (0.45, 0.85),
+        lambda size, scale, centre: drawings.place_strokes(digit.strokes, size, scale, centre),
+        every=2,
+    )
 
 
 def predict(page):
@@ -102,7 +124,10 @@ def test_drawn_digits_are_read(page):
         draw(page, x_test[index], rng)
         right += int(predict(page) == y_test[index])
         if count == 0:
-            seen = page.evaluate("Array.from(document.getElementById('seen').getContext('2d').getImageData(0, 0, 28, 28).data).filter((v, i) => i % 4 === 0 && v > 128).length")
+            seen = page.evaluate(
+                "Array.from(document.getElementById('seen').getContext('2d').getImageData(0, 0, 28, 28).data)"
+                ".filter((v, i) => i % 4 === 0 && v > 128).length"
+            )
             assert 20 < seen < 400, f"the 28x28 preview shows {seen} ink pixels"
     (ROOT / "outputs").mkdir(exist_ok=True)
     page.wait_for_timeout(400)  # let the bars finish their 0.2 s transition
@@ -125,8 +150,13 @@ def test_real_pen_trajectories_are_read(page):
         right += int(read == digit.label)
         if read != digit.label:
             misread.append(f"{digit.label}->{read} (writer {digit.writer})")
-    print(f"\n  browser, pen trajectories of unseen writers: {right} of {PEN_DIGITS} read correctly ({right / PEN_DIGITS:.1%}); misread: {misread}")
-    assert right >= 0.97 * PEN_DIGITS, f"only {right} of {PEN_DIGITS} replayed pen digits were read correctly: {misread}"
+    print(
+        f"\n  browser, pen trajectories of unseen writers: {right} of {PEN_DIGITS} read correctly "
+        f"({right / PEN_DIGITS:.1%}); misread: {misread}"
+    )
+    assert right >= 0.97 * PEN_DIGITS, (
+        f"only {right} of {PEN_DIGITS} replayed pen digits were read correctly: {misread}"
+    )
 
 
 def test_unsure_answers_and_corrections_on_the_page(page):
@@ -137,7 +167,9 @@ def test_unsure_answers_and_corrections_on_the_page(page):
     predict(page)
     assert page.locator("#correct").is_visible()
     wrong = (unseen[0].label + 1) % 10
-    with page.expect_response(lambda response: response.url.endswith("/feedback") and response.request.method == "POST") as answer:
+    with page.expect_response(
+        lambda response: response.url.endswith("/feedback") and response.request.method == "POST"
+    ) as answer:
         page.click(f"#correct-digits button[data-digit='{wrong}']")
     assert answer.value.status == 201, answer.value.text()
     page.wait_for_function("document.getElementById('corrections').textContent.includes('correction')")

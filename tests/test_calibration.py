@@ -1,9 +1,19 @@
-"""Honest confidence (course/calibration.py): temperature scaling and the expected calibration error, in milliseconds."""
+"""Honest confidence (course/calibration.py), in milliseconds.
+
+Temperature scaling and the expected calibration error.
+"""
 
 import numpy as np
 import pytest
 
-from course.calibration import apply_temperature, expected_calibration_error, fit_temperature, load_temperature, save_temperature, sidecar
+from course.calibration import (
+    apply_temperature,
+    expected_calibration_error,
+    fit_temperature,
+    load_temperature,
+    save_temperature,
+    sidecar,
+)
 
 
 def over_sure(n=4000, temperature=2.5, seed=0):

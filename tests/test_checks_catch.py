@@ -16,7 +16,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,16 +23,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from course import stubs
+from course.authoring import stubs
+from course.checking.runner import check_environment, pytest_command, run_process
 from course.lessons import CHECKS_DIR, ROOT, SOLUTIONS_DIR, all_lessons, get_lesson
-from course.runner import check_environment, pytest_command, run_process
 
 
 def solved_copy(tmp_path, lesson_id=None, old=None, new=None):
     """A copy of solutions/, with ``old`` replaced by ``new`` in lesson ``lesson_id``'s file."""
     tree = shutil.copytree(SOLUTIONS_DIR, tmp_path / "tree", ignore=shutil.ignore_patterns("__pycache__", "*.h5"))
     if lesson_id is not None:
-        path = get_lesson(lesson_id).stub_path(tree)
+        path = get_lesson(lesson_id).file_in(tree)
         source = path.read_text()
         assert old in source, f"{old!r} is not in {path}"
         path.write_text(source.replace(old, new, 1))
@@ -45,7 +44,9 @@ def run_some_checks(tree, lesson_id, keyword, tmp_path, env=None):
     lesson = get_lesson(lesson_id)
     tmp_path.mkdir(parents=True, exist_ok=True)
     results = tmp_path / "results.json"
-    command = pytest_command(lesson, [lesson.checks_path], results_file=results, extra=("-k", keyword), basetemp=tmp_path / "pytest")
+    command = pytest_command(
+        lesson, [lesson.checks_path], results_file=results, extra=("-k", keyword), basetemp=tmp_path / "pytest"
+    )
     log = tmp_path / "log.txt"
     with open(log, "w") as handle:
         run_process(command, check_environment(tree, {"NO_COLOR": "1", **(env or {})}), 300, output=handle)
@@ -54,28 +55,51 @@ def run_some_checks(tree, lesson_id, keyword, tmp_path, env=None):
 
 ESCAPES = {
     "lesson 3: a learning rate typed in": (
-        3, "optimizer=keras.optimizers.Adadelta(learning_rate=learning_rate)", "optimizer=keras.optimizers.Adadelta(learning_rate=1.0)",
-        "compile_model", "compile_model(model, learning_rate=0.37) should train with a learning rate of 0.37",
+        3,
+        "optimizer=keras.optimizers.Adadelta(learning_rate=learning_rate)",
+        "optimizer=keras.optimizers.Adadelta(learning_rate=1.0)",
+        "compile_model",
+        "compile_model(model, learning_rate=0.37) should train with a learning rate of 0.37",
     ),
     "lesson 4: curves without titles, epochs from 0": (
-        4, 'ax.plot(epochs, metrics[name], "o-", label="train")\n        ax.plot(epochs, metrics[f"val_{name}"], "o-", label="validation")\n        ax.set_title(name)',
-        'ax.plot(metrics[name], "o-", label="train")\n        ax.plot(metrics[f"val_{name}"], "o-", label="validation")',
-        "curves_show", "give each plot a title",
+        4,
+        (
+            'ax.plot(epochs, metrics[name], "o-", label="train")\n'
+            '        ax.plot(epochs, metrics[f"val_{name}"], "o-", label="validation")\n'
+            "        ax.set_title(name)"
+        ),
+        (
+            'ax.plot(metrics[name], "o-", label="train")\n'
+            '        ax.plot(metrics[f"val_{name}"], "o-", label="validation")'
+        ),
+        "curves_show",
+        "give each plot a title",
     ),
     "lesson 5: counts written transposed": (
-        5, "ax.text(column, row, str(count)", "ax.text(row, column, str(count)",
-        "heatmap", "shows the wrong count",
+        5,
+        "ax.text(column, row, str(count)",
+        "ax.text(row, column, str(count)",
+        "heatmap",
+        "shows the wrong count",
     ),
     "lesson 6: a crop one pixel short": (
-        6, "return pixels[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]", "return pixels[rows[0] : rows[-1], columns[0] : columns[-1]]",
-        "crop_to_ink or thinnest", "crop_to_ink() should keep rows 2 to 6",
+        6,
+        "return pixels[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]",
+        "return pixels[rows[0] : rows[-1], columns[0] : columns[-1]]",
+        "crop_to_ink or thinnest",
+        "crop_to_ink() should keep rows 2 to 6",
     ),
     "lesson 6: a tf.function without input_signature": (
-        6, "lambda images: model(images, training=False),\n            input_signature=[tf.TensorSpec(shape=(None, MNIST_SIZE, MNIST_SIZE, 1), dtype=tf.float32)],",
+        6,
+        (
+            "lambda images: model(images, training=False),\n"
+            "            input_signature=[tf.TensorSpec(shape=(None, MNIST_SIZE, MNIST_SIZE, 1), dtype=tf.float32)],"
+        ),
         "lambda images: model(images, training=False),",
-        "retracing", "needs a fixed input_signature",
+        "retracing",
+        "needs a fixed input_signature",
     ),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("escape", ESCAPES)
@@ -107,17 +131,22 @@ def test_report_hook_survives_a_report_pytest_cannot_make():
     the check is still reported as failed, with the grader's own explanation."""
     from _pytest._code import ExceptionInfo
 
-    from course.grader import Reporter
+    from course.checking import Reporter
 
     try:
         raise NotImplementedError("TODO 4: plot_samples() is not done yet")
     except NotImplementedError:
         excinfo = ExceptionInfo.from_current()
     item = SimpleNamespace(
-        nodeid="test_lesson01.py::test_figure", location=("test_lesson01.py", 3, "test_figure"), keywords={"test_figure": 1},
-        user_properties=[], obj=SimpleNamespace(__doc__="the figure"), name="test_figure",
-        get_closest_marker=lambda name: None, config=SimpleNamespace(getoption=lambda name, default=None: 1.0),
-    )  # fmt: skip
+        nodeid="test_lesson01.py::test_figure",
+        location=("test_lesson01.py", 3, "test_figure"),
+        keywords={"test_figure": 1},
+        user_properties=[],
+        obj=SimpleNamespace(__doc__="the figure"),
+        name="test_figure",
+        get_closest_marker=lambda name: None,
+        config=SimpleNamespace(getoption=lambda name, default=None: 1.0),
+    )
     call = SimpleNamespace(excinfo=excinfo, when="call", duration=1.0, start=0.0, stop=1.0)
     reporter = Reporter.__new__(Reporter)
     reporter.target = ROOT
@@ -141,13 +170,20 @@ def test_endless_loop_twenty_runs_no_internal_error(tmp_path, monkeypatch):
     at an instruction without a line number, and pytest's own report of the failure then crashed.
     """
     monkeypatch.setenv("COURSE_TIMEOUT_S", "1")
-    tree = solved_copy(tmp_path, 1, ENDLESS + "        ax.imshow(images[index], cmap=\"gray\")\n", LOOP + "        ax.imshow(images[index], cmap=\"gray\")\n")
+    tree = solved_copy(
+        tmp_path,
+        1,
+        ENDLESS + '        ax.imshow(images[index], cmap="gray")\n',
+        LOOP + '        ax.imshow(images[index], cmap="gray")\n',
+    )
     lesson = get_lesson(1)
     expected = len(re.findall(r"^def test_", lesson.checks_path.read_text(), re.M))
 
     def once(number):
         results = tmp_path / f"results{number}.json"
-        command = pytest_command(lesson, [lesson.checks_path], results_file=results, basetemp=tmp_path / f"pytest{number}")
+        command = pytest_command(
+            lesson, [lesson.checks_path], results_file=results, basetemp=tmp_path / f"pytest{number}"
+        )
         log = tmp_path / f"log{number}.txt"
         with open(log, "w") as handle:
             status = run_process(command, check_environment(tree, {"NO_COLOR": "1"}), 120, output=handle)
@@ -187,7 +223,12 @@ def test_a_broken_lesson_1_costs_lesson_2_nothing(broken, tmp_path, make):
 
 
 def test_swapped_tuple_is_not_blamed_on_the_file(tmp_path):
-    tree = solved_copy(tmp_path, 1, 'arrays = (data["x_train"], data["y_train"]), (data["x_test"], data["y_test"])', 'arrays = (data["y_train"], data["x_train"]), (data["x_test"], data["y_test"])')
+    tree = solved_copy(
+        tmp_path,
+        1,
+        'arrays = (data["x_train"], data["y_train"]), (data["x_test"], data["y_test"])',
+        'arrays = (data["y_train"], data["x_train"]), (data["x_test"], data["y_test"])',
+    )
     output, checks = run_some_checks(tree, 1, "training_arrays", tmp_path)
     (check,) = checks
     assert "check the order of the tuple" in check["message"].lower(), output
@@ -202,8 +243,9 @@ def test_numpy_values_in_json_get_a_hint(tmp_path):
 
 
 def test_missing_model_names_the_learners_train_command(tmp_path):
+    from course.helpers import ModelFileError
     from course.lessons import display_path
-    from course.pipeline import ModelFileError, load_trained_model, train_command
+    from course.model_file import load_trained_model, train_command
 
     assert train_command(ROOT / "digit_classifier.h5") == "make train"
     assert train_command(ROOT / "lessons" / "digit_classifier.h5") == "make train TARGET=lessons"
@@ -214,9 +256,16 @@ def test_missing_model_names_the_learners_train_command(tmp_path):
 
 
 def test_stuck_line_follows_the_first_failing_todo(make, tmp_path):
-    tree = solved_copy(tmp_path, 2, 'return np.eye(num_classes, dtype="float32")[labels.astype(int)]', 'return np.eye(num_classes, dtype="float32")[labels.astype(int) - 1]')
+    tree = solved_copy(
+        tmp_path,
+        2,
+        'return np.eye(num_classes, dtype="float32")[labels.astype(int)]',
+        'return np.eye(num_classes, dtype="float32")[labels.astype(int) - 1]',
+    )
     result = make("check-lesson2", f"TARGET={tree}")
-    assert "Stuck on TODO 3 in one_hot()?" in result.output and "make hint-lesson2 TODO=3" in result.output, result.output
+    assert "Stuck on TODO 3 in one_hot()?" in result.output and "make hint-lesson2 TODO=3" in result.output, (
+        result.output
+    )
     assert get_lesson(2).hint not in result.output
 
 
@@ -224,7 +273,7 @@ def _hint_texts():
     """Every hint a learner can see: the solutions' # HINT: lines and the checks' hints."""
     texts = []
     for lesson in all_lessons():
-        texts += [hint for todo in stubs.parse(lesson.stub_path(SOLUTIONS_DIR).read_text()) for hint in todo.hints]
+        texts += [hint for todo in stubs.parse(lesson.file_in(SOLUTIONS_DIR).read_text()) for hint in todo.hints]
     for path in CHECKS_DIR.glob("test_lesson*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call):
@@ -239,7 +288,7 @@ def _solution_lines():
     """The code lines a learner writes (inside the TODO regions), at least 15 characters long."""
     lines = set()
     for lesson in all_lessons():
-        source = lesson.stub_path(SOLUTIONS_DIR).read_text().splitlines()
+        source = lesson.file_in(SOLUTIONS_DIR).read_text().splitlines()
         for todo in stubs.parse("\n".join(source)):
             for line in source[todo.start : todo.end - 1]:
                 code = line.strip().rstrip(",")
@@ -256,21 +305,27 @@ def test_hints_never_hand_over_the_answer():
 def test_todo_hints_are_questions():
     """`make hint-lessonN` promises questions that point the way."""
     for lesson in all_lessons():
-        for todo in stubs.parse(lesson.stub_path(SOLUTIONS_DIR).read_text()):
-            assert any("?" in hint for hint in todo.hints), f"lesson {lesson.id} TODO {todo.number}: no hint asks a question"
+        for todo in stubs.parse(lesson.file_in(SOLUTIONS_DIR).read_text()):
+            assert any("?" in hint for hint in todo.hints), (
+                f"lesson {lesson.id} TODO {todo.number}: no hint asks a question"
+            )
 
 
 def test_every_check_names_its_todos():
     """Each check says which TODOs it grades (@pytest.mark.todo), and they exist."""
     for lesson in all_lessons():
-        numbers = {todo.number for todo in stubs.parse(lesson.stub_path(SOLUTIONS_DIR).read_text())}
+        numbers = {todo.number for todo in stubs.parse(lesson.file_in(SOLUTIONS_DIR).read_text())}
         tree = ast.parse(lesson.checks_path.read_text())
         for node in tree.body:
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-                marks = [d for d in node.decorator_list if isinstance(d, ast.Call) and getattr(d.func, "attr", "") == "todo"]
+                marks = [
+                    d for d in node.decorator_list if isinstance(d, ast.Call) and getattr(d.func, "attr", "") == "todo"
+                ]
                 assert marks, f"{lesson.checks}::{node.name} has no @pytest.mark.todo(...)"
                 named = {arg.value for arg in marks[0].args}
-                assert named and named <= numbers, f"{lesson.checks}::{node.name} names TODOs {named}, the lesson has {numbers}"
+                assert named and named <= numbers, (
+                    f"{lesson.checks}::{node.name} names TODOs {named}, the lesson has {numbers}"
+                )
 
 
 # ---------------------------------------------------------------------------
@@ -294,9 +349,13 @@ def test_watch_stopped_with_sigterm_leaves_no_process(tmp_path):
     marker = f"COURSE_WATCH_TEST={tmp_path}"
     env = {**os.environ, "COURSE_WATCH_TEST": str(tmp_path)}
     process = subprocess.Popen(
-        ["make", "--no-print-directory", "watch", f"TARGET={tree}"], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        ["make", "--no-print-directory", "watch", f"TARGET={tree}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(_processes_with(marker)) < 3:  # make, course watch, its pytest

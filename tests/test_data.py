@@ -32,7 +32,7 @@ def nowhere(tmp_path, monkeypatch):
 
 def test_loads_a_good_file(nowhere):
     path = write_npz(nowhere / "good.npz")
-    (x_train, y_train), (x_test, y_test) = data.load_mnist(path)
+    (x_train, _y_train), (_x_test, y_test) = data.load_mnist(path)
     assert x_train.shape == (20, 28, 28) and y_test.shape == (6,)
 
 
@@ -102,5 +102,5 @@ def test_wrong_contents(nowhere, overrides, message):
 
 def test_the_course_data_is_valid():
     """The MNIST the checks use (MNIST_NPZ in CI) passes the loader's own validation."""
-    (x_train, y_train), (x_test, y_test) = data.load_mnist()
+    (_x_train, _y_train), (_x_test, y_test) = data.load_mnist()
     assert np.bincount(y_test, minlength=10).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]

@@ -15,7 +15,11 @@ def test_every_assertion_in_checks_has_a_message():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Assert) and node.msg is None:
                 bare.append(f"{path.name}:{node.lineno}")
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "expect" and len(node.args) + len(node.keywords) < 2:
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "expect"
+                and len(node.args) + len(node.keywords) < 2
+            ):
                 bare.append(f"{path.name}:{node.lineno} (expect without a description)")
     assert not bare, f"assertions without a message: {bare}"
 
@@ -35,8 +39,12 @@ def break_file(tree, old, new):
 
 
 def test_syntax_error_shows_file_and_line(make, solved_tree):
-    path = break_file(solved_tree, "def one_hot(labels, num_classes=NUM_CLASSES):", "def one_hot(labels, num_classes=NUM_CLASSES)")
-    line = next(number for number, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("def one_hot"))
+    path = break_file(
+        solved_tree, "def one_hot(labels, num_classes=NUM_CLASSES):", "def one_hot(labels, num_classes=NUM_CLASSES)"
+    )
+    line = next(
+        number for number, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("def one_hot")
+    )
     result = make("check-lesson2", f"TARGET={solved_tree}")
     assert result.returncode != 0
     assert f"SyntaxError in {path}, line {line}" in result.output, result.output
@@ -45,7 +53,11 @@ def test_syntax_error_shows_file_and_line(make, solved_tree):
 
 
 def test_error_in_learner_code_shows_their_line(make, solved_tree):
-    path = break_file(solved_tree, 'return np.eye(num_classes, dtype="float32")[labels.astype(int)]', "return np.eye(num_classes)[labels.astype(int)] + undefined_name")
+    path = break_file(
+        solved_tree,
+        'return np.eye(num_classes, dtype="float32")[labels.astype(int)]',
+        "return np.eye(num_classes)[labels.astype(int)] + undefined_name",
+    )
     result = make("check-lesson2", f"TARGET={solved_tree}")
     assert result.returncode != 0
     assert f"your code raised an error in {path}, line" in result.output, result.output
@@ -67,7 +79,11 @@ def test_wrong_value_shows_expected_and_found(make, solved_tree):
 
 
 def test_hanging_code_times_out_and_the_run_goes_on(make, solved_tree):
-    break_file(solved_tree, "    labels = np.asarray(labels)\n", "    labels = np.asarray(labels)\n    while True:\n        pass\n")
+    break_file(
+        solved_tree,
+        "    labels = np.asarray(labels)\n",
+        "    labels = np.asarray(labels)\n    while True:\n        pass\n",
+    )
     result = make("check-lesson2", f"TARGET={solved_tree}", env={"COURSE_TIMEOUT_S": "2"})
     assert result.returncode != 0
     assert "stopped after 2 s: the check took too long" in result.output, result.output
@@ -95,9 +111,15 @@ def run_folder(tmp_path_factory):
     return tmp_path_factory.mktemp("run")
 
 
-@pytest.mark.parametrize("lesson", [lesson for lesson in all_lessons() if not lesson.serves], ids=lambda lesson: f"lesson{lesson.id}")
+@pytest.mark.parametrize(
+    "lesson", [lesson for lesson in all_lessons() if not lesson.serves], ids=lambda lesson: f"lesson{lesson.id}"
+)
 def test_run_lesson_solution(make, lesson, run_folder):
-    env = {"COURSE_OUTPUTS": str(run_folder), "MODEL_PATH": str(run_folder / "digit_classifier.h5"), "EPOCHS": "1"}  # lesson 4 trains; one epoch will do
+    env = {
+        "COURSE_OUTPUTS": str(run_folder),
+        "MODEL_PATH": str(run_folder / "digit_classifier.h5"),
+        "EPOCHS": "1",
+    }  # lesson 4 trains; one epoch will do
     result = make(f"run-lesson{lesson.id}", "TARGET=solutions", env=env)
     assert result.returncode == 0, result.output
     assert "Traceback" not in result.output and "oneDNN" not in result.output, result.output
@@ -110,12 +132,19 @@ def test_make_app_serves_the_page(reference_model):
     import subprocess
     import urllib.request
 
-    from course.lessons import ROOT
     from course.bench.servers import free_port, wait_until_healthy
+    from course.lessons import ROOT
 
     port = free_port()
     env = {**os.environ, "MODEL_PATH": str(reference_model)}
-    process = subprocess.Popen(["make", "--no-print-directory", "app", f"PORT={port}"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "app", f"PORT={port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         health = wait_until_healthy(port, process)
         assert '"model_loaded":true' in health.replace(" ", "")

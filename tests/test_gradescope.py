@@ -16,8 +16,7 @@ import zipfile
 
 import pytest
 
-from course import sample_class
-from course.bench import attacks
+from course.bench import attacks, sample_class
 from course.grading.gradescope import build
 from course.lessons import ROOT, all_lessons
 
@@ -40,8 +39,12 @@ def autograder(tmp_path_factory):
     (root / "source" / ".venv").symlink_to(ROOT / ".venv")
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "COURSE_SETUP_OFFLINE": "1"}
     env.pop("MNIST_NPZ", None)  # the package's own data/mnist.npz
-    completed = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True, timeout=300)
-    assert completed.returncode == 0 and "the autograder is ready" in completed.stdout, completed.stdout + completed.stderr
+    completed = subprocess.run(
+        ["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert completed.returncode == 0 and "the autograder is ready" in completed.stdout, (
+        completed.stdout + completed.stderr
+    )
     return root, env
 
 
@@ -52,9 +55,12 @@ def run_autograder(autograder, fill, lessons="1,2"):
     shutil.rmtree(root / "results", ignore_errors=True)
     fill(submission)
     completed = subprocess.run(
-        [str(root / "source" / "run_autograder")], env={**env, "GRADE_LESSONS": lessons} if lessons else env,
-        capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+        [str(root / "source" / "run_autograder")],
+        env={**env, "GRADE_LESSONS": lessons} if lessons else env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     results = json.loads((root / "results" / "results.json").read_text())
     assert_gradescope_format(results)
@@ -74,7 +80,9 @@ def assert_gradescope_format(results):
 
 
 def test_a_complete_submission_gets_every_point(autograder):
-    results, stdout = run_autograder(autograder, lambda folder: sample_class.make_submission("complete", folder), lessons=None)
+    results, stdout = run_autograder(
+        autograder, lambda folder: sample_class.make_submission("complete", folder), lessons=None
+    )
     total = sum(lesson.points for lesson in all_lessons())
     assert results["score"] == total, results["output"]
     assert "All checks passed" in results["output"] and "isolation: bwrap" in stdout
@@ -90,7 +98,7 @@ def flat(folder):
     folder.mkdir(parents=True)
     tree = sample_class.make_submission("complete", folder.parent / "tree")
     for lesson in all_lessons():
-        shutil.copy(lesson.stub_path(tree), folder / lesson.stub)
+        shutil.copy(lesson.file_in(tree), folder / lesson.stub)
     shutil.rmtree(tree)
 
 

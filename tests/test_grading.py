@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from course import sample_class
+from course.bench import sample_class
 from course.grading import integrity
 from course.lessons import ROOT, SOLUTIONS_DIR, all_lessons
 
@@ -26,7 +26,7 @@ def test_manifest_matches_the_grading_files():
 @pytest.mark.parametrize("lesson", [pytest.param(lesson, id=f"lesson{lesson.id}") for lesson in all_lessons()])
 def test_honest_code_is_not_flagged(lesson):
     for tree in (SOLUTIONS_DIR, ROOT / "lessons"):
-        path = lesson.stub_path(tree)
+        path = lesson.file_in(tree)
         assert integrity.dodges(path.read_text()) == [], path
 
 
@@ -37,7 +37,7 @@ def test_honest_code_is_not_flagged(lesson):
         ("try:\n    f()\nexcept:\n    pass\n", "silences every error"),
         ("try:\n    f()\nexcept (ValueError, Exception):\n    ...\n", "silences Exception"),
         ("import pytest\n", "imports the grader's own code (pytest)"),
-        ("from course.grader import expect\n", "imports the grader's own code (course.grader)"),
+        ("from course.checking import expect\n", "imports the grader's own code (course.checking)"),
         ("import sys\nsys.modules['x'] = None\n", "changes sys.modules"),
         ("import os\ndef f():\n    os._exit(0)\n", "os._exit"),
         ("import builtins\n", "changes builtins"),
@@ -86,9 +86,17 @@ def test_sandbox_refuses_writes_network_and_programs(tmp_path):
     completed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     lines = dict(line.split(" ", 1) for line in completed.stdout.splitlines())
     assert lines == {
-        "inside": "True", "write": "True", "append": "True", "mkdir": "True", "rename": "True",
-        "program": "True", "network": "True", "lookup": "True", "read": "True", "recorded": "7",
-    }, completed.stdout + completed.stderr  # fmt: skip
+        "inside": "True",
+        "write": "True",
+        "append": "True",
+        "mkdir": "True",
+        "rename": "True",
+        "program": "True",
+        "network": "True",
+        "lookup": "True",
+        "read": "True",
+        "recorded": "7",
+    }, completed.stdout + completed.stderr
     assert not list(outside.iterdir())
 
 
@@ -98,7 +106,13 @@ def test_sandbox_refuses_writes_network_and_programs(tmp_path):
 
 def test_make_grade_solutions_with_hidden_checks(make, tmp_path):
     out = tmp_path / "grade"
-    result = make("grade", "TARGET=solutions", f"HIDDEN_CHECKS={HIDDEN_EXAMPLE}", f"OUT={out}", f"RESULTS={tmp_path / 'gs' / 'results.json'}")
+    result = make(
+        "grade",
+        "TARGET=solutions",
+        f"HIDDEN_CHECKS={HIDDEN_EXAMPLE}",
+        f"OUT={out}",
+        f"RESULTS={tmp_path / 'gs' / 'results.json'}",
+    )
     assert result.returncode == 0, result.output
     assert f"{TOTAL}/{TOTAL} points. All checks passed" in result.output
     gradescope = json.loads((tmp_path / "gs" / "results.json").read_text())
@@ -118,9 +132,24 @@ def test_grade_says_public_checks_while_hidden_are_pending(tmp_path):
     environment = {**os.environ, "HIDDEN_CHECKS": str(tmp_path / "not-here")}
     for target, code in (("solutions", 0), ("lessons", 1)):
         completed = subprocess.run(
-            [sys.executable, "-m", "course", "grade", "--target", target, "--lessons", "1,2", "--out", str(tmp_path / target)],
-            cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "course",
+                "grade",
+                "--target",
+                target,
+                "--lessons",
+                "1,2",
+                "--out",
+                str(tmp_path / target),
+            ],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         output = completed.stdout + completed.stderr
         assert completed.returncode == code, output
         assert "· hidden checks not run here" in output
@@ -135,14 +164,19 @@ def test_grade_says_public_checks_while_hidden_are_pending(tmp_path):
 def test_make_grade_refuses_modified_checks(tmp_path):
     """A copy of the course whose check was edited gets "checks modified" instead of a grade."""
     copy = tmp_path / "course"
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".git", "outputs", ".course", "*.h5", "__pycache__"))
+    shutil.copytree(
+        ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".git", "outputs", ".course", "*.h5", "__pycache__")
+    )
     check = copy / "checks" / "test_lesson01.py"
     check.write_text(check.read_text().replace("expect(", "(lambda *a, **k: None)(", 3))
     out = tmp_path / "out"
     completed = subprocess.run(
         [sys.executable, "-m", "course", "grade", "--lessons", "1", "--out", str(out)],
-        cwd=copy, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert completed.returncode == 1, completed.stdout + completed.stderr
     assert "checks modified: checks/test_lesson01.py" in completed.stdout
     assert "no grade is given" in completed.stdout
@@ -162,10 +196,22 @@ def graded_class(tmp_path_factory):
     names = sample_class.build_class(folder / "submissions", escape_target=escape)
     out = folder / "grades"
     completed = subprocess.run(
-        ["make", "--no-print-directory", "grade-all", f"SUBMISSIONS={folder / 'submissions'}", "LESSONS=1,2",
-         f"HIDDEN_CHECKS={HIDDEN_EXAMPLE}", f"OUT={out}", "TIME_LIMIT=120"],
-        cwd=ROOT, capture_output=True, text=True, timeout=900, env={**os.environ, "COURSE_TIMEOUT_S": "5"},
-    )  # fmt: skip
+        [
+            "make",
+            "--no-print-directory",
+            "grade-all",
+            f"SUBMISSIONS={folder / 'submissions'}",
+            "LESSONS=1,2",
+            f"HIDDEN_CHECKS={HIDDEN_EXAMPLE}",
+            f"OUT={out}",
+            "TIME_LIMIT=120",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "COURSE_TIMEOUT_S": "5"},
+    )
     return names, out, escape, completed
 
 
@@ -188,7 +234,9 @@ def test_grade_all_finishes_and_writes_the_gradebook(graded_class):
 def test_each_submission_gets_its_expected_score_and_reason(graded_class, kind):
     names, out, _, _ = graded_class
     (name,) = [name for name, its_kind in names.items() if its_kind == kind]
-    grade = next(grade for grade in json.loads((out / "gradebook.json").read_text())["grades"] if grade["submission"] == name)
+    grade = next(
+        grade for grade in json.loads((out / "gradebook.json").read_text())["grades"] if grade["submission"] == name
+    )
     full, reasons = sample_class.EXPECTED[kind]
     graded = {lesson["id"]: lesson for lesson in grade["lessons"]}
     assert sorted(graded) == [1, 2]
@@ -212,7 +260,7 @@ def test_each_submission_gets_its_expected_score_and_reason(graded_class, kind):
 
 def test_zeroed_lessons_score_nothing(graded_class):
     """Dodging the checks or writing outside the folder costs the whole lesson, whatever passed."""
-    names, out, escape, _ = graded_class
+    _names, out, escape, _ = graded_class
     grades = {grade["submission"]: grade for grade in json.loads((out / "gradebook.json").read_text())["grades"]}
     assert grades["silenced"]["lessons"][1]["score"] == 0
     assert grades["writes_outside"]["lessons"][0]["score"] == 0
@@ -221,7 +269,7 @@ def test_zeroed_lessons_score_nothing(graded_class):
 
 
 def test_hidden_checks_keep_all_passed_honest(graded_class):
-    names, out, _, _ = graded_class
+    _names, out, _, _ = graded_class
     report = (out / "submissions" / "public_only" / "report.txt").read_text()
     assert "public checks 8/8 · hidden checks 1/2" in report
     assert "All checks passed" not in report
@@ -232,7 +280,7 @@ def test_hidden_checks_keep_all_passed_honest(graded_class):
 
 
 def test_their_own_checks_are_never_used(graded_class):
-    names, out, _, _ = graded_class
+    _names, out, _, _ = graded_class
     grade = json.loads((out / "submissions" / "clone_with_edited_checks" / "grade.json").read_text())
     assert grade["lessons"][1]["score"] == 0  # its lesson 2 is a stub, whatever its checks/ says
     assert any("its own copy of checks/ differs" in note for note in grade["notes"])
@@ -242,9 +290,15 @@ def test_the_time_limit_stops_a_lesson_not_the_others(make, tmp_path):
     """TIME_LIMIT bounds each lesson of a submission: an endless loop in lesson 1 costs lesson 1 only."""
     sample_class.build_class(tmp_path / "class", kinds=("infinite_loop",))
     result = make(
-        "grade-all", f"SUBMISSIONS={tmp_path / 'class'}", "LESSONS=1,2", "TIME_LIMIT=8", f"OUT={tmp_path / 'out'}",
-        "HIDDEN_CHECKS=", env={"COURSE_TIMEOUT_S": "60"}, timeout=300,
-    )  # fmt: skip
+        "grade-all",
+        f"SUBMISSIONS={tmp_path / 'class'}",
+        "LESSONS=1,2",
+        "TIME_LIMIT=8",
+        f"OUT={tmp_path / 'out'}",
+        "HIDDEN_CHECKS=",
+        env={"COURSE_TIMEOUT_S": "60"},
+        timeout=300,
+    )
     assert result.returncode == 0, result.output
     (grade,) = json.loads((tmp_path / "out" / "gradebook.json").read_text())["grades"]
     assert grade["seconds"] < 60, grade["seconds"]
@@ -260,7 +314,9 @@ def test_classroom_workflow_matches_lessons_toml():
     assert text == workflow_text(), "the Classroom workflow is out of date: run `make classroom`"
     for lesson in all_lessons():
         assert f"make --no-print-directory classroom-result LESSONS={lesson.id} " in text
-    assert text.count("if: always()") == len(all_lessons()) + 1, "every lesson and the reporter run even after a failure"
+    assert text.count("if: always()") == len(all_lessons()) + 1, (
+        "every lesson and the reporter run even after a failure"
+    )
     assert "make manifest-check" in text and "autograding-grading-reporter" in text and "cache: pip" in text
 
 
@@ -273,22 +329,47 @@ def test_classroom_result_gives_credit_check_by_check():
     from course.lessons import get_lesson
 
     lesson = get_lesson(2)
-    checks = [CheckResult(f"check {n}", f"t::{n}", False, 1, "passed" if n < 3 else "failed", "" if n < 3 else "wrong", score=2.5 if n < 3 else 0.0, max_score=2.5) for n in range(4)]
+    checks = [
+        CheckResult(
+            f"check {n}",
+            f"t::{n}",
+            False,
+            1,
+            "passed" if n < 3 else "failed",
+            "" if n < 3 else "wrong",
+            score=2.5 if n < 3 else 0.0,
+            max_score=2.5,
+        )
+        for n in range(4)
+    ]
     grade = Grade("me", "lessons", "abc", "none", lessons=[LessonScore(2, lesson.title, lesson.label, 10, 7.5, checks)])
     result = lesson_result(grade, lesson)
     assert result["max_score"] == 10 and sum(test["score"] for test in result["tests"]) == 7.5
-    assert [test["status"] for test in result["tests"]] == ["pass", "pass", "pass", "fail"] and result["tests"][3]["message"] == "wrong"
+    assert [test["status"] for test in result["tests"]] == ["pass", "pass", "pass", "fail"] and result["tests"][3][
+        "message"
+    ] == "wrong"
     fallback = json.loads(base64.b64decode(encode(not_graded(lesson, "setup failed"))))
     assert fallback["max_score"] == 10 and fallback["tests"][0]["score"] == 0 and fallback["status"] == "error"
-    assert encode(not_graded(lesson, "grading could not run: see the setup steps above (is the repository complete?)")) in workflow_text()
+    assert (
+        encode(not_graded(lesson, "grading could not run: see the setup steps above (is the repository complete?)"))
+        in workflow_text()
+    )
 
 
 def test_make_classroom_result_prints_a_runner_result(tmp_path):
     import base64
 
-    completed = subprocess.run(["make", "--no-print-directory", "classroom-result", "LESSONS=1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        ["make", "--no-print-directory", "classroom-result", "LESSONS=1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     (line,) = [line for line in completed.stdout.splitlines() if line.startswith("result=")]
     result = json.loads(base64.b64decode(line.removeprefix("result=")))
-    assert result["max_score"] == 10 and result["status"] == "fail" and all(test["score"] == 0 for test in result["tests"])
+    assert (
+        result["max_score"] == 10 and result["status"] == "fail" and all(test["score"] == 0 for test in result["tests"])
+    )
     assert len(result["tests"]) >= 8

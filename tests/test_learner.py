@@ -7,7 +7,9 @@ import time
 
 import pytest
 
-from course import learner, stubs
+from course.authoring import stubs
+from course.learner import hints as learner_hints
+from course.learner import reset
 from course.lessons import ROOT, SOLUTIONS_DIR, all_lessons, get_lesson
 
 LESSONS = [pytest.param(lesson, id=f"lesson{lesson.id}") for lesson in all_lessons()]
@@ -15,25 +17,25 @@ LESSONS = [pytest.param(lesson, id=f"lesson{lesson.id}") for lesson in all_lesso
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_every_todo_has_a_hint(lesson):
-    solution = lesson.stub_path(SOLUTIONS_DIR)
+    solution = lesson.file_in(SOLUTIONS_DIR)
     todos = stubs.parse(solution.read_text())
     assert todos and all(todo.hints for todo in todos), f"{solution}: every TODO needs at least one # HINT: line"
 
 
 @pytest.fixture
 def state(tmp_path, monkeypatch):
-    monkeypatch.setattr(learner, "STATE_DIR", tmp_path / "state")
+    monkeypatch.setattr(learner_hints, "STATE_DIR", tmp_path / "state")
     return tmp_path / "state"
 
 
 def test_hints_are_revealed_one_more_per_call(state):
     lesson = get_lesson(2)
-    hints = learner.lesson_hints(lesson)
+    hints = learner_hints.lesson_hints(lesson)
     assert len(hints) >= 3
     seen = []
     for call in range(len(hints) + 1):
         lines = []
-        learner.show_hints(2, out=lines.append)
+        learner_hints.show_hints(2, out=lines.append)
         text = "\n".join(lines)
         shown = [hint for hint in hints if hint.text in text]
         seen.append(len(shown))
@@ -45,12 +47,12 @@ def test_hints_are_revealed_one_more_per_call(state):
 
 def test_hint_for_one_todo(state):
     lines = []
-    learner.show_hints(2, todo=3, out=lines.append)
+    learner_hints.show_hints(2, todo=3, out=lines.append)
     text = "\n".join(lines)
-    (todo3,) = [hint for hint in learner.lesson_hints(get_lesson(2)) if hint.todo == 3]
+    (todo3,) = [hint for hint in learner_hints.lesson_hints(get_lesson(2)) if hint.todo == 3]
     assert todo3.text in text and "TODO 1 in" not in text
     lines = []
-    assert learner.show_hints(2, todo=9, out=lines.append) == 1
+    assert learner_hints.show_hints(2, todo=9, out=lines.append) == 1
     assert "no TODO 9" in lines[0]
 
 
@@ -63,14 +65,14 @@ def lessons_copy(tmp_path):
 
 def test_reset_asks_and_keeps_a_backup(lessons_copy, state):
     lesson = get_lesson(2)
-    path = lesson.stub_path(lessons_copy)
+    path = lesson.file_in(lessons_copy)
     original = path.read_text()
     path.write_text(original + "\n# my work\n")
     said = []
-    assert learner.reset_lesson(2, ask=lambda prompt: "no", out=said.append, lessons_dir=lessons_copy) == 1
+    assert reset.reset_lesson(2, ask=lambda prompt: "no", out=said.append, lessons_dir=lessons_copy) == 1
     assert path.read_text().endswith("# my work\n"), "a 'no' must change nothing"
     assert "Nothing was changed" in said[-1]
-    assert learner.reset_lesson(2, ask=lambda prompt: "yes", out=said.append, lessons_dir=lessons_copy) == 0
+    assert reset.reset_lesson(2, ask=lambda prompt: "yes", out=said.append, lessons_dir=lessons_copy) == 0
     assert path.read_text() == original
     assert path.with_name(path.name + ".bak").read_text().endswith("# my work\n")
     assert stubs.digest(original) in (lessons_copy / ".stubs.json").read_text()
@@ -82,8 +84,11 @@ def test_watch_regrades_on_save_and_moves_on(tmp_path):
     shutil.copy(SOLUTIONS_DIR / "01_load_data" / "load_data.py", tree / "01_load_data" / "load_data.py")
     process = subprocess.Popen(
         [sys.executable, "-m", "course", "watch", "--target", str(tree), "--stop-after", "90"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     output = []
     try:
         deadline = time.monotonic() + 120
@@ -94,13 +99,15 @@ def test_watch_regrades_on_save_and_moves_on(tmp_path):
                 time.sleep(0.5)
                 shutil.copy(SOLUTIONS_DIR / "02_preprocess" / "preprocess.py", tree / "02_preprocess" / "preprocess.py")
                 saved = True
-            if "Watching" in line and "03_build_cnn" in line or time.monotonic() > deadline:
+            if ("Watching" in line and "03_build_cnn" in line) or time.monotonic() > deadline:
                 break
     finally:
         process.kill()
         process.wait()
     text = "".join(output)
-    assert f"grading lesson 2 of {len(all_lessons())}" in text and "Lesson 2 · Preprocess: 0/9 checks passed" in text, text
+    assert f"grading lesson 2 of {len(all_lessons())}" in text and "Lesson 2 · Preprocess: 0/9 checks passed" in text, (
+        text
+    )
     assert "Lesson 2 · Preprocess: 9/9 checks passed" in text, text
     assert "On to lesson 3" in text and f"grading lesson 3 of {len(all_lessons())}" in text, text
     assert "Traceback" not in text

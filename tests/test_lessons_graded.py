@@ -9,7 +9,7 @@ what gets tested.
 
 import pytest
 
-from course import stubs
+from course.authoring import stubs
 from course.lessons import all_lessons
 
 LESSONS = [pytest.param(lesson, id=f"lesson{lesson.id}") for lesson in all_lessons()]
@@ -63,7 +63,11 @@ def test_progress_table(make, tmp_path):
     result = make("progress", "TARGET=solutions")
     assert result.returncode == 0, result.output
     for lesson in all_lessons():
-        line = next(line for line in result.output.splitlines() if line.strip().startswith(f"{lesson.id} ") and lesson.title in line)
+        line = next(
+            line
+            for line in result.output.splitlines()
+            if line.strip().startswith(f"{lesson.id} ") and lesson.title in line
+        )
         assert "✓ done" in line, result.output
     stub_result = make("progress")
     assert "not started" in stub_result.output

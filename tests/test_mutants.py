@@ -5,14 +5,12 @@ sample in checks/mutants.toml (a few mutants per lesson, the hardest to catch):
 if a check is weakened, the sample shows it.
 """
 
-import ast
 import subprocess
-import sys
 
 import pytest
 
-from course import mutants, stubs
-from course.lessons import ROOT, SOLUTIONS_DIR, all_lessons
+from course.authoring import mutants, stubs
+from course.lessons import ROOT, all_lessons
 
 SOURCE = '''\
 def crop(pixels, rows, columns, scale=2):
@@ -40,7 +38,9 @@ def test_only_the_todo_region_is_mutated(toy):
     assert toy
     for mutant in toy:
         assert todo.start < mutant.line < todo.end, mutant.description
-        changed = [number for number, (a, b) in enumerate(zip(SOURCE.splitlines(), mutant.source.splitlines()), 1) if a != b]
+        changed = [
+            number for number, (a, b) in enumerate(zip(SOURCE.splitlines(), mutant.source.splitlines()), 1) if a != b
+        ]
         assert all(todo.start < number < todo.end for number in changed), mutant.description
         compile(mutant.source, "mutant.py", "exec")  # every mutant is valid Python
 
@@ -53,7 +53,9 @@ def test_the_operators_learners_slip_on(toy):
     assert any(mutant.operator == "boolean operator" for mutant in toy)
     assert any(mutant.operator == "dropped keyword axis=" for mutant in toy)
     assert not any(mutant.after == mutant.before for mutant in toy), "no change is never a mutant"
-    assert any(mutant.operator == "ignored argument" and mutant.after == "2" for mutant in toy), "scale replaced by its default"
+    assert any(mutant.operator == "ignored argument" and mutant.after == "2" for mutant in toy), (
+        "scale replaced by its default"
+    )
     assert any(mutant.operator == "swapped pair" for mutant in toy), "(cropped, total) returned the other way round"
     assert any(mutant.operator == "dropped if" for mutant in toy)
     assert any(mutant.operator == "number" and mutant.before == "1" and mutant.after == "2" for mutant in toy)
@@ -89,15 +91,26 @@ def test_reviewed_list_names_real_mutants_with_reasons():
 
 
 def test_scores_count_caught_mutants_over_non_equivalent_ones():
-    make = lambda status: mutants.Outcome(mutants.Mutant(1, 1, "f", 1, "number", "1", "2", ""), status, 0.0)  # noqa: E731
+    make = lambda status: mutants.Outcome(mutants.Mutant(1, 1, "f", 1, "number", "1", "2", ""), status, 0.0)
     outcomes = [make("killed")] * 8 + [make("timed out"), make("survived"), make("equivalent"), make("equivalent")]
-    assert mutants.score(outcomes) == {"mutants": 12, "equivalent": 2, "killed": 8, "timed_out": 1, "survived": 1, "score": 90.0}
+    assert mutants.score(outcomes) == {
+        "mutants": 12,
+        "equivalent": 2,
+        "killed": 8,
+        "timed_out": 1,
+        "survived": 1,
+        "score": 90.0,
+    }
 
 
 def test_the_fixed_sample_is_caught():
     """`make mutants MUTANTS=sample`: every mutant of the sample fails its lesson's checks."""
     completed = subprocess.run(
-        ["make", "--no-print-directory", "mutants", "MUTANTS=sample"], cwd=ROOT, capture_output=True, text=True, timeout=600
+        ["make", "--no-print-directory", "mutants", "MUTANTS=sample"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output

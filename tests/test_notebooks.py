@@ -1,15 +1,17 @@
-"""`make lab`'s notebooks: generated from the lessons, run headless, and check(N) says what `make check-lessonN` says."""
+"""`make lab`'s notebooks: generated from the lessons and run headless.
+
+check(N) says what `make check-lessonN` says.
+"""
 
 import os
 import subprocess
-import sys
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from course.learner.notebooks import build, todos
 from course.lessons import ROOT, all_lessons
-from course.notebooks import build, todos
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +26,7 @@ def test_one_valid_notebook_per_lesson_listing_every_todo(notebooks, tmp_path):
         book = nbformat.read(path, as_version=4)
         nbformat.validate(book)
         text = "\n".join(cell.source for cell in book.cells)
-        numbers = [number for number, _, _ in todos(lesson.stub_path(ROOT / "lessons"))]
+        numbers = [number for number, _, _ in todos(lesson.file_in(ROOT / "lessons"))]
         assert numbers and all(f"{n}. **" in text for n in numbers), path.name
         assert f"open_lesson({lesson.id})" in text and f"check({lesson.id})" in text
 
@@ -40,22 +42,34 @@ def execute(path, target):
 
 
 def outputs_of(cell):
-    return "".join(output.get("text", "") for output in cell.get("outputs", []) if output.get("output_type") == "stream")
+    return "".join(
+        output.get("text", "") for output in cell.get("outputs", []) if output.get("output_type") == "stream"
+    )
 
 
 def test_a_notebook_runs_headless_shows_its_pictures_and_grades_like_make(notebooks):
     book = execute(notebooks[1], ROOT / "solutions")  # lesson 2: runs in seconds, saves a picture
-    pictures = [output for cell in book.cells for output in cell.get("outputs", []) if "image/png" in output.get("data", {})]
+    pictures = [
+        output for cell in book.cells for output in cell.get("outputs", []) if "image/png" in output.get("data", {})
+    ]
     assert pictures, "run_lesson(2) should show the picture the lesson saved"
     graded = outputs_of(book.cells[-1])
-    make = subprocess.run(["make", "--no-print-directory", "check-lesson2", "TARGET=solutions"], cwd=ROOT, capture_output=True, text=True, env={**{k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}, "NO_COLOR": "1"})
+    make = subprocess.run(
+        ["make", "--no-print-directory", "check-lesson2", "TARGET=solutions"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**{k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}, "NO_COLOR": "1"},
+    )
     assert make.returncode == 0 and graded.strip() == make.stdout.strip(), (graded, make.stdout)
 
 
 def test_check_in_a_notebook_reports_an_unfinished_stub(tmp_path):
     path = build("lessons", tmp_path, lessons={1})[0]
     book = nbformat.read(path, as_version=4)
-    book.cells = [cell for cell in book.cells if "run_lesson" not in cell.source]  # the stub's main() would stop at TODO 1
+    book.cells = [
+        cell for cell in book.cells if "run_lesson" not in cell.source
+    ]  # the stub's main() would stop at TODO 1
     os.environ["COURSE_TARGET"] = str(ROOT / "lessons")
     try:
         NotebookClient(book, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()

@@ -13,8 +13,7 @@ import subprocess
 
 import pytest
 
-from course import sample_class
-from course.bench import attacks
+from course.bench import attacks, sample_class
 from course.grading import integrity, isolation
 from course.lessons import ROOT
 
@@ -23,7 +22,9 @@ HIDDEN_EXAMPLE = ROOT / "checks" / "hidden_example"
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    assert isolation.level() == "bwrap", f"the red-team tests need bubblewrap: {isolation.why_not_isolated()} (.ci/run installs it)"
+    assert isolation.level() == "bwrap", (
+        f"the red-team tests need bubblewrap: {isolation.why_not_isolated()} (.ci/run installs it)"
+    )
     folder = tmp_path_factory.mktemp("redteam")
     escape = folder / "outside" / "escaped.txt"
     escape.parent.mkdir()
@@ -33,10 +34,22 @@ def graded(tmp_path_factory):
     sample_class.make_submission("stub", folder / "class" / "zz-stub")
     out = folder / "out"
     completed = subprocess.run(
-        ["make", "--no-print-directory", "grade-all", f"SUBMISSIONS={folder / 'class'}", "LESSONS=1,2,3",
-         f"HIDDEN_CHECKS={HIDDEN_EXAMPLE}", f"OUT={out}", "TIME_LIMIT=20", "JOBS=2"],
-        cwd=ROOT, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+        [
+            "make",
+            "--no-print-directory",
+            "grade-all",
+            f"SUBMISSIONS={folder / 'class'}",
+            "LESSONS=1,2,3",
+            f"HIDDEN_CHECKS={HIDDEN_EXAMPLE}",
+            f"OUT={out}",
+            "TIME_LIMIT=20",
+            "JOBS=2",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     grades = {grade["submission"]: grade for grade in json.loads((out / "gradebook.json").read_text())["grades"]}
     return grades, out, escape
@@ -89,7 +102,9 @@ def test_output_is_capped(graded):
     grades, out, _ = graded
     results = out / "submissions" / "huge_message" / "results.json"
     assert results.stat().st_size < 200_000, results.stat().st_size
-    assert all(len(check["message"]) <= 2000 for lesson in grades["huge_message"]["lessons"] for check in lesson["checks"])
+    assert all(
+        len(check["message"]) <= 2000 for lesson in grades["huge_message"]["lessons"] for check in lesson["checks"]
+    )
 
 
 def test_reports_tell_the_truth(graded):
@@ -107,13 +122,36 @@ def test_no_isolation_means_no_untrusted_grading(tmp_path):
     sample_class.make_submission("stub", tmp_path / "class" / "someone")
     env = {**os.environ, "COURSE_ISOLATION": "none"}
     refused = subprocess.run(
-        ["make", "--no-print-directory", "grade-all", f"SUBMISSIONS={tmp_path / 'class'}", "LESSONS=1", f"OUT={tmp_path / 'out'}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
+        [
+            "make",
+            "--no-print-directory",
+            "grade-all",
+            f"SUBMISSIONS={tmp_path / 'class'}",
+            "LESSONS=1",
+            f"OUT={tmp_path / 'out'}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert refused.returncode != 0 and "cannot be isolated" in refused.stdout + refused.stderr
     assert "TRUST=1" in refused.stdout + refused.stderr
     trusted = subprocess.run(
-        ["make", "--no-print-directory", "grade-all", f"SUBMISSIONS={tmp_path / 'class'}", "LESSONS=1", f"OUT={tmp_path / 'out'}", "TRUST=1"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
+        [
+            "make",
+            "--no-print-directory",
+            "grade-all",
+            f"SUBMISSIONS={tmp_path / 'class'}",
+            "LESSONS=1",
+            f"OUT={tmp_path / 'out'}",
+            "TRUST=1",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert trusted.returncode == 0, trusted.stdout + trusted.stderr

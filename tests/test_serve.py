@@ -64,7 +64,9 @@ def test_every_error_is_json(server, name, request_bytes, status):
 
 def test_the_server_still_answers_after_all_that(server):
     _, (x_test, y_test) = load_mnist()
-    body = json.dumps({"image": drawings.data_url(drawings.random_drawing(x_test[0], np.random.default_rng(3)))}).encode()
+    body = json.dumps(
+        {"image": drawings.data_url(drawings.random_drawing(x_test[0], np.random.default_rng(3)))}
+    ).encode()
     request = urllib.request.Request(f"{server.url}/predict", data=body, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
         assert json.loads(response.read())["digit"] == int(y_test[0])

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from course import stubs
+from course.authoring import stubs
 from course.lessons import LESSONS_DIR, ROOT, SOLUTIONS_DIR, all_lessons
 
 SOLUTION = '''\
@@ -27,14 +27,16 @@ def main():
 
 
 def test_lessons_are_in_sync_with_solutions():
-    completed = subprocess.run([sys.executable, "-m", "course", "stubs", "--check"], cwd=ROOT, capture_output=True, text=True)
+    completed = subprocess.run(
+        [sys.executable, "-m", "course", "stubs", "--check"], cwd=ROOT, capture_output=True, text=True
+    )
     assert completed.returncode == 0, completed.stdout
 
 
 def test_solutions_and_lessons_mirror_each_other():
     for lesson in all_lessons():
-        assert lesson.stub_path(SOLUTIONS_DIR).is_file()
-        assert lesson.stub_path(LESSONS_DIR).is_file()
+        assert lesson.file_in(SOLUTIONS_DIR).is_file()
+        assert lesson.file_in(LESSONS_DIR).is_file()
         assert (LESSONS_DIR / lesson.dir / "README.md").is_file(), f"lesson {lesson.id} has no README"
         assert lesson.checks_path.is_file()
         assert lesson.hint.strip(), f"lesson {lesson.id} has no hint"
@@ -42,10 +44,10 @@ def test_solutions_and_lessons_mirror_each_other():
 
 def test_every_todo_has_a_hint_and_becomes_a_raise():
     for lesson in all_lessons():
-        source = lesson.stub_path(SOLUTIONS_DIR).read_text()
+        source = lesson.file_in(SOLUTIONS_DIR).read_text()
         todos = stubs.parse(source)
         assert todos, f"lesson {lesson.id}'s solution has no TODO"
-        stub = lesson.stub_path(LESSONS_DIR).read_text()
+        stub = lesson.file_in(LESSONS_DIR).read_text()
         for todo in todos:
             assert todo.hints, f"lesson {lesson.id} TODO {todo.number} has no hint"
             assert f'raise NotImplementedError("TODO {todo.number}: {todo.function}() is not done yet")' in stub
@@ -53,8 +55,10 @@ def test_every_todo_has_a_hint_and_becomes_a_raise():
 
 
 def test_render_replaces_only_the_marked_region():
-    stub = stubs.render(SOLUTION)
-    assert stub == '''\
+    stub = stubs.make_stub(SOLUTION)
+    assert (
+        stub
+        == '''\
 def double(x):
     """Return 2 * x."""
     # TODO 1: Multiply x by two.
@@ -65,7 +69,8 @@ def double(x):
 def main():
     print(double(2))
 '''
-    assert "    pass\n" in stubs.render(SOLUTION, gutted=True)
+    )
+    assert "    pass\n" in stubs.make_stub(SOLUTION, gutted=True)
     (todo,) = stubs.parse(SOLUTION)
     assert (todo.number, todo.function, todo.hints) == (1, "double", ["What does `*` do?", "Or `+`? Either works."])
 
@@ -90,13 +95,13 @@ def lessons_copy(tmp_path, monkeypatch):
     copy = tmp_path / "lessons"
     shutil.copytree(LESSONS_DIR, copy)
     monkeypatch.setattr(stubs, "LESSONS_DIR", copy)
-    monkeypatch.setattr(stubs, "MANIFEST", copy / ".stubs.json")
+    monkeypatch.setattr(stubs, "RECORD", copy / ".stubs.json")
     return copy
 
 
 def test_make_stubs_refuses_to_overwrite_edits(lessons_copy, capsys):
     lesson = all_lessons()[0]
-    path = lesson.stub_path(lessons_copy)
+    path = lesson.file_in(lessons_copy)
     edited = path.read_text().replace("raise NotImplementedError", "return 42  # my work #", 1)
     path.write_text(edited)
     assert stubs.write_stubs() == 1
@@ -109,7 +114,7 @@ def test_make_stubs_refuses_to_overwrite_edits(lessons_copy, capsys):
 
 def test_make_stubs_updates_pristine_stubs(lessons_copy):
     lesson = all_lessons()[0]
-    path = lesson.stub_path(lessons_copy)
+    path = lesson.file_in(lessons_copy)
     expected = path.read_text()
     path.unlink()
     assert stubs.write_stubs() == 0

@@ -5,7 +5,7 @@ files named test_lessonNN_<anything>.py in the folder that
 ``[grading] hidden_checks`` in lessons/lessons.toml names (or HIDDEN_CHECKS=dir),
 and `make grade` / `make grade-all` grade them with lesson NN's public checks.
 They may use the public checks' fixtures (checks/conftest.py) and helpers
-(course.grader). The project's tests grade a class with this folder.
+(course.checking). The project's tests grade a class with this folder.
 """
 
 from pathlib import Path
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course.grader import expect, import_lesson
+from course.checking import expect, import_lesson
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,12 @@ def test_path_as_text_or_path(lesson, mnist_file):
     from_text = lesson.load_mnist(str(mnist_file))
     from_path = lesson.load_mnist(Path(mnist_file))
     same = all(np.array_equal(a, b) for pair_a, pair_b in zip(from_text, from_path) for a, b in zip(pair_a, pair_b))
-    expect(same, "load_mnist(str) and load_mnist(Path) should give the same arrays", expected="equal arrays", found="different arrays")
+    expect(
+        same,
+        "load_mnist(str) and load_mnist(Path) should give the same arrays",
+        expected="equal arrays",
+        found="different arrays",
+    )
 
 
 def test_counts_of_a_plain_list(lesson):

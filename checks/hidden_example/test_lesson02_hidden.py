@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course.grader import expect, import_lesson
+from course.checking import expect, import_lesson
 
 
 @pytest.fixture(scope="module")
@@ -17,5 +17,15 @@ def test_read_only_input(lesson):
     images = np.full((3, 28, 28), 255, dtype=np.uint8)
     images.setflags(write=False)
     result = lesson.preprocess_images(images)
-    expect(result is not None and float(np.max(result)) == 1.0, "a read-only input should be scaled like any other", expected=1.0, found=None if result is None else float(np.max(result)))
-    expect(int(images.max()) == 255, "the input array was changed", expected=255, found=int(images.max()))
+    expect(
+        result is not None and float(np.max(result)) == 1.0,
+        "a read-only input should be scaled like any other",
+        expected=1.0,
+        found=None if result is None else float(np.max(result)),
+    )
+    expect(
+        int(images.max()) == 255,
+        "the input array was changed",
+        expected=255,
+        found=int(images.max()),
+    )

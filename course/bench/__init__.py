@@ -1,5 +1,12 @@
 """Benchmarks and the made-up classes they grade: for ``make bench-*`` and the project's own tests.
 
-Not for lesson code or checks. ``attacks`` builds submissions that try to cheat
-(the red-team tests grade them).
+Not for lesson code or checks.
+
+* ``train``, ``app``, ``grade``, ``handwriting``: ``make bench-train``,
+  ``bench-app``, ``bench-grade``, ``bench-handwriting``; each prints its figures
+  and a ratio against a baseline measured in the same run.
+* ``servers``: the app as ``make serve`` runs it, on a free port (the browser
+  test and ``bench-app``).
+* ``sample_class``: a made-up class built from the solutions and the stubs.
+* ``attacks``: submissions that try to cheat (the red-team tests grade them).
 """

@@ -99,7 +99,10 @@ def run_load(port: int, bodies: list[bytes], requests: int, clients: int) -> dic
 
 
 def slow_clients(port: int, count: int, seconds: float, gap: float, stop: threading.Event) -> list[threading.Thread]:
-    """Start ``count`` clients that trickle a request's headers, one line every ``gap`` seconds, reconnecting when dropped."""
+    """Start ``count`` clients that trickle a request's headers, one line every ``gap`` seconds.
+
+    Each reconnects when dropped.
+    """
     import socket
 
     def trickle():
@@ -121,7 +124,9 @@ def slow_clients(port: int, count: int, seconds: float, gap: float, stop: thread
     return threads
 
 
-def under_slow_clients(port: int, bodies: list[bytes], count: int = SLOW_CLIENTS, seconds: float = SLOW_SECONDS, gap: float = SLOW_GAP) -> dict:
+def under_slow_clients(
+    port: int, bodies: list[bytes], count: int = SLOW_CLIENTS, seconds: float = SLOW_SECONDS, gap: float = SLOW_GAP
+) -> dict:
     """A real client's requests, one after another, while ``count`` slow clients hold connections for ``seconds``."""
     stop = threading.Event()
     threads = slow_clients(port, count, seconds, gap, stop)
@@ -131,7 +136,12 @@ def under_slow_clients(port: int, bodies: list[bytes], count: int = SLOW_CLIENTS
         started = time.perf_counter()
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            connection.request("POST", "/predict", body=bodies[len(latencies) % len(bodies)], headers={"Content-Type": "application/json"})
+            connection.request(
+                "POST",
+                "/predict",
+                body=bodies[len(latencies) % len(bodies)],
+                headers={"Content-Type": "application/json"},
+            )
             response = connection.getresponse()
             response.read()
             connection.close()
@@ -156,10 +166,13 @@ def under_slow_clients(port: int, bodies: list[bytes], count: int = SLOW_CLIENTS
 def main() -> int:
     import datetime
 
-    from course.bench_train import cpu_name
+    from course.bench.train import cpu_name
 
     workers = int(os.environ.get("WORKERS") or os.cpu_count() or 2)
-    print(f"bench-app on {datetime.date.today()}: {os.cpu_count()} cores ({cpu_name()}), gunicorn {workers} workers x 2 threads")
+    print(
+        f"bench-app on {datetime.date.today()}: {os.cpu_count()} cores ({cpu_name()}), "
+        f"gunicorn {workers} workers x 2 threads"
+    )
     bodies = request_bodies()
     results, slow = {}, {}
     setups = {"app": {}, "app, no nginx": {"front": "none"}, "naive": {"naive": True}}
@@ -173,22 +186,30 @@ def main() -> int:
         results[name] = (low, load)
         print(f"  {name}: done", flush=True)
     print()
-    print(f"{'handler':15}{'low load: p50':>15}{'p99':>11}{'   load: requests':>19}{'clients':>9}{'p50':>12}{'p99':>12}{'req/s':>8}{'errors':>8}")
+    print(
+        f"{'handler':15}{'low load: p50':>15}{'p99':>11}{'   load: requests':>19}"
+        f"{'clients':>9}{'p50':>12}{'p99':>12}{'req/s':>8}{'errors':>8}"
+    )
     for name, (low, load) in results.items():
         print(
             f"{name:15}{low['p50_ms']:>12.1f} ms{low['p99_ms']:>8.1f} ms{load['requests']:>19,}{load['clients']:>9}"
             f"{load['p50_ms']:>9.1f} ms{load['p99_ms']:>9.1f} ms{load['per_second']:>8.0f}{load['errors']:>8}"
         )
     (app_low, app_load), (naive_low, naive_load) = results["app"], results["naive"]
-    print(f"\nlow-load p50: naive / app = {naive_low['p50_ms'] / app_low['p50_ms']:.1f}x; "
-          f"throughput: app / naive = {app_load['per_second'] / naive_load['per_second']:.1f}x; "
-          f"nginx's hop: {results['app'][1]['per_second'] / results['app, no nginx'][1]['per_second']:.2f}x the throughput")  # fmt: skip
-    print(f"\n{SLOW_CLIENTS} slow clients (one header line every {SLOW_GAP:g} s) for {SLOW_SECONDS} s, one real client meanwhile:")
+    nginx_hop = results["app"][1]["per_second"] / results["app, no nginx"][1]["per_second"]
+    print(
+        f"\nlow-load p50: naive / app = {naive_low['p50_ms'] / app_low['p50_ms']:.1f}x; "
+        f"throughput: app / naive = {app_load['per_second'] / naive_load['per_second']:.1f}x; "
+        f"nginx's hop: {nginx_hop:.2f}x the throughput"
+    )
+    print(
+        f"\n{SLOW_CLIENTS} slow clients (one header line every {SLOW_GAP:g} s) for {SLOW_SECONDS} s, "
+        "one real client meanwhile:"
+    )
     print(f"{'server':15}{'requests':>10}{'failed':>8}{'p50':>12}{'p99':>12}")
     for name, figures in slow.items():
-        print(f"{name:15}{figures['requests']:>10}{figures['failed']:>8}{figures['p50_ms']:>9.1f} ms{figures['p99_ms']:>9.1f} ms")
+        print(
+            f"{name:15}{figures['requests']:>10}{figures['failed']:>8}"
+            f"{figures['p50_ms']:>9.1f} ms{figures['p99_ms']:>9.1f} ms"
+        )
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -16,45 +16,47 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from course import stubs
+from course.authoring import stubs
 from course.lessons import SOLUTIONS_DIR, get_lesson
 
 # Run at import of lesson 1's file: find the grader's solutions/ and run the reference instead.
-RUN_THE_REFERENCE = '''
+RUN_THE_REFERENCE = """
 import importlib as _i
 from pathlib import Path as _P
 _solutions = _P(_i.import_module("cour" + "se.less" + "ons").SOLUTIONS_DIR)
 exec(compile((_solutions / "{path}").read_text(), "{path}", "exec"), globals())
-'''
+"""
 
 # Turn every check (and the expect they use) in every loaded check module into a no-op.
-NO_OP_THE_CHECKS = '''
+NO_OP_THE_CHECKS = """
 import gc as _gc, sys as _s, types as _t
 def _nothing(*args, **kwargs):
     return None
 for _name, _module in list(getattr(_s, "mod" + "ules").items()):
-    if _name.startswith(("test_lesson", "course.grader")) or "test_lesson" in _name:
+    if _name.startswith(("test_lesson", "course.checking")) or "test_lesson" in _name:
         for _key, _value in list(vars(_module).items()):
             if isinstance(_value, _t.FunctionType) and (_key.startswith("test_") or _key == "expect"):
                 _value.__code__ = _nothing.__code__
-'''
+"""
 
 # Write forged "passed" results to every pipe this process holds, at exit (after the real ones).
-FORGE_AT_EXIT = '''
+FORGE_AT_EXIT = """
 import atexit as _a, json as _j, os as _o
 def _forge():
     for _fd in _o.listdir("/proc/self/fd"):
         try:
             if _o.readlink(f"/proc/self/fd/{_fd}").startswith("pipe:"):
-                for _n in ("test_returns_classic_tuple", "test_training_arrays", "test_test_arrays", "test_class_counts"):
-                    _o.write(int(_fd), (_j.dumps({"type": "check", "nodeid": f"test_lesson01.py::{_n}", "status": "passed"}) + "\\n").encode())
+                for _n in ("test_returns_classic_tuple", "test_training_arrays", \
+"test_test_arrays", "test_class_counts"):
+                    _o.write(int(_fd), (_j.dumps({"type": "check", "nodeid": f"test_lesson01.py::{_n}", \
+"status": "passed"}) + "\\n").encode())
         except OSError:
             pass
 _a.register(_forge)
-'''
+"""
 
 # Switch the audit hook off through its closure, then write outside the submission's folder.
-HOOK_OFF_THEN_ESCAPE = '''
+HOOK_OFF_THEN_ESCAPE = """
 import gc as _gc
 for _f in _gc.get_objects():
     if getattr(_f, "__name__", "") == "hook" and getattr(_f, "__closure__", None):
@@ -68,20 +70,20 @@ try:
     open({target!r}, "w").write("escaped")
 except OSError:
     pass
-'''
+"""
 
 # Poison the classmates graded after it: a pytest.py wherever later runs might import it from.
-POISON = '''
+POISON = """
 import os as _o
 for _folder in (_o.getcwd(), _o.path.dirname(__file__), _o.path.dirname(_o.path.dirname(__file__))):
     try:
         open(_o.path.join(_folder, "pytest.py"), "w").write("raise SystemExit(0)\\n")
     except OSError:
         pass
-'''
+"""
 
 # Find classmates (or the class folder) through /proc, and run a complete classmate's lesson 1 instead.
-COPY_A_CLASSMATE = '''
+COPY_A_CLASSMATE = """
 import os as _o, re as _r
 from pathlib import Path as _P
 _found = None
@@ -98,50 +100,51 @@ for _pid in [p for p in _o.listdir("/proc") if p.isdigit()]:
                     _found = _other
 if _found is not None:
     exec(compile(_found.read_text(), str(_found), "exec"), globals())
-'''
+"""
 
 # Read the hidden checks, from wherever the grader keeps them.
-READ_THE_HIDDEN_CHECKS = '''
+READ_THE_HIDDEN_CHECKS = """
 import glob as _g, os as _o
 _places = [_o.getcwd(), _o.path.dirname(_o.getcwd()), "/tmp", "/tmp/*", "/tmp/*/*", _o.path.expanduser("~/..")]
-_hidden = sorted({_p for _place in _places for _p in _g.glob(_o.path.join(_place, "**", "test_lesson*hidden*.py"), recursive=True)})
+_hidden = sorted({_p for _place in _places for _p in _g.glob(_o.path.join(_place, "**", "test_lesson*hidden*.py"), \
+recursive=True)})
 if _hidden:
     raise RuntimeError("HIDDEN CHECKS FOUND: " + " | ".join(open(_p).read()[:300] for _p in _hidden))
-'''
+"""
 
 # An endless loop at import that the per-check alarm cannot interrupt (C code, no bytecode boundary).
-C_LEVEL_LOOP = '''
+C_LEVEL_LOOP = """
 import re as _re
 _re.match(r"(a|aa)*c", "a" * 60)
-'''
+"""
 
 # Hold 3 GB of memory.
-HOLD_MEMORY = '''
+HOLD_MEMORY = """
 _blob = bytearray(3 * 1024 ** 3)
-'''
+"""
 
 # A 10 MB error message.
-HUGE_MESSAGE = '''
+HUGE_MESSAGE = """
 def preprocess_images(images):
     raise ValueError("x" * 10_000_000)
-'''
+"""
 
 
 def _tree(destination: Path, solved: tuple[int, ...]) -> Path:
     stubs.write_tree(destination)
     for lesson_id in solved:
         lesson = get_lesson(lesson_id)
-        shutil.copy(lesson.stub_path(SOLUTIONS_DIR), lesson.stub_path(destination))
+        shutil.copy(lesson.file_in(SOLUTIONS_DIR), lesson.file_in(destination))
     return destination
 
 
 def _append(tree: Path, lesson_id: int, code: str) -> None:
-    path = get_lesson(lesson_id).stub_path(tree)
+    path = get_lesson(lesson_id).file_in(tree)
     path.write_text(path.read_text() + "\n" + code)
 
 
 def _prepend(tree: Path, lesson_id: int, code: str) -> None:
-    path = get_lesson(lesson_id).stub_path(tree)
+    path = get_lesson(lesson_id).file_in(tree)
     source = path.read_text()
     cut = source.index("\nimport ")  # after the module docstring
     path.write_text(source[:cut] + "\n" + code + source[cut:])
@@ -154,7 +157,7 @@ def build(kind: str, destination: Path, escape_target: Path | None = None) -> Pa
         for lesson_id in (1, 2):
             lesson = get_lesson(lesson_id)
             (destination / lesson.dir).mkdir()
-            lesson.stub_path(destination).symlink_to(lesson.stub_path(SOLUTIONS_DIR))
+            lesson.file_in(destination).symlink_to(lesson.file_in(SOLUTIONS_DIR))
     elif kind == "runs_the_reference":
         tree = _tree(destination, ())
         for lesson_id in (1, 2):
@@ -167,7 +170,11 @@ def build(kind: str, destination: Path, escape_target: Path | None = None) -> Pa
     elif kind == "forges_results_at_exit":
         _append(_tree(destination, ()), 1, FORGE_AT_EXIT)
     elif kind == "hook_off_then_escape":
-        _append(_tree(destination, ()), 1, HOOK_OFF_THEN_ESCAPE.format(target=str(escape_target or "/tmp/course-escape.txt")))
+        _append(
+            _tree(destination, ()),
+            1,
+            HOOK_OFF_THEN_ESCAPE.format(target=str(escape_target or "/tmp/course-escape.txt")),
+        )
     elif kind == "poisoner":
         _append(_tree(destination, ()), 1, POISON)
     elif kind == "copies_a_classmate":

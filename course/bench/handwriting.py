@@ -70,8 +70,9 @@ def main() -> int:
     from course.calibration import apply_temperature, expected_calibration_error
     from course.data import load_mnist
     from course.handwriting import pen_images, read
+    from course.model_file import load_trained_model
     from course.pendigits import VALIDATION_WRITERS, load_pendigits
-    from course.pipeline import configure_tensorflow, load_trained_model
+    from course.pipeline import configure_tensorflow
 
     configure_tensorflow()
     started = time.perf_counter()
@@ -80,7 +81,8 @@ def main() -> int:
     unseen = [digit for digit in load_pendigits() if digit.writer in VALIDATION_WRITERS]
     images, labels, _ = pen_images(unseen, renderings=RENDERINGS, seed=SEED)
     print(
-        f"{len(images):,} canvas drawings of {len(unseen):,} pen digits by writers {VALIDATION_WRITERS[0]}-{VALIDATION_WRITERS[-1]}, "
+        f"{len(images):,} canvas drawings of {len(unseen):,} pen digits "
+        f"by writers {VALIDATION_WRITERS[0]}-{VALIDATION_WRITERS[-1]}, "
         "whom no model here trains on\n"
     )
     _, (x_test, y_test) = load_mnist()
@@ -109,11 +111,22 @@ def main() -> int:
                 }
                 for where, reading, truth in (("mnist_test", mnist, y_test), ("writers", writers, labels))
             },
-            "gallery": str(gallery(images, labels, writers.predicted, folder / f"handwriting_mistakes_{name.split()[0].lower()}.png", f"{name}: drawings by unseen writers, misread (true → read)")),
+            "gallery": str(
+                gallery(
+                    images,
+                    labels,
+                    writers.predicted,
+                    folder / f"handwriting_mistakes_{name.split()[0].lower()}.png",
+                    f"{name}: drawings by unseen writers, misread (true → read)",
+                )
+            ),
         }
     report(results, len(images))
     (folder / "handwriting.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"\nFigures: {display_path(folder / 'handwriting.json')}; galleries of mistakes beside it. {time.perf_counter() - started:.0f} s in all.")
+    print(
+        f"\nFigures: {display_path(folder / 'handwriting.json')}; galleries of mistakes beside it. "
+        f"{time.perf_counter() - started:.0f} s in all."
+    )
     return 0
 
 
@@ -135,7 +148,3 @@ def report(results: dict, count: int) -> None:
         print(f"\n{name}: most frequent mistakes on the {count:,} drawings: {top}")
     first, last = results[names[0]]["writers"], results[names[-1]]["writers"]
     print(f"\nUnseen writers: {first:.2%} -> {last:.2%}; errors x{(1 - last) / max(1 - first, 1e-9):.2f}")
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,6 +1,6 @@
 """The app as `make serve` runs it, started on a free local port: for the browser test and the benchmarks.
 
-`AppServer` runs `python -m course.serve` (gunicorn behind nginx, or gunicorn
+`AppServer` runs `python -m course serve` (gunicorn behind nginx, or gunicorn
 alone with ``front="none"``), waits for /healthz and stops everything on exit.
 `naive_app_factory` is the benchmark's baseline: the same app calling
 `model.predict` on every request.
@@ -55,7 +55,14 @@ def naive_app_factory():
 class AppServer:
     """`make serve` on a free port of 127.0.0.1. `front="none"` leaves nginx out; `naive` uses the baseline handler."""
 
-    def __init__(self, workers: int = 2, env: dict | None = None, startup_seconds: float = 120, front: str = "nginx", naive: bool = False):
+    def __init__(
+        self,
+        workers: int = 2,
+        env: dict | None = None,
+        startup_seconds: float = 120,
+        front: str = "nginx",
+        naive: bool = False,
+    ):
         self.startup_seconds = startup_seconds
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -66,7 +73,13 @@ class AppServer:
             environment["SERVE_FRONT"] = "none"
         if naive:
             environment["SERVE_APP"] = "course.bench.servers:naive_app_factory()"
-        self.process = subprocess.Popen([sys.executable, "-m", "course.serve"], cwd=ROOT, env=environment, start_new_session=True, stdout=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "course", "serve"],
+            cwd=ROOT,
+            env=environment,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+        )
 
     def __enter__(self):
         try:

@@ -28,7 +28,9 @@ import threading
 
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 # Programs that libraries start on their own while the checks run (font and library lookups).
-ALLOWED_PROGRAMS = frozenset({"fc-list", "fc-match", "ldconfig", "ldconfig.real", "uname", "gcc", "cc", "ld", "objdump"})
+ALLOWED_PROGRAMS = frozenset(
+    {"fc-list", "fc-match", "ldconfig", "ldconfig.real", "uname", "gcc", "cc", "ld", "objdump"}
+)
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0", ""})
 PATH_EVENTS = {
     # event: positions of the path arguments, position of dir_fd (or None)
@@ -120,7 +122,9 @@ def install(write_roots: list[str], learner_root: str) -> None:
                 dir_fd = args[fd_position] if fd_position is not None and fd_position < len(args) else None
                 for position in positions:
                     path = args[position]
-                    if isinstance(path, (str, bytes, os.PathLike)) and not inside(path, dir_fd if isinstance(dir_fd, int) else None):
+                    if isinstance(path, (str, bytes, os.PathLike)) and not inside(
+                        path, dir_fd if isinstance(dir_fd, int) else None
+                    ):
                         deny("changing files outside its folder", f"{event.split('.')[-1]} {fsdecode(path)}")
             elif event == "socket.connect" or event == "socket.sendto":
                 address = args[1] if event == "socket.connect" else args[-1]

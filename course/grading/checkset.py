@@ -15,24 +15,50 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course.checking.items import HIDDEN_PREFIX  # hidden checks' node ids start with it
+from course.checking.runner import check_environment, pytest_command, run_process
 from course.grading import integrity
 from course.lessons import ROOT, all_lessons, course_info, display_path
-from course.runner import check_environment, pytest_command, run_process
 
 IMPORT_MODE = ("--import-mode=importlib",)  # public and hidden check files may share a name
-HIDDEN_PREFIX = "hidden/"  # hidden checks' node ids start with it in grades and reports
 
 
-def hidden_checks_setting() -> tuple[Path | None, bool]:
-    """(folder, configured): HIDDEN_CHECKS, else ``[grading] hidden_checks`` in lessons.toml."""
-    value = os.environ.get("HIDDEN_CHECKS")
-    if value is None:
-        value = course_info().get("grading", {}).get("hidden_checks", "")
-    if not value:
-        return None, False
-    folder = Path(value).expanduser()
-    folder = folder if folder.is_absolute() else (ROOT / folder)
-    return (folder.resolve() if folder.is_dir() else None), True
+@dataclass(frozen=True)
+class HiddenChecks:
+    """Which hidden checks a grade runs: a folder (or none), and whether the class has hidden checks at all.
+
+    ``configured`` with no ``folder`` means "this class has hidden checks, but
+    they are not on this machine": a report then says they are still to come.
+    """
+
+    folder: Path | None
+    configured: bool
+
+    @classmethod
+    def none(cls) -> HiddenChecks:
+        return cls(None, False)
+
+    @classmethod
+    def at(cls, folder: str | os.PathLike) -> HiddenChecks:
+        path = Path(folder).resolve()
+        if not path.is_dir():
+            raise SystemExit(f"HIDDEN_CHECKS={folder} is not a folder.")
+        return cls(path, True)
+
+    @classmethod
+    def setting(cls) -> HiddenChecks:
+        """HIDDEN_CHECKS, else ``[grading] hidden_checks`` in lessons.toml.
+
+        A folder that is not here: ``configured``, with no ``folder``.
+        """
+        value = os.environ.get("HIDDEN_CHECKS")
+        if value is None:
+            value = course_info().get("grading", {}).get("hidden_checks", "")
+        if not value:
+            return cls.none()
+        folder = Path(value).expanduser()
+        folder = folder if folder.is_absolute() else (ROOT / folder)
+        return cls(folder.resolve() if folder.is_dir() else None, True)
 
 
 @dataclass
@@ -55,7 +81,7 @@ class CheckSet:
 
     @property
     def hidden_state(self) -> str:
-        """"run" (hidden checks are part of this grade), "pending" (configured, not here) or "none"."""
+        """ "run" (hidden checks are part of this grade), "pending" (configured, not here) or "none"."""
         if self.hidden_dir is not None:
             return "run"
         return "pending" if self.hidden_configured else "none"
@@ -68,19 +94,15 @@ def _copy_check_folder(destination: Path, names: list[str], source: Path = ROOT 
     return destination
 
 
-def prepare_checks(workdir: Path, hidden: Path | bool | None = True) -> CheckSet:
+def prepare_checks(workdir: Path, hidden: HiddenChecks | None = None) -> CheckSet:
     """Verify the course's checks and copy them (and the hidden ones) into ``workdir``.
 
-    ``hidden``: True uses the configured folder; a path, that folder; False or None, none.
+    ``hidden``: which hidden checks (None: the class's setting, ``HiddenChecks.setting()``).
     """
     hashes = integrity.current_hashes()
     modified = integrity.modified_files(found=hashes)
-    if hidden is True:
-        hidden_source, configured = hidden_checks_setting()
-    else:
-        hidden_source, configured = (Path(hidden).resolve() if hidden else None), bool(hidden)
-        if hidden_source is not None and not hidden_source.is_dir():
-            raise SystemExit(f"HIDDEN_CHECKS={hidden} is not a folder.")
+    hidden = hidden or HiddenChecks.setting()
+    hidden_source, configured = hidden.folder, hidden.configured
     folder = _copy_check_folder(workdir / "checks", [lesson.checks for lesson in all_lessons()])
     files = {lesson.id: [folder / lesson.checks] for lesson in all_lessons()}
     hidden_files: dict[int, list[Path]] = {lesson.id: [] for lesson in all_lessons()}
@@ -91,7 +113,17 @@ def prepare_checks(workdir: Path, hidden: Path | bool | None = True) -> CheckSet
             shutil.copy2(path, hidden_dir / path.name)
         for lesson in all_lessons():
             hidden_files[lesson.id] = sorted(hidden_dir.glob(f"test_lesson{lesson.id:02d}*.py"))
-    checks = CheckSet(folder, files, hidden_files, {}, hidden_dir, configured, integrity.fingerprint(hashes), modified, mnist_on_disk())
+    checks = CheckSet(
+        folder,
+        files,
+        hidden_files,
+        {},
+        hidden_dir,
+        configured,
+        integrity.fingerprint(hashes),
+        modified,
+        mnist_on_disk(),
+    )
     checks.expected = list_checks(checks)
     for path in [*folder.rglob("*"), *(hidden_dir.rglob("*") if hidden_dir else [])]:
         path.chmod(0o755 if path.is_dir() else 0o644)  # readable by the sandbox's unprivileged user, writable by none
@@ -125,7 +157,10 @@ def _collect(folder: Path, files: list[Path]) -> list[dict]:
     try:
         return json.loads(listing.read_text())
     except (OSError, ValueError):
-        raise SystemExit(f"The checks in {display_path(folder)} could not be collected: run `make check TARGET=solutions` to see why.") from None
+        raise SystemExit(
+            f"The checks in {display_path(folder)} could not be collected: "
+            "run `make check TARGET=solutions` to see why."
+        ) from None
 
 
 def list_checks(checks: CheckSet) -> dict[int, list[dict]]:
@@ -133,7 +168,9 @@ def list_checks(checks: CheckSet) -> dict[int, list[dict]]:
     public = _collect(checks.folder, [path for lesson in all_lessons() for path in checks.files[lesson.id]])
     hidden = []
     if checks.hidden_dir is not None:
-        hidden = _collect(checks.hidden_dir, [path for lesson in all_lessons() for path in checks.hidden_files[lesson.id]])
+        hidden = _collect(
+            checks.hidden_dir, [path for lesson in all_lessons() for path in checks.hidden_files[lesson.id]]
+        )
         for check in hidden:
             check.update(nodeid=HIDDEN_PREFIX + check["nodeid"], hidden=True)
     expected = {}
@@ -141,7 +178,9 @@ def list_checks(checks: CheckSet) -> dict[int, list[dict]]:
         names = {path.name for path in checks.files[lesson.id]}
         hidden_names = {path.name for path in checks.hidden_files[lesson.id]}
         expected[lesson.id] = [check for check in public if check["nodeid"].split("::")[0] in names]
-        expected[lesson.id] += [check for check in hidden if check["nodeid"].removeprefix(HIDDEN_PREFIX).split("::")[0] in hidden_names]
+        expected[lesson.id] += [
+            check for check in hidden if check["nodeid"].removeprefix(HIDDEN_PREFIX).split("::")[0] in hidden_names
+        ]
         if not expected[lesson.id]:
             raise SystemExit(f"No checks were found for lesson {lesson.id} in {display_path(lesson.checks_path)}.")
     return expected

@@ -101,33 +101,34 @@ def not_graded(lesson, why: str) -> dict:
         "version": 1,
         "status": "error",
         "max_score": lesson.points,
-        "tests": [{"name": lesson.label, "status": "error", "score": 0, "message": why, "line_no": 0, "execution_time": 0}],
+        "tests": [
+            {"name": lesson.label, "status": "error", "score": 0, "message": why, "line_no": 0, "execution_time": 0}
+        ],
     }
 
 
 def lesson_result(grade, lesson) -> dict:
     """One lesson of a Grade, as a Classroom runner's result: each check scored on its own."""
-    from course.grading.reports import HIDDEN_FAILURE
-
     (score,) = [graded for graded in grade.lessons if graded.id == lesson.id]
     tests = []
     for check in score.checks:
-        message = check.message if check.status != "passed" else ""
-        if check.hidden and message:
-            message = HIDDEN_FAILURE
-        if score.reasons and check.status == "passed" and check.score == 0:
-            message = "; ".join(score.reasons)
+        passed, message = score.verdict(check)
         tests.append(
             {
                 "name": check.name + (" (hidden)" if check.hidden else ""),
-                "status": "pass" if check.score > 0 else "fail",
+                "status": "pass" if passed else "fail",
                 "score": check.score,
                 "message": message,
                 "line_no": 0,
                 "execution_time": 0,
             }
         )
-    return {"version": 1, "status": "pass" if score.score == score.max_score else "fail", "max_score": lesson.points, "tests": tests}
+    return {
+        "version": 1,
+        "status": "pass" if score.all_passed else "fail",
+        "max_score": lesson.points,
+        "tests": tests,
+    }
 
 
 def classroom_result(lesson_id: int) -> int:
@@ -141,7 +142,9 @@ def classroom_result(lesson_id: int) -> int:
         grade_tree(LESSONS_DIR, Path(scratch), lesson_ids=[lesson.id])
         grade = Grade.from_dict(json.loads((Path(scratch) / "grade.json").read_text()))
     if grade.status == "checks modified":
-        result = not_graded(lesson, "the grading files were modified, so this lesson gets no grade: " + ", ".join(grade.modified[:3]))
+        result = not_graded(
+            lesson, "the grading files were modified, so this lesson gets no grade: " + ", ".join(grade.modified[:3])
+        )
     else:
         result = lesson_result(grade, lesson)
     print(f"result={encode(result)}")
@@ -152,12 +155,19 @@ def workflow_text() -> str:
     lessons = all_lessons()
     steps = "".join(
         STEP.format(
-            label=lesson.label, id=lesson.id, timeout=STEP_TIMEOUT_MIN,
-            fallback=encode(not_graded(lesson, "grading could not run: see the setup steps above (is the repository complete?)")),
+            label=lesson.label,
+            id=lesson.id,
+            timeout=STEP_TIMEOUT_MIN,
+            fallback=encode(
+                not_graded(lesson, "grading could not run: see the setup steps above (is the repository complete?)")
+            ),
         )
         for lesson in lessons
-    )  # fmt: skip
-    env = "".join(f'          LESSON-{lesson.id}_RESULTS: "${{{{steps.lesson-{lesson.id}.outputs.result}}}}"\n' for lesson in lessons)
+    )
+    env = "".join(
+        f'          LESSON-{lesson.id}_RESULTS: "${{{{steps.lesson-{lesson.id}.outputs.result}}}}"\n'
+        for lesson in lessons
+    )
     return HEADER + steps + REPORTER.format(env=env, runners=",".join(f"lesson-{lesson.id}" for lesson in lessons))
 
 
@@ -165,5 +175,8 @@ def write_workflow() -> int:
     WORKFLOW.parent.mkdir(parents=True, exist_ok=True)
     WORKFLOW.write_text(workflow_text())
     total = sum(lesson.points for lesson in all_lessons())
-    print(f"✓ {WORKFLOW.relative_to(ROOT)}: {len(all_lessons())} graded steps, {total} points in all, credit check by check")
+    print(
+        f"✓ {WORKFLOW.relative_to(ROOT)}: {len(all_lessons())} graded steps, {total} points in all, "
+        "credit check by check"
+    )
     return 0

@@ -14,13 +14,21 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from course.grading import integrity, isolation
-from course.grading.checkset import CheckSet, prepare_checks
+from course.grading.checkset import CheckSet, HiddenChecks, prepare_checks
 from course.grading.gradebook import class_summary_lines, write_gradebook
 from course.grading.isolation import Limits
 from course.grading.lessonrun import lesson_budget, run_lesson_checks
 from course.grading.reports import gradescope_results, text_report, write_submission_files
 from course.grading.scoring import Grade, dodge_reasons, run_reasons, score_lesson
-from course.grading.submission import arrange_flat, copy_safely, find_lessons_tree, find_submissions, flat_upload, unique_names, unpack
+from course.grading.submission import (
+    arrange_flat,
+    copy_safely,
+    find_lessons_tree,
+    find_submissions,
+    flat_upload,
+    unique_names,
+    unpack,
+)
 from course.lessons import LESSONS_DIR, SOLUTIONS_DIR, all_lessons, course_info, display_path
 
 
@@ -52,9 +60,16 @@ def _open(source: Path, work: Path) -> tuple[Path | None, list[str]]:
 
 
 def grade_submission(
-    name: str, source: Path, checks: CheckSet, workdir: Path, time_limit: float | None = None,
-    lesson_ids: list[int] | None = None, threads: int | None = None, level: str | None = None, limits: Limits | None = None,
-) -> Grade:  # fmt: skip
+    name: str,
+    source: Path,
+    checks: CheckSet,
+    workdir: Path,
+    time_limit: float | None = None,
+    lesson_ids: list[int] | None = None,
+    threads: int | None = None,
+    level: str | None = None,
+    limits: Limits | None = None,
+) -> Grade:
     """Grade one submission (a folder, a clone, a .zip or a flat upload): each lesson in a sandbox of its own."""
     started = time.monotonic()
     level = level or isolation.level()
@@ -65,40 +80,67 @@ def grade_submission(
     work.mkdir(parents=True)
     found, grade.notes = _open(source, work)
     if found is None:
-        grade.notes = grade.notes or ["no lessons found: expected a lessons/ folder, or lesson folders such as 01_load_data/, in the submission"]
+        grade.notes = grade.notes or [
+            "no lessons found: expected a lessons/ folder, or lesson folders such as 01_load_data/, in the submission"
+        ]
         grade.lessons = [score_lesson(lesson, checks.expected[lesson.id], [], "not run", []) for lesson in lessons]
         return grade.finish(False, time.monotonic() - started)
     if (found.parent / "checks").is_dir() and found.name == "lessons":
         theirs = [path for path in integrity.modified_files(found.parent) if path.startswith("checks/")]
         if theirs:
-            grade.notes.append(f"its own copy of checks/ differs from the course's ({', '.join(theirs[:3])}); ignored: graded with the instructor's checks")
+            grade.notes.append(
+                f"its own copy of checks/ differs from the course's ({', '.join(theirs[:3])}); "
+                "ignored: graded with the instructor's checks"
+            )
     tree = work / "submission"
     grade.notes += copy_safely(found, tree)
     for lesson in lessons:
         budget = lesson_budget(lesson, time_limit)
-        lesson_limits = Limits(limits.memory_mb, limits.processes, int(budget * (os.cpu_count() or 1)) + 30, limits.file_mb, limits.open_files)
+        lesson_limits = Limits(
+            limits.memory_mb,
+            limits.processes,
+            int(budget * (os.cpu_count() or 1)) + 30,
+            limits.file_mb,
+            limits.open_files,
+        )
         reasons = dodge_reasons(lesson, tree)
         records, seconds, missing = [], 0.0, "not run"
         runs = [(checks.files[lesson.id], checks.folder, False)]
         if checks.hidden_files[lesson.id]:
             runs.append((checks.hidden_files[lesson.id], checks.hidden_dir, True))  # a sandbox of its own
         for files, folder, hidden in runs:
-            if level == "user" and checks.hidden_dir is not None:  # no namespaces: permissions keep the hidden checks away
+            if (
+                level == "user" and checks.hidden_dir is not None
+            ):  # no namespaces: permissions keep the hidden checks away
                 checks.hidden_dir.chmod(0o755 if hidden else 0o700)
             scratch = workdir / f"lesson{lesson.id:02d}{'-hidden' if hidden else ''}"
             run = run_lesson_checks(
-                lesson, files, folder, checks.expected[lesson.id], tree, scratch, checks,
-                hidden=hidden, budget=budget, limits=lesson_limits, threads=threads, isolation=level,
-            )  # fmt: skip
+                lesson,
+                files,
+                folder,
+                checks.expected[lesson.id],
+                tree,
+                scratch,
+                checks,
+                hidden=hidden,
+                budget=budget,
+                limits=lesson_limits,
+                threads=threads,
+                isolation=level,
+            )
             records += run.records
             seconds += run.seconds
-            reasons += [reason for reason in run_reasons(lesson, run, budget, limits.memory_mb) if reason not in reasons]
+            reasons += [
+                reason for reason in run_reasons(lesson, run, budget, limits.memory_mb) if reason not in reasons
+            ]
             if run.ran_out:
                 missing = f"not run: the lesson used up its {budget:g} s time budget"
             elif run.done is None:
                 missing = f"not run: the checks' process ended early (exit status {run.status})"
             shutil.rmtree(scratch, ignore_errors=True)
-        grade.lessons.append(score_lesson(lesson, checks.expected[lesson.id], records, missing, reasons, round(seconds, 2)))
+        grade.lessons.append(
+            score_lesson(lesson, checks.expected[lesson.id], records, missing, reasons, round(seconds, 2))
+        )
     return grade.finish(True, time.monotonic() - started)
 
 
@@ -107,38 +149,70 @@ def own_tree(target: Path) -> bool:
     return target.resolve() in (LESSONS_DIR.resolve(), SOLUTIONS_DIR.resolve())
 
 
-def grade_tree(target: Path, out: Path, hidden=True, lesson_ids=None, results: Path | None = None, time_limit=None, trust=False) -> int:
+def grade_tree(
+    target: Path,
+    out: Path,
+    hidden: HiddenChecks | None = None,
+    lesson_ids=None,
+    results: Path | None = None,
+    time_limit=None,
+    trust=False,
+) -> int:
     """Grade one tree as a learner or an autograder would; prints the report, writes the files."""
     level = isolation_for(trust, own_tree(target))
     with tempfile.TemporaryDirectory(prefix="course-grade-") as scratch:
         checks = prepare_checks(Path(scratch), hidden)
         name = display_path(target)
         if checks.modified:
-            grade = Grade(name, str(target), checks.fingerprint, checks.hidden_state, status="checks modified", modified=checks.modified)
+            grade = Grade(
+                name,
+                str(target),
+                checks.fingerprint,
+                checks.hidden_state,
+                status="checks modified",
+                modified=checks.modified,
+            )
             grade.max_score, grade.reasons = sum(lesson.points for lesson in all_lessons()), ["checks modified"]
         else:
-            where = {"bwrap": "each lesson in a sandbox of its own", "user": "each lesson as an unprivileged user"}.get(level, "not sandboxed")
+            where = {"bwrap": "each lesson in a sandbox of its own", "user": "each lesson as an unprivileged user"}.get(
+                level, "not sandboxed"
+            )
             print(f"Grading {name}/ with the course's checks ({where}) ...", flush=True)
-            grade = grade_submission(name, target, checks, Path(scratch) / "submission", time_limit, lesson_ids, level=level)
+            grade = grade_submission(
+                name, target, checks, Path(scratch) / "submission", time_limit, lesson_ids, level=level
+            )
     write_submission_files(grade, out)
     if results is not None:
         results.parent.mkdir(parents=True, exist_ok=True)
         results.write_text(json.dumps(gradescope_results(grade), indent=2))
     print(text_report(grade))
-    print(f"\nWritten: {display_path(out / 'results.json')} (Gradescope format), {display_path(out / 'report.txt')}, {display_path(out / 'grade.json')}")
+    print(
+        f"\nWritten: {display_path(out / 'results.json')} (Gradescope format), "
+        f"{display_path(out / 'report.txt')}, {display_path(out / 'grade.json')}"
+    )
     if results is not None:
         print(f"         {results}")
     # Exit status 0 when every check that ran passed (what an autograder step needs).
-    return 0 if grade.status in ("complete", "graded") and grade.score == grade.max_score else 1
+    return 0 if grade.status in ("complete", "graded") and grade.checks_that_ran_passed else 1
 
 
 def grade_all(
-    submissions: Path, out: Path, jobs: int | None = None, time_limit: float | None = None, lesson_ids=None,
-    hidden=True, progress: bool = True, trust: bool = False,
-) -> list[Grade]:  # fmt: skip
+    submissions: Path,
+    out: Path,
+    jobs: int | None = None,
+    time_limit: float | None = None,
+    lesson_ids=None,
+    hidden: HiddenChecks | None = None,
+    progress: bool = True,
+    trust: bool = False,
+) -> list[Grade]:
     """Grade every submission in ``submissions`` in parallel; write the gradebook to ``out``."""
     from tqdm import tqdm
 
+    if not submissions.is_dir():
+        raise SystemExit(
+            f"SUBMISSIONS={submissions} is not a folder: give the folder that holds one folder (or .zip) per learner."
+        )
     level = isolation_for(trust)
     entries = find_submissions(submissions)
     if not entries:
@@ -151,9 +225,10 @@ def grade_all(
         checks = prepare_checks(Path(scratch), hidden)
         if checks.modified:
             raise SystemExit(
-                "The course's grading files differ from checks/manifest.json: " + ", ".join(checks.modified[:5])
+                "The course's grading files differ from checks/manifest.json: "
+                + ", ".join(checks.modified[:5])
                 + ".\nIf you changed the checks on purpose, run `make manifest`, then grade again."
-            )  # fmt: skip
+            )
         grades: list[Grade] = []
         lock = threading.Lock()
         names = unique_names(entries)
@@ -168,7 +243,9 @@ def grade_all(
             shutil.rmtree(folder, ignore_errors=True)
             return grade
 
-        bar = tqdm(total=len(entries), unit="submission", disable=not (progress and sys.stderr.isatty()), dynamic_ncols=True)
+        bar = tqdm(
+            total=len(entries), unit="submission", disable=not (progress and sys.stderr.isatty()), dynamic_ncols=True
+        )
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             for future in as_completed([pool.submit(one, entry) for entry in entries]):
                 grade = future.result()
@@ -205,4 +282,3 @@ def _one_line(grade: Grade) -> str:
     if grade.reasons:
         line += f" · {grade.reasons[0]}" + (f" (+{len(grade.reasons) - 1} more)" if len(grade.reasons) > 1 else "")
     return line
-

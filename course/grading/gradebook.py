@@ -15,7 +15,7 @@ def gradebook_rows(grades: list[Grade], hidden_state: str) -> list[list[str]]:
     """The gradebook's CSV rows, header first."""
     lessons = all_lessons()
     header = ["submission", "status", "score", "max_score", "percent", *(f"lesson_{lesson.id}" for lesson in lessons)]
-    rows = [header + ["public_checks", "hidden_checks", "seconds", "reasons"]]
+    rows = [[*header, "public_checks", "hidden_checks", "seconds", "reasons"]]
     for grade in grades:
         by_id = {lesson.id: lesson for lesson in grade.lessons}
         public, hidden = grade.counts(False), grade.counts(True)
@@ -31,7 +31,9 @@ def gradebook_rows(grades: list[Grade], hidden_state: str) -> list[list[str]]:
 def write_gradebook(grades: list[Grade], summary: dict, out: Path) -> None:
     with open(out / "gradebook.csv", "w", newline="") as handle:
         csv.writer(handle).writerows(gradebook_rows(grades, summary["hidden_checks"]))
-    (out / "gradebook.json").write_text(json.dumps({"summary": summary, "grades": [grade.to_dict() for grade in grades]}, indent=2))
+    (out / "gradebook.json").write_text(
+        json.dumps({"summary": summary, "grades": [grade.to_dict() for grade in grades]}, indent=2)
+    )
     plot_scores(grades, out / "scores.png")
 
 
@@ -42,7 +44,11 @@ def plot_scores(grades: list[Grade], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    lessons = [lesson for lesson in all_lessons() if any(lesson.id == graded.id for grade in grades for graded in grade.lessons)]
+    lessons = [
+        lesson
+        for lesson in all_lessons()
+        if any(lesson.id == graded.id for grade in grades for graded in grade.lessons)
+    ]
     panels = len(lessons) + 1
     columns = min(4, panels)
     rows = -(-panels // columns)
@@ -80,11 +86,19 @@ def class_summary_lines(grades: list[Grade], summary: dict, out: Path) -> list[s
     statuses = Counter(grade.status for grade in grades)
     lines = [
         f"\nGraded {len(grades)} submissions in {summary['seconds']:.0f} s with {summary['jobs']} in parallel "
-        f"({summary['submissions_per_minute']:.1f} per minute; the longest took {summary['longest_submission_s']:.0f} s).",
+        f"({summary['submissions_per_minute']:.1f} per minute; "
+        f"the longest took {summary['longest_submission_s']:.0f} s).",
         "  " + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items())),
     ]
     if summary["hidden_checks"] == "pending":
-        lines.append("  Hidden checks are configured but their folder was not found: grades are from the public checks only.")
-    lines.append(f"Written: {display_path(out / 'gradebook.csv')}, {display_path(out / 'gradebook.json')}, {display_path(out / 'scores.png')},")
-    lines.append(f"         and one folder per submission under {display_path(out / 'submissions')}/ (results.json, report.txt)")
+        lines.append(
+            "  Hidden checks are configured but their folder was not found: grades are from the public checks only."
+        )
+    lines.append(
+        f"Written: {display_path(out / 'gradebook.csv')}, {display_path(out / 'gradebook.json')}, "
+        f"{display_path(out / 'scores.png')},"
+    )
+    lines.append(
+        f"         and one folder per submission under {display_path(out / 'submissions')}/ (results.json, report.txt)"
+    )
     return lines

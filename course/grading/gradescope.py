@@ -18,10 +18,8 @@ only during their own run. ``AUTOGRADER_ROOT`` stands in for ``/autograder``
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 import zipfile
@@ -62,7 +60,7 @@ if [ "${COURSE_SETUP_OFFLINE:-}" != "1" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c requirements-lock.txt
 fi
 chmod -R a+rX "$SOURCE"  # the graded code runs as nobody: it reads the course, never writes it
-.venv/bin/python -m course.grading.gradescope check
+.venv/bin/python -m course gradescope-check
 """
 
 RUN_AUTOGRADER = """\
@@ -71,19 +69,21 @@ RUN_AUTOGRADER = """\
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 cd "$ROOT/source"
 mkdir -p "$ROOT/results"
-exec .venv/bin/python -m course.grading.gradescope grade --submission "$ROOT/submission" --results "$ROOT/results/results.json"
+exec .venv/bin/python -m course gradescope-grade --submission "$ROOT/submission" --results "$ROOT/results/results.json"
 """
 
 
 def build(out: Path = DIST, hidden: Path | None = None) -> Path:
     """Write the autograder package: setup.sh and run_autograder at its root, the course beside them."""
     from course.grading import integrity
-    from course.grading.checkset import hidden_checks_setting, mnist_on_disk
+    from course.grading.checkset import HiddenChecks, mnist_on_disk
 
     changed = integrity.modified_files()
     if changed:
-        raise SystemExit(f"The grading files differ from checks/manifest.json ({', '.join(changed[:3])}): run `make manifest` first.")
-    hidden = hidden if hidden is not None else hidden_checks_setting()[0]
+        raise SystemExit(
+            f"The grading files differ from checks/manifest.json ({', '.join(changed[:3])}): run `make manifest` first."
+        )
+    hidden = hidden if hidden is not None else HiddenChecks.setting().folder
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
         for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
@@ -117,7 +117,7 @@ def check() -> int:
     problems = [f"grading file changed: {name}" for name in integrity.modified_files()]
     try:
         read_mnist_file(ROOT / "data" / "mnist.npz")
-    except Exception as error:  # noqa: BLE001  (any problem with the file is reported the same way)
+    except Exception as error:
         problems.append(f"MNIST: {error}")
     level = isolation.level()
     if level == "none":
@@ -130,7 +130,7 @@ def check() -> int:
 
 def grade(submission: Path, results: Path, lesson_ids: list[int] | None = None) -> int:
     """Grade one upload; write Gradescope's results.json. The exit status is 0 whenever results were written."""
-    from course.grading.checkset import prepare_checks
+    from course.grading.checkset import HiddenChecks, prepare_checks
     from course.grading.grade import grade_submission, isolation_for
     from course.grading.reports import gradescope_results, text_report
 
@@ -138,8 +138,10 @@ def grade(submission: Path, results: Path, lesson_ids: list[int] | None = None) 
     started = time.monotonic()
     level = isolation_for(trust=False)
     with tempfile.TemporaryDirectory(prefix="course-gradescope-") as scratch:
-        checks = prepare_checks(Path(scratch), hidden if hidden.is_dir() else False)
-        grade = grade_submission("submission", submission, checks, Path(scratch) / "work", lesson_ids=lesson_ids, level=level)
+        checks = prepare_checks(Path(scratch), HiddenChecks.at(hidden) if hidden.is_dir() else HiddenChecks.none())
+        grade = grade_submission(
+            "submission", submission, checks, Path(scratch) / "work", lesson_ids=lesson_ids, level=level
+        )
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps(gradescope_results(grade), indent=2))
     print(text_report(grade))
@@ -148,27 +150,17 @@ def grade(submission: Path, results: Path, lesson_ids: list[int] | None = None) 
     return 0
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course.grading.gradescope", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    built = commands.add_parser("build", help="write dist/autograder.zip")
-    built.add_argument("--out", default=str(DIST))
-    built.add_argument("--hidden", default=None, help="folder of hidden checks to bake in (default: the configured one)")
-    commands.add_parser("check", help="is this autograder ready?")
-    graded = commands.add_parser("grade", help="grade one upload")
-    graded.add_argument("--submission", required=True)
-    graded.add_argument("--results", required=True)
-    args = parser.parse_args(argv)
-    if args.command == "build":
-        path = build(Path(args.out), Path(args.hidden) if args.hidden else None)
-        size = path.stat().st_size / 1e6
-        print(f"✓ {display_path(path)} ({size:.1f} MB): upload it as the autograder of a Gradescope programming assignment.")
-        return 0
-    if args.command == "check":
-        return check()
+def build_and_say(hidden: Path | None = None, out: Path = DIST) -> int:
+    """`make gradescope`: build the package and say where it is."""
+    path = build(out, hidden)
+    size = path.stat().st_size / 1e6
+    print(
+        f"✓ {display_path(path)} ({size:.1f} MB): upload it as the autograder of a Gradescope programming assignment."
+    )
+    return 0
+
+
+def grade_upload(submission: Path, results: Path) -> int:
+    """run_autograder's last step: grade one upload into results.json (GRADE_LESSONS=1,2 limits the lessons)."""
     lessons = os.environ.get("GRADE_LESSONS")
-    return grade(Path(args.submission), Path(args.results), [int(part) for part in lessons.split(",")] if lessons else None)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return grade(submission, results, [int(part) for part in lessons.split(",")] if lessons else None)

@@ -25,7 +25,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from course.lessons import ROOT, display_path
+from course.lessons import ROOT, display_path, report_problems
 
 MANIFEST = ROOT / "checks" / "manifest.json"
 GUARDED = ("checks/*.py", "checks/pytest.ini", "course/**/*.py", "lessons/lessons.toml")
@@ -50,6 +50,22 @@ def write_manifest() -> dict[str, str]:
     hashes = current_hashes()
     MANIFEST.write_text(json.dumps(hashes, indent=2, sort_keys=True) + "\n")
     return hashes
+
+
+def record_manifest() -> int:
+    """`make manifest`: record the grading files' hashes (instructors, after changing a check)."""
+    hashes = write_manifest()
+    print(f"✓ {display_path(MANIFEST)}: {len(hashes)} grading files recorded (checks {fingerprint(hashes)})")
+    return 0
+
+
+def check_manifest() -> int:
+    """`make manifest-check`: do the grading files match checks/manifest.json?"""
+    return report_problems(
+        modified_files(),
+        "checks/manifest.json matches the grading files.",
+        "These grading files differ from checks/manifest.json: restore them, or (instructors) run `make manifest`.",
+    )
 
 
 def modified_files(root: Path = ROOT, manifest: Path = MANIFEST, found: dict[str, str] | None = None) -> list[str]:
@@ -82,7 +98,7 @@ class Flag:
 
 LESSON_API = "course.helpers"  # the one course module lesson files may import
 SILENCED = {"Exception", "BaseException", "NotImplementedError", "AssertionError"}
-GRADER_MODULES = ("pytest", "_pytest", "course.grader", "course.grading", "course.runner", "course.standins")
+GRADER_MODULES = ("pytest", "_pytest", "course.checking", "course.grading")
 GRADER_NAMES = {
     ("sys", "modules"): "changes sys.modules",
     ("sys", "addaudithook"): "adds an audit hook",
@@ -109,7 +125,9 @@ def _does_nothing(body: list[ast.stmt]) -> bool:
             return True
         if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
             return True  # a docstring or ...
-        return isinstance(statement, ast.Return) and (statement.value is None or isinstance(statement.value, ast.Constant))
+        return isinstance(statement, ast.Return) and (
+            statement.value is None or isinstance(statement.value, ast.Constant)
+        )
 
     return all(empty(statement) for statement in body)
 
@@ -150,7 +168,9 @@ def dodges(source: str, filename: str = "<lesson>") -> list[Flag]:
                 if name in GRADER_MODULES or any(name.startswith(module + ".") for module in GRADER_MODULES):
                     flags.append(Flag(f"imports the grader's own code ({name})", line))
                 elif (name == "course" or name.startswith("course.")) and name != LESSON_API:
-                    flags.append(Flag(f"imports the course's own code ({name}); lesson files may import {LESSON_API} only", line))
+                    flags.append(
+                        Flag(f"imports the course's own code ({name}); lesson files may import {LESSON_API} only", line)
+                    )
                 elif name == "builtins":
                     flags.append(Flag(GRADER_NAMES[("builtins", None)], line))
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and line not in main_block:

@@ -64,7 +64,7 @@ class Limits:
         if os.geteuid() == 0:  # counted per real user: meaningful for nobody, not for a person's own account
             settings.append((resource.RLIMIT_NPROC, self.processes))
         for which, value in settings:
-            soft, hard = resource.getrlimit(which)
+            _soft, hard = resource.getrlimit(which)
             value = value if hard == resource.RLIM_INFINITY else min(value, hard)
             resource.setrlimit(which, (value, value if hard == resource.RLIM_INFINITY else hard))
 
@@ -111,7 +111,16 @@ class Sandbox:
     def _as_nobody(self, argv: list[str]) -> list[str]:
         if os.geteuid() != 0:
             return argv
-        return ["/usr/bin/setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--", *argv]
+        return [
+            "/usr/bin/setpriv",
+            f"--reuid={NOBODY}",
+            f"--regid={NOBODY}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--",
+            *argv,
+        ]
 
     def command(self, argv: list[str]) -> list[str]:
         """The command line that runs ``argv`` inside this sandbox."""
@@ -120,7 +129,15 @@ class Sandbox:
         if self.isolation == "user":
             return self._as_nobody(argv)
         root = os.geteuid() == 0
-        args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"]
+        args = [
+            "bwrap",
+            "--die-with-parent",
+            "--new-session",
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-ipc",
+            "--unshare-uts",
+        ]
         args += ["--unshare-cgroup-try"] + ([] if root else ["--unshare-user"])
         for top in SYSTEM_READ_ONLY:
             args += ["--ro-bind", top, top]

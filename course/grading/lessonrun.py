@@ -21,6 +21,7 @@ own lesson: other lessons, other submissions, the hidden checks, the solutions.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -32,11 +33,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course.checking.runner import plugin_arguments, process_limit
 from course.grading.checkset import HIDDEN_PREFIX, IMPORT_MODE, CheckSet
 from course.grading.isolation import Limits, Sandbox, prepare_scratch, python_paths
 from course.grading.submission import copy_safely
-from course.lessons import ROOT, LESSONS_DIR
-from course.runner import process_limit, timeout_s
+from course.lessons import LESSONS_DIR, ROOT
 
 MESSAGE_LIMIT = 2000  # characters of one check's message that reach any report
 STREAM_LIMIT = 1_000_000  # bytes of results one run may send
@@ -85,7 +86,11 @@ class _Reader(threading.Thread):
     def text(self) -> str:
         if self.total <= len(self.head) or not self.tail:
             return self.head.decode(errors="replace")
-        return self.head.decode(errors="replace") + f"\n[... {self.total - len(self.head) - len(self.end)} bytes left out ...]\n" + self.end.decode(errors="replace")
+        return (
+            self.head.decode(errors="replace")
+            + f"\n[... {self.total - len(self.head) - len(self.end)} bytes left out ...]\n"
+            + self.end.decode(errors="replace")
+        )
 
 
 def _environment(scratch: Path, tree: Path, data_file: Path | None, threads: int | None) -> dict[str, str]:
@@ -118,10 +123,19 @@ def _environment(scratch: Path, tree: Path, data_file: Path | None, threads: int
 
 
 def run_lesson_checks(
-    lesson, files: list[Path], folder: Path, expected: list[dict], tree: Path, work: Path, checks: CheckSet,
-    hidden: bool = False, budget: float | None = None, limits: Limits | None = None, threads: int | None = None,
+    lesson,
+    files: list[Path],
+    folder: Path,
+    expected: list[dict],
+    tree: Path,
+    work: Path,
+    checks: CheckSet,
+    hidden: bool = False,
+    budget: float | None = None,
+    limits: Limits | None = None,
+    threads: int | None = None,
     isolation: str | None = None,
-) -> RunOutcome:  # fmt: skip
+) -> RunOutcome:
     """Run ``files`` (checks in ``folder``) against a fresh copy of ``tree`` in a sandbox; collect the verdicts."""
     scratch = work
     for name in ("home", "tmp", "outputs", "cache"):
@@ -130,24 +144,48 @@ def run_lesson_checks(
     prepare_scratch(scratch)
     budget = budget or process_limit(lesson)
     limits = limits or Limits(cpu_seconds=int(budget * (os.cpu_count() or 1)) + 30)
-    readonly = [*python_paths(), ROOT / "course", ROOT / "app_template", LESSONS_DIR / "lessons.toml", LESSONS_DIR / ".hints.json", folder]
+    readonly = [
+        *python_paths(),
+        ROOT / "course",
+        ROOT / "app_template",
+        LESSONS_DIR / "lessons.toml",
+        LESSONS_DIR / ".hints.json",
+        folder,
+    ]
     if checks.data_file is not None:
         readonly.append(checks.data_file)
     env = _environment(scratch, scratch / "lessons", checks.data_file, threads)
-    sandbox = Sandbox(scratch=scratch, readonly=readonly, env=env, cwd=folder, limits=limits, **({"isolation": isolation} if isolation else {}))
+    sandbox = Sandbox(
+        scratch=scratch,
+        readonly=readonly,
+        env=env,
+        cwd=folder,
+        limits=limits,
+        **({"isolation": isolation} if isolation else {}),
+    )
     sentinels = {"pass": f"test_{secrets.token_hex(6)}", "fail": f"test_{secrets.token_hex(6)}"}
     results_read, results_write = os.pipe()
     names_read, names_write = os.pipe()
     os.write(names_write, json.dumps(sentinels).encode())
     os.close(names_write)
     arguments = [
-        *map(str, files), "-c", str(folder / "pytest.ini"), "--rootdir", str(folder), "-p", "course.grader",
-        "--lesson", str(lesson.id), f"--timeout={timeout_s(lesson)}", "--timeout-method=signal", *IMPORT_MODE,
-        "--basetemp", str(scratch / "tmp" / "pytest"), "--results-fd", str(results_write), "--sentinels-fd", str(names_read),
-    ]  # fmt: skip
+        *plugin_arguments(lesson, files, folder / "pytest.ini", basetemp=scratch / "tmp" / "pytest"),
+        *IMPORT_MODE,
+        "--results-fd",
+        str(results_write),
+        "--sentinels-fd",
+        str(names_read),
+    ]
     command = sandbox.command([sys.executable, "-I", "-B", "-c", LAUNCH.format(root=str(ROOT)), *arguments])
     started = time.monotonic()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, pass_fds=(results_write, names_read), **sandbox.popen_options())
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        pass_fds=(results_write, names_read),
+        **sandbox.popen_options(),
+    )
     os.close(results_write)
     os.close(names_read)
     results = _Reader(os.fdopen(results_read, "rb"), STREAM_LIMIT)
@@ -159,10 +197,8 @@ def run_lesson_checks(
     except subprocess.TimeoutExpired:
         status = None
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)  # the sandbox and whatever it started
-        except (ProcessLookupError, PermissionError):
-            pass
         process.wait()
     results.join(timeout=10)
     output.join(timeout=10)
@@ -171,7 +207,9 @@ def run_lesson_checks(
     return outcome
 
 
-def _read_verdicts(outcome: RunOutcome, stream: bytes, total: int, expected: list[dict], sentinels: dict, hidden: bool) -> None:
+def _read_verdicts(
+    outcome: RunOutcome, stream: bytes, total: int, expected: list[dict], sentinels: dict, hidden: bool
+) -> None:
     """Parse the streamed lines into ``outcome``; anything that could not come from honest checks is tampering."""
     known = {check["nodeid"] for check in expected if check["hidden"] == hidden}
     seen: dict[str, dict] = {}
@@ -214,6 +252,8 @@ def _read_verdicts(outcome: RunOutcome, stream: bytes, total: int, expected: lis
     outcome.records = list(seen.values())
     passing, failing = sentinel_status.get(sentinels["pass"]), sentinel_status.get(sentinels["fail"])
     if failing == "passed" or (passing is not None and passing != "passed"):
-        outcome.tampering.append("the grader's control checks came out wrong (a check that must fail passed, or one that must pass failed)")
+        outcome.tampering.append(
+            "the grader's control checks came out wrong (a check that must fail passed, or one that must pass failed)"
+        )
     elif outcome.done is not None and (passing is None or failing is None):
         outcome.tampering.append("the grader's control checks did not report")

@@ -12,8 +12,6 @@ from pathlib import Path
 
 from course.grading.scoring import Grade, LessonScore
 
-HIDDEN_FAILURE = "This hidden check did not pass. Your instructor can see why (grade.json)."
-
 
 def hidden_words(lesson: LessonScore, state: str) -> str:
     if state == "run":
@@ -35,18 +33,28 @@ def summary_line(grade: Grade) -> str:
             return f"{score}. All checks passed ({counts})."
         return f"{score}. {counts[0].upper()}{counts[1:]}.{voided}"
     if grade.hidden_checks == "pending":
-        return f"{score}. Public checks {public_passed}/{public_total}; hidden checks are not run here (your instructor runs them).{voided}"
+        return (
+            f"{score}. Public checks {public_passed}/{public_total}; "
+            f"hidden checks are not run here (your instructor runs them).{voided}"
+        )
     if grade.everything_passed:
         return f"{score}. All checks passed ({public_passed}/{public_total})."
     return f"{score}. Checks {public_passed}/{public_total}.{voided}"
 
 
 def text_report(grade: Grade) -> str:
-    lines = [f"Grade for {grade.submission}   (checks {grade.checks_fingerprint}{', MODIFIED' if grade.modified else ''})"]
+    lines = [
+        f"Grade for {grade.submission}   (checks {grade.checks_fingerprint}{', MODIFIED' if grade.modified else ''})"
+    ]
     if grade.status == "checks modified":
-        lines.append("  checks modified: " + ", ".join(grade.modified[:5]) + (" ..." if len(grade.modified) > 5 else ""))
+        lines.append(
+            "  checks modified: " + ", ".join(grade.modified[:5]) + (" ..." if len(grade.modified) > 5 else "")
+        )
         lines.append("  The grading files differ from checks/manifest.json, so no grade is given.")
-        lines.append("  Restore them (git checkout checks course lessons/lessons.toml) or, if you are the instructor, run `make manifest`.")
+        lines.append(
+            "  Restore them (git checkout checks course lessons/lessons.toml) "
+            "or, if you are the instructor, run `make manifest`."
+        )
         return "\n".join(lines)
     width = max((len(lesson.label) for lesson in grade.lessons), default=0)
     for lesson in grade.lessons:
@@ -66,18 +74,14 @@ def gradescope_results(grade: Grade) -> dict:
     tests = []
     for lesson in grade.lessons:
         for number, check in enumerate(lesson.checks, start=1):
-            output = check.message if check.status != "passed" else ""
-            if check.hidden and output:  # what a hidden check says (expected values) stays with the instructor
-                output = HIDDEN_FAILURE
-            if lesson.reasons and check.status == "passed" and check.score == 0:
-                output = "; ".join(lesson.reasons)
+            passed, output = lesson.verdict(check)
             tests.append(
                 {
                     "name": f"{lesson.label}: {check.name}" + (" (hidden)" if check.hidden else ""),
                     "number": f"{lesson.id}.{number}",
                     "score": check.score,
                     "max_score": check.max_score,
-                    "status": "passed" if check.score > 0 or (check.status == "passed" and check.max_score == 0) else "failed",
+                    "status": "passed" if passed else "failed",
                     "output": output,
                     "output_format": "text",
                     "visibility": "after_published" if check.hidden else "visible",
@@ -85,7 +89,7 @@ def gradescope_results(grade: Grade) -> dict:
             )
     return {
         "score": grade.score,
-        "execution_time": int(round(grade.seconds or 0)),
+        "execution_time": round(grade.seconds or 0),
         "output": text_report(grade),
         "output_format": "text",
         "test_output_format": "text",

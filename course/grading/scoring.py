@@ -10,13 +10,16 @@ Grade as a text report and as Gradescope's results.json.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from course.checking.runner import timeout_s
 from course.grading import integrity
-from course.runner import timeout_s
 
 ZERO = "; 0 points for this lesson"
+
+HIDDEN_FAILURE = "This hidden check did not pass. Your instructor can see why (grade.json)."
 
 
 @dataclass
@@ -47,6 +50,25 @@ class LessonScore:
         """(passed, total) of this lesson's public (or hidden) checks."""
         mine = [check for check in self.checks if check.hidden == hidden]
         return sum(check.status == "passed" for check in mine), len(mine)
+
+    def verdict(self, check: CheckResult) -> tuple[bool, str]:
+        """What a learner is told of one check: passed or not, and why.
+
+        A hidden check's own message (its expected values) stays with the
+        instructor; a passed check of a voided lesson fails with the lesson's reason.
+        """
+        message = check.message if check.status != "passed" else ""
+        if check.hidden and message:
+            message = HIDDEN_FAILURE
+        if self.reasons and check.status == "passed" and check.score == 0:
+            message = "; ".join(self.reasons)
+        passed = check.score > 0 or (check.status == "passed" and check.max_score == 0 and not self.reasons)
+        return passed, message
+
+    @property
+    def all_passed(self) -> bool:
+        """Every check ran and passed, and nothing voided the lesson (a lesson worth 0 points included)."""
+        return bool(self.checks) and all(check.status == "passed" for check in self.checks) and not self.reasons
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -82,9 +104,14 @@ class Grade:
         return sum(passed for passed, _ in pairs), sum(total for _, total in pairs)
 
     @property
+    def checks_that_ran_passed(self) -> bool:
+        """Every lesson's every check passed (hidden checks that are not here did not run), nothing voided."""
+        return bool(self.lessons) and all(lesson.all_passed for lesson in self.lessons) and not self.reasons
+
+    @property
     def everything_passed(self) -> bool:
         """Every point earned: never true while a hidden check is pending or a lesson was voided."""
-        return bool(self.lessons) and self.score == self.max_score and self.hidden_checks != "pending" and not self.reasons
+        return self.checks_that_ran_passed and self.score == self.max_score and self.hidden_checks != "pending"
 
     def finish(self, graded: bool, seconds: float) -> Grade:
         """Total the lessons and decide the status."""
@@ -99,7 +126,7 @@ class Grade:
         elif self.reasons:
             self.status = "broken"
         else:
-            self.status = "complete" if self.score == self.max_score and self.hidden_checks != "pending" else "graded"
+            self.status = "complete" if self.everything_passed else "graded"
         self.seconds = round(seconds, 1)
         return self
 
@@ -114,39 +141,61 @@ class Grade:
         return cls(**fields, lessons=[LessonScore.from_dict(lesson) for lesson in data.get("lessons", [])])
 
 
-def score_lesson(lesson, expected: list[dict], records: list[dict], missing: str, reasons: list[str], seconds=None) -> LessonScore:
+def shares_of(points: float, weights: list[float]) -> list[float]:
+    """``points`` shared by weight, in hundredths that add up to exactly ``points`` (largest remainders get a cent)."""
+    total = sum(weights)
+    if not weights or total <= 0:
+        return [0.0] * len(weights)
+    exact = [100 * points * weight / total for weight in weights]
+    cents = [math.floor(share) for share in exact]
+    by_remainder = sorted(range(len(weights)), key=lambda index: cents[index] - exact[index])
+    for index in by_remainder[: round(100 * points) - sum(cents)]:
+        cents[index] += 1
+    return [cent / 100 for cent in cents]
+
+
+def score_lesson(
+    lesson, expected: list[dict], records: list[dict], missing: str, reasons: list[str], seconds=None
+) -> LessonScore:
     """One lesson's points from the checks that reported (``records``); the others are ``missing``."""
     by_id = {record["nodeid"]: record for record in records}
     zeroed = any(reason.endswith(ZERO) for reason in reasons)
     total_weight = sum(check["points"] for check in expected) or 1
+    shares = shares_of(lesson.points, [wanted["points"] for wanted in expected])
     checks, earned_weight = [], 0.0
-    for wanted in expected:
+    for wanted, max_score in zip(expected, shares):
         found = by_id.get(wanted["nodeid"])
         status = str(found["status"]) if found else "not run"
         earned = status == "passed" and not zeroed
-        max_score = round(lesson.points * wanted["points"] / total_weight, 4)
         earned_weight += wanted["points"] if earned else 0
         checks.append(
             CheckResult(
-                name=wanted["name"], nodeid=wanted["nodeid"], hidden=wanted["hidden"], weight=wanted["points"],
-                status=status, message=str(found.get("message", "")) if found else missing,
-                error=found.get("error") if found else None, score=max_score if earned else 0.0, max_score=max_score,
+                name=wanted["name"],
+                nodeid=wanted["nodeid"],
+                hidden=wanted["hidden"],
+                weight=wanted["points"],
+                status=status,
+                message=str(found.get("message", "")) if found else missing,
+                error=found.get("error") if found else None,
+                score=max_score if earned else 0.0,
+                max_score=max_score,
             )
-        )  # fmt: skip
+        )
     score = round(lesson.points * earned_weight / total_weight, 2)
     return LessonScore(lesson.id, lesson.title, lesson.label, lesson.points, score, checks, reasons, seconds)
 
 
 def dodge_reasons(lesson, tree: Path) -> list[str]:
     """A missing file, or code that dodges its checks (each dodge costs the whole lesson)."""
-    stub = lesson.stub_path(tree)
+    stub = lesson.file_in(tree)
     if not stub.is_file():
         return [f"lessons/{lesson.dir}/{lesson.stub} is missing"]
     lines_by_reason: dict[str, list[int]] = {}
     for flag in integrity.dodges(stub.read_text(errors="replace"), str(stub)):
         lines_by_reason.setdefault(flag.reason, []).append(flag.line)
     return [
-        f"{reason} (lessons/{lesson.dir}/{lesson.stub}, line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}){ZERO}"
+        f"{reason} (lessons/{lesson.dir}/{lesson.stub}, "
+        f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}){ZERO}"
         for reason, lines in lines_by_reason.items()
     ]
 
@@ -160,7 +209,10 @@ def run_reasons(lesson, run, budget: float, memory_mb: int) -> list[str]:
         if reason not in reasons:
             reasons.append(reason)
     errors = [record.get("error") for record in run.records if record.get("error")]
-    for kinds, words in ((("SyntaxError", "IndentationError", "TabError"), None), (("ModuleNotFoundError",), "imports a package the course does not install")):
+    for kinds, words in (
+        (("SyntaxError", "IndentationError", "TabError"), None),
+        (("ModuleNotFoundError",), "imports a package the course does not install"),
+    ):
         error = next((error for error in errors if error.get("type") in kinds), None)
         if error and words:
             reasons.append(f"{words} ({error.get('detail')})")
@@ -170,9 +222,14 @@ def run_reasons(lesson, run, budget: float, memory_mb: int) -> list[str]:
         reasons.append(f"ran out of its {memory_mb:,} MB of memory")
     timed_out = [record for record in run.records if record.get("status") == "timeout"]
     if timed_out:
-        reasons.append(f"{len(timed_out)} check(s) ran past the {timeout_s(lesson):g} s limit (a loop that never ends?)")
+        reasons.append(
+            f"{len(timed_out)} check(s) ran past the {timeout_s(lesson):g} s limit (a loop that never ends?)"
+        )
     if run.ran_out:
         reasons.append(f"stopped: the lesson used up its {budget:g} s time budget")
     elif run.done is None and not run.tampering:
-        reasons.append(f"the checks' process ended without finishing (exit status {run.status}): did the code end the process, or use too much memory?")
+        reasons.append(
+            f"the checks' process ended without finishing (exit status {run.status}): "
+            "did the code end the process, or use too much memory?"
+        )
     return reasons

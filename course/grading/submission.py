@@ -54,10 +54,16 @@ def unpack(archive: Path, destination: Path) -> Path:
                 raise ValueError(f"the archive holds a path outside itself: {member.filename}")
             total += member.file_size
         if total > MAX_BYTES:
-            raise ValueError(f"the archive unpacks to {total // 1_000_000} MB; submissions are at most {MAX_BYTES // 1_000_000} MB")
+            raise ValueError(
+                f"the archive unpacks to {total // 1_000_000} MB; submissions are at most {MAX_BYTES // 1_000_000} MB"
+            )
         bundle.extractall(destination)  # zipfile writes a symlink member as a plain file holding its target
     entries = [entry for entry in destination.iterdir() if not entry.name.startswith((".", "__MACOSX"))]
-    return entries[0] if len(entries) == 1 and entries[0].is_dir() and find_lessons_tree(destination) is None else destination
+    return (
+        entries[0]
+        if len(entries) == 1 and entries[0].is_dir() and find_lessons_tree(destination) is None
+        else destination
+    )
 
 
 def copy_safely(source: Path, destination: Path) -> list[str]:
@@ -82,7 +88,9 @@ def copy_safely(source: Path, destination: Path) -> list[str]:
             path = here / name
             target = Path(os.path.realpath(path))
             if path.is_symlink() and not target.is_relative_to(root):
-                notes.append(f"refused {relative / name}: a link that points outside the submission ({os.readlink(path)})")
+                notes.append(
+                    f"refused {relative / name}: a link that points outside the submission ({os.readlink(path)})"
+                )
                 continue
             if not target.is_file():
                 continue

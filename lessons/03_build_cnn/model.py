@@ -8,8 +8,8 @@ on a few thousand digits shows what convolution buys.
 Run it with `make run-lesson3` (about a minute); grade it with `make check-lesson3`.
 """
 
-import numpy as np
 import keras
+import numpy as np
 from keras import layers
 
 INPUT_SHAPE = (28, 28, 1)
@@ -104,7 +104,7 @@ def build_model(learning_rate=LEARNING_RATE):
 
 def main():
     """Given: build both networks, fit each briefly on the same 10,000 digits, compare, and draw the CNN's filters."""
-    from course.helpers import load_preprocessed, short_fit, save_filter_pictures
+    from course.helpers import load_preprocessed, save_filter_pictures, short_fit
 
     (x_fit, y_fit), (x_val, y_val) = load_preprocessed(train_size=10_000, validation_size=2_000)
     print("Two networks, the same 10,000 training digits, 2 epochs each; accuracy on 2,000 others:\n")

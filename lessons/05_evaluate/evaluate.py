@@ -8,8 +8,8 @@ Run it with `make run-lesson5` (after `make train` or `make run-lesson4`);
 grade it with `make check-lesson5`.
 """
 
-import numpy as np
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt

@@ -11,10 +11,10 @@ never saw, then trains the improved one: a few minutes); grade it with
 `make check-lesson7`.
 """
 
-import numpy as np
 import keras
-from keras import layers
 import matplotlib
+import numpy as np
+from keras import layers
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -147,7 +147,11 @@ def report(name, results):
     """Given: one line of accuracy, the digits, and the top confusions."""
     digits = "  ".join(f"{d}: {a:.0%}" for d, a in enumerate(results["per_digit"]))
     top = ", ".join(f"{t}→{p} ×{n}" for t, p, n in results["confusions"][:4])
-    print(f"{name}: {results['accuracy']:.1%} on unseen writers\n    by digit: {digits}\n    most frequent mistakes: {top or 'none'}")
+    print(
+        f"{name}: {results['accuracy']:.1%} on unseen writers\n"
+        f"    by digit: {digits}\n"
+        f"    most frequent mistakes: {top or 'none'}"
+    )
 
 
 def main():
@@ -155,7 +159,10 @@ def main():
     from course.helpers import default_model_path, load_trained_model
 
     training, unseen = split_by_writer(load_pen_digits())
-    print(f"{len(training):,} pen digits to learn from, {len(unseen):,} by writers {VALIDATION_WRITERS[0]}-{VALIDATION_WRITERS[-1]} to measure on")
+    print(
+        f"{len(training):,} pen digits to learn from, "
+        f"{len(unseen):,} by writers {VALIDATION_WRITERS[0]}-{VALIDATION_WRITERS[-1]} to measure on"
+    )
     images, labels, _ = draw_pen_digits(unseen, renderings=1, seed=1)
     path = default_model_path(__file__)
     model = load_trained_model(path)

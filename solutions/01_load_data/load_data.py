@@ -6,8 +6,8 @@ shape, which labels, what the digits look like.
 Run it with `make run-lesson1`; grade it with `make check-lesson1`.
 """
 
-import numpy as np
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")  # draw into files, not windows: works on any machine
 import matplotlib.pyplot as plt

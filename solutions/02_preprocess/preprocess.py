@@ -6,14 +6,14 @@ as float32 in [0, 1], and labels as one-hot rows of shape (N, 10).
 Run it with `make run-lesson2`; grade it with `make check-lesson2`.
 """
 
-import numpy as np
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from load_data import load_mnist
 
 from course.helpers import output_path
-from load_data import load_mnist
 
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
@@ -40,9 +40,7 @@ def preprocess_images(images):
     # HINT: How many axes should a stack of images have (images.ndim), and what is the size of one
     #   image (images.shape[1:])? Does your message show the shape you found?
     if images.ndim != 3 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
-        raise ValueError(
-            f"expected images of shape (N, {IMAGE_SIZE}, {IMAGE_SIZE}), found shape {images.shape}"
-        )
+        raise ValueError(f"expected images of shape (N, {IMAGE_SIZE}, {IMAGE_SIZE}), found shape {images.shape}")
     # END TODO
     # BEGIN TODO 2: Return a float32 copy scaled to [0, 1] with a channel axis at the end:
     #   shape (N, 28, 28, 1).
@@ -85,8 +83,10 @@ def preprocess(x, y):
 def plot_before_after(raw_image, image, label_row, path):
     """Given: a picture of one digit before and after preprocessing, and its one-hot label."""
     fig, (before, after, label) = plt.subplots(1, 3, figsize=(10, 3.2), gridspec_kw={"width_ratios": [1, 1, 1.3]})
-    for ax, picture, title in ((before, raw_image, f"before: {raw_image.dtype}, 0..255"),
-                               (after, image[..., 0], f"after: {image.dtype}, 0..1")):
+    for ax, picture, title in (
+        (before, raw_image, f"before: {raw_image.dtype}, 0..255"),
+        (after, image[..., 0], f"after: {image.dtype}, 0..1"),
+    ):
         shown = ax.imshow(picture, cmap="gray")
         fig.colorbar(shown, ax=ax, fraction=0.046)
         ax.set_title(title)
@@ -103,7 +103,7 @@ def plot_before_after(raw_image, image, label_row, path):
 def main():
     (x_train, y_train), (x_test, y_test) = load_mnist()
     train_images, train_labels = preprocess(x_train, y_train)
-    test_images, test_labels = preprocess(x_test, y_test)
+    test_images, _test_labels = preprocess(x_test, y_test)
     print(f"train images: {x_train.shape} {x_train.dtype} -> {train_images.shape} {train_images.dtype}")
     print(f"test images:  {x_test.shape} {x_test.dtype} -> {test_images.shape} {test_images.dtype}")
     print(f"pixel range:  {x_train.min()}..{x_train.max()} -> {train_images.min():.1f}..{train_images.max():.1f}")

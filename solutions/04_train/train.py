@@ -9,14 +9,13 @@ Run it with `make run-lesson4` (the two experiments, then all of MNIST: a
 few minutes); grade it with `make check-lesson4` (quick runs on small slices).
 """
 
-import numpy as np
-import tensorflow as tf
 import keras
 import matplotlib
+import numpy as np
+import tensorflow as tf
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-
 
 EPOCHS = 10
 BATCH_SIZE = 128
@@ -150,9 +149,7 @@ def train_model(
     # HINT: A tf.data.Dataset already holds the labels and the batches: which of fit's arguments does
     #   that leave you to pass?
     # HINT: Which method of a Keras model writes it to a file, and what tells it to use HDF5?
-    history = model.fit(
-        train_data, validation_data=val_data, epochs=epochs, verbose=verbose, callbacks=list(callbacks)
-    )
+    history = model.fit(train_data, validation_data=val_data, epochs=epochs, verbose=verbose, callbacks=list(callbacks))
     if model_path is not None:
         model.save(model_path)
     return history
@@ -278,20 +275,40 @@ def run_experiments(build_model, verbose=True):
     runs = {}
     for name, build in (("with dropout", build_model), ("without dropout", lambda: without_dropout(build_model()))):
         keras.utils.set_random_seed(SEED)
-        runs[name] = train_model(build(), x_fit[:500], y_fit[:500], x_val, y_val, epochs=OVERFIT_EPOCHS, batch_size=32, model_path=None, verbose=0)
-    overfit_path = plot_runs(runs, output_path("lesson04_overfitting.png"), f"500 training digits, {OVERFIT_EPOCHS} epochs")
+        runs[name] = train_model(
+            build(),
+            x_fit[:500],
+            y_fit[:500],
+            x_val,
+            y_val,
+            epochs=OVERFIT_EPOCHS,
+            batch_size=32,
+            model_path=None,
+            verbose=0,
+        )
+    overfit_path = plot_runs(
+        runs, output_path("lesson04_overfitting.png"), f"500 training digits, {OVERFIT_EPOCHS} epochs"
+    )
     overfit_seconds = time.perf_counter() - started
     started = time.perf_counter()
     keras.utils.set_random_seed(SEED)
     sweep = learning_rate_sweep(build_model, (0.05, 1.0, 50.0), x_fit, y_fit, x_val, y_val, epochs=3)
-    sweep_path = plot_runs({f"learning rate {rate:g}": history for rate, history in sweep.items()}, output_path("lesson04_learning_rates.png"), "10,000 training digits, 3 epochs per rate")
+    sweep_path = plot_runs(
+        {f"learning rate {rate:g}": history for rate, history in sweep.items()},
+        output_path("lesson04_learning_rates.png"),
+        "10,000 training digits, 3 epochs per rate",
+    )
     sweep_seconds = time.perf_counter() - started
     if verbose:
-        print(f"Experiment 1, overfitting ({overfit_seconds:.0f} s): validation loss lowest at epoch "
-              + ", ".join(f"{best_epoch(history)} {name}" for name, history in runs.items())
-              + f" (of {OVERFIT_EPOCHS}). Plot: {overfit_path}")  # fmt: skip
-        print(f"Experiment 2, learning rates ({sweep_seconds:.0f} s): best {best_learning_rate(sweep):g} of "
-              f"{', '.join(f'{rate:g}' for rate in sweep)}. Plot: {sweep_path}\n")  # fmt: skip
+        print(
+            f"Experiment 1, overfitting ({overfit_seconds:.0f} s): validation loss lowest at epoch "
+            + ", ".join(f"{best_epoch(history)} {name}" for name, history in runs.items())
+            + f" (of {OVERFIT_EPOCHS}). Plot: {overfit_path}"
+        )
+        print(
+            f"Experiment 2, learning rates ({sweep_seconds:.0f} s): best {best_learning_rate(sweep):g} of "
+            f"{', '.join(f'{rate:g}' for rate in sweep)}. Plot: {sweep_path}\n"
+        )
     return {"overfitting": runs, "sweep": sweep, "seconds": (overfit_seconds, sweep_seconds)}
 
 

@@ -8,8 +8,8 @@ Run it with `make run-lesson5` (after `make train` or `make run-lesson4`);
 grade it with `make check-lesson5`.
 """
 
-import numpy as np
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -102,7 +102,9 @@ def precision_recall_f1(matrix):
     # HINT: Recall is something you already wrote. Which axis do you sum over for the columns?
     # HINT: As in TODO 4: which arguments of np.divide skip the divisions by zero?
     predicted_as = matrix.sum(axis=0)
-    precision = np.divide(np.diag(matrix), predicted_as, out=np.zeros(len(predicted_as), dtype=float), where=predicted_as > 0)
+    precision = np.divide(
+        np.diag(matrix), predicted_as, out=np.zeros(len(predicted_as), dtype=float), where=predicted_as > 0
+    )
     recall = per_class_accuracy(matrix)
     both = precision + recall
     f1 = np.divide(2 * precision * recall, both, out=np.zeros(len(both), dtype=float), where=both > 0)

@@ -220,10 +220,10 @@ def fit_box(pixels, box):
     thickness = 2.0 * area / edge  # a stroke of width w and length L: area w*L, edge about 2*L
     wanted = 0.1 * max(image.size)
     if area and thickness < wanted:
-        grow = int(round(wanted - thickness)) | 1  # MaxFilter needs an odd size
+        grow = round(wanted - thickness) | 1  # MaxFilter needs an odd size
         image = image.filter(ImageFilter.MaxFilter(min(grow, 9)))
     elif area and thickness > 2 * wanted:  # a very fat pen: thin it towards MNIST's strokes
-        shrink = int(round((thickness - wanted) / 2)) | 1
+        shrink = round((thickness - wanted) / 2) | 1
         image = image.filter(ImageFilter.MinFilter(min(shrink, 9)))
     scale = box / max(image.size)
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))

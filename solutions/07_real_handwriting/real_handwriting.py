@@ -11,10 +11,10 @@ never saw, then trains the improved one: a few minutes); grade it with
 `make check-lesson7`.
 """
 
-import numpy as np
 import keras
-from keras import layers
 import matplotlib
+import numpy as np
+from keras import layers
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -46,7 +46,9 @@ def split_by_writer(digits, validation_writers=VALIDATION_WRITERS):
     # HINT: What does `digit.writer in validation_writers` tell you? Two list comprehensions, or
     #   one loop with two lists?
     held_out = set(validation_writers)
-    return [digit for digit in digits if digit.writer not in held_out], [digit for digit in digits if digit.writer in held_out]
+    return [digit for digit in digits if digit.writer not in held_out], [
+        digit for digit in digits if digit.writer in held_out
+    ]
     # END TODO
 
 
@@ -76,7 +78,9 @@ def measure(model, images, labels):
     from collections import Counter
 
     predicted = model.predict(images[..., np.newaxis], verbose=0).argmax(axis=1)
-    per_digit = [float(np.mean(predicted[labels == d] == d)) if np.any(labels == d) else 0.0 for d in range(NUM_CLASSES)]
+    per_digit = [
+        float(np.mean(predicted[labels == d] == d)) if np.any(labels == d) else 0.0 for d in range(NUM_CLASSES)
+    ]
     mistakes = Counter((int(t), int(p)) for t, p in zip(labels, predicted) if t != p)
     return {
         "accuracy": float(np.mean(predicted == labels)),
@@ -178,7 +182,11 @@ def report(name, results):
     """Given: one line of accuracy, the digits, and the top confusions."""
     digits = "  ".join(f"{d}: {a:.0%}" for d, a in enumerate(results["per_digit"]))
     top = ", ".join(f"{t}→{p} ×{n}" for t, p, n in results["confusions"][:4])
-    print(f"{name}: {results['accuracy']:.1%} on unseen writers\n    by digit: {digits}\n    most frequent mistakes: {top or 'none'}")
+    print(
+        f"{name}: {results['accuracy']:.1%} on unseen writers\n"
+        f"    by digit: {digits}\n"
+        f"    most frequent mistakes: {top or 'none'}"
+    )
 
 
 def main():
@@ -186,7 +194,10 @@ def main():
     from course.helpers import default_model_path, load_trained_model
 
     training, unseen = split_by_writer(load_pen_digits())
-    print(f"{len(training):,} pen digits to learn from, {len(unseen):,} by writers {VALIDATION_WRITERS[0]}-{VALIDATION_WRITERS[-1]} to measure on")
+    print(
+        f"{len(training):,} pen digits to learn from, "
+        f"{len(unseen):,} by writers {VALIDATION_WRITERS[0]}-{VALIDATION_WRITERS[-1]} to measure on"
+    )
     images, labels, _ = draw_pen_digits(unseen, renderings=1, seed=1)
     path = default_model_path(__file__)
     model = load_trained_model(path)

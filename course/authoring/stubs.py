@@ -31,14 +31,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course.lessons import LESSONS_DIR, SOLUTIONS_DIR, all_lessons, display_path
+from course.lessons import LESSONS_DIR, SOLUTIONS_DIR, all_lessons, display_path, report_problems
 
 BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN TODO (?P<number>\d+):\s*(?P<text>.*)$")
 END = re.compile(r"^\s*# END TODO\s*$")
 HINT = re.compile(r"^\s*# HINT:\s*(?P<text>.*)$")
 CONTINUATION = re.compile(r"^\s*#\s{2,}(?P<text>.*)$")
 DEF = re.compile(r"^(?P<indent>\s*)def (?P<name>\w+)\(")
-MANIFEST = LESSONS_DIR / ".stubs.json"
+RECORD = LESSONS_DIR / ".stubs.json"  # what `make stubs` last wrote: a digest per stub (so edits show)
 HINTS = LESSONS_DIR / ".hints.json"  # the solutions' hints, so `make hint-lessonN` works without solutions/
 
 
@@ -102,7 +102,7 @@ def parse(source: str, filename: str = "<solution>") -> list[Todo]:
     return todos
 
 
-def render(source: str, filename: str = "<solution>", gutted: bool = False) -> str:
+def make_stub(source: str, filename: str = "<solution>", gutted: bool = False) -> str:
     """The learner's version of a solution.
 
     With ``gutted=True`` each region becomes ``pass`` instead of a ``raise``:
@@ -132,21 +132,25 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _load_manifest() -> dict[str, str]:
-    if MANIFEST.exists():
-        return json.loads(MANIFEST.read_text())
-    return {}
+def read_record(record: Path | None = None) -> dict[str, str]:
+    """lessons/.stubs.json: each stub's path under lessons/ and the digest of the text `make stubs` wrote."""
+    record = record or RECORD
+    return json.loads(record.read_text()) if record.exists() else {}
+
+
+def write_record(entries: dict[str, str], record: Path | None = None) -> None:
+    (record or RECORD).write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n")
 
 
 def expected_stubs(gutted: bool = False) -> dict[Path, str]:
     """Every stub as ``make stubs`` would write it, keyed by its path under lessons/."""
     stubs = {}
     for lesson in all_lessons():
-        solution = lesson.stub_path(SOLUTIONS_DIR)
+        solution = lesson.file_in(SOLUTIONS_DIR)
         text = solution.read_text()
         if not parse(text, display_path(solution)):
             raise MarkerError(f"{display_path(solution)} has no '# BEGIN TODO' marker, so its stub would be complete")
-        stubs[lesson.stub_path(LESSONS_DIR)] = render(text, display_path(solution), gutted=gutted)
+        stubs[lesson.file_in(LESSONS_DIR)] = make_stub(text, display_path(solution), gutted=gutted)
     return stubs
 
 
@@ -154,7 +158,7 @@ def hints_text() -> str:
     """Every lesson's hints as ``make stubs`` writes them to lessons/.hints.json."""
     hints = {}
     for lesson in all_lessons():
-        solution = lesson.stub_path(SOLUTIONS_DIR)
+        solution = lesson.file_in(SOLUTIONS_DIR)
         hints[str(lesson.id)] = [
             {"todo": todo.number, "function": todo.function, "todo_text": " ".join(todo.text), "hint": hint}
             for todo in parse(solution.read_text(), display_path(solution))
@@ -165,7 +169,7 @@ def hints_text() -> str:
 
 def out_of_sync() -> list[str]:
     """Stubs whose text differs from what ``make stubs`` would write (empty when in sync)."""
-    manifest = _load_manifest()
+    record = read_record()
     problems = []
     if not HINTS.exists() or HINTS.read_text() != hints_text():
         problems.append(f"{display_path(HINTS)} differs from the solutions' hints")
@@ -175,14 +179,14 @@ def out_of_sync() -> list[str]:
             problems.append(f"{display_path(path)} is missing")
         elif path.read_text() != text:
             problems.append(f"{display_path(path)} differs from its solution's markers")
-        elif manifest.get(key) != digest(text):
-            problems.append(f"{display_path(MANIFEST)} has an old entry for {key}")
+        elif record.get(key) != digest(text):
+            problems.append(f"{display_path(RECORD)} has an old entry for {key}")
     return problems
 
 
 def write_stubs(force: bool = False) -> int:
     """Regenerate lessons/ from solutions/; refuse to overwrite a learner's edits."""
-    manifest = _load_manifest()
+    record = read_record()
     refused = []
     for path, text in expected_stubs().items():
         key = path.relative_to(LESSONS_DIR).as_posix()
@@ -190,10 +194,10 @@ def write_stubs(force: bool = False) -> int:
         if path.exists():
             current = path.read_text()
             if current == text:
-                manifest[key] = digest(text)
+                record[key] = digest(text)
                 print(f"  = {shown} (up to date)")
                 continue
-            edited = manifest.get(key) != digest(current)
+            edited = record.get(key) != digest(current)
             if edited and not force:
                 refused.append(shown)
                 print(f"  ! {shown} has edits that are not from `make stubs`: left as it is")
@@ -204,9 +208,9 @@ def write_stubs(force: bool = False) -> int:
                 print(f"  ~ {shown}: your version is saved as {display_path(backup)}")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-        manifest[key] = digest(text)
+        record[key] = digest(text)
         print(f"  ✓ {shown} written")
-    MANIFEST.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    write_record(record)
     HINTS.write_text(hints_text())
     print(f"  ✓ {display_path(HINTS)} written (the hints for `make hint-lessonN`)")
     if refused:
@@ -217,6 +221,21 @@ def write_stubs(force: bool = False) -> int:
         )
         return 1
     return 0
+
+
+def stubs_command(force: bool = False, check: bool = False, gutted: str | None = None) -> int:
+    """`make stubs`: regenerate lessons/.
+
+    ``check``: only say whether it is in sync; ``gutted``: `pass` stubs to a folder.
+    """
+    if check:
+        return report_problems(out_of_sync(), "lessons/ is in sync with solutions/.", "Run `make stubs` to regenerate.")
+    if gutted:
+        write_tree(Path(gutted), gutted=True)
+        print(f"Gutted stubs written to {gutted}")
+        return 0
+    print("Regenerating lessons/ from solutions/:")
+    return write_stubs(force=force)
 
 
 def write_tree(destination: Path, gutted: bool = False) -> Path:

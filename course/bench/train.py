@@ -47,7 +47,10 @@ class Contender:
         predicted = np.argmax(self.model.predict(x_test, batch_size=2000, verbose=0), axis=1)
         accuracy = float(np.mean(predicted == y_test))
         self.records.append({"epoch": epoch + 1, "seconds": self.seconds, "test_accuracy": accuracy})
-        print(f"  {self.name:17} epoch {epoch + 1:2d}: {self.seconds:6.1f} s of training, test accuracy {accuracy:.2%}", flush=True)
+        print(
+            f"  {self.name:17} epoch {epoch + 1:2d}: {self.seconds:6.1f} s of training, test accuracy {accuracy:.2%}",
+            flush=True,
+        )
 
 
 def keras_io_recipe(x_train, y_train):
@@ -80,12 +83,13 @@ def keras_io_recipe(x_train, y_train):
 
 def course_reference(x_train, y_train):
     """`make train`'s recipe, from the solutions of lessons 2-4."""
-    from course.pipeline import build_for_training, split_validation, stages, target_of
+    from course.lessons import tree_path
+    from course.pipeline import build_for_training, split_validation, stages
 
-    lessons = stages(target_of("solutions"))
-    train = lessons.train
-    x_fit, y_fit, x_val, y_val = split_validation(*lessons.preprocess.preprocess(x_train, y_train))
-    model = build_for_training(lessons, train.EPOCHS, train.BATCH_SIZE, len(x_fit))
+    steps = stages(tree_path("solutions"))
+    train = steps.train
+    x_fit, y_fit, x_val, y_val = split_validation(*steps.preprocess.preprocess(x_train, y_train))
+    model = build_for_training(steps, train.EPOCHS, train.BATCH_SIZE, len(x_fit))
     train_data = train.make_dataset(x_fit, y_fit, train.BATCH_SIZE, shuffle=True, seed=train.SEED)
     val_data = train.make_dataset(x_val, y_val, train.BATCH_SIZE)
 
@@ -114,24 +118,36 @@ def cpu_name() -> str:
 
 def report(results: list[dict]) -> str:
     lines = []
-    header = f"{'':18}{'epochs':>7}{'params':>9}{'train time':>12}" + "".join(f"{'to ' + format(t, '.1%'):>18}" for t in THRESHOLDS) + f"{'final acc':>11}{'model file':>12}"
+    header = (
+        f"{'':18}{'epochs':>7}{'params':>9}{'train time':>12}"
+        + "".join(f"{'to ' + format(t, '.1%'):>18}" for t in THRESHOLDS)
+        + f"{'final acc':>11}{'model file':>12}"
+    )
     lines.append(header)
     for result in results:
         records = result.records
         cells = f"{result.name:18}{result.epochs:>7}{result.model.count_params():>9,}{records[-1]['seconds']:>10.1f} s"
         for threshold in THRESHOLDS:
             hit = first_time(records, threshold)
-            cells += f"{(format(hit['seconds'], '.1f') + ' s (ep ' + str(hit['epoch']) + ')') if hit else 'not reached':>18}"
+            cells += (
+                f"{(format(hit['seconds'], '.1f') + ' s (ep ' + str(hit['epoch']) + ')') if hit else 'not reached':>18}"
+            )
         cells += f"{records[-1]['test_accuracy']:>10.2%}{result.model_bytes / 1e6:>9.2f} MB"
         lines.append(cells)
     baseline, ours = results
     for threshold in THRESHOLDS:
         base_hit, our_hit = first_time(baseline.records, threshold), first_time(ours.records, threshold)
         if our_hit and base_hit:
-            lines.append(f"time to {threshold:.1%}: reference / keras-io = {our_hit['seconds']:.1f} / {base_hit['seconds']:.1f} = {our_hit['seconds'] / base_hit['seconds']:.2f}")
+            lines.append(
+                f"time to {threshold:.1%}: reference / keras-io = {our_hit['seconds']:.1f} / {base_hit['seconds']:.1f} "
+                f"= {our_hit['seconds'] / base_hit['seconds']:.2f}"
+            )
         elif our_hit:
             total = baseline.records[-1]["seconds"]
-            lines.append(f"time to {threshold:.1%}: keras-io never reached it in {total:.1f} s; reference took {our_hit['seconds']:.1f} s (ratio below {our_hit['seconds'] / total:.2f})")
+            lines.append(
+                f"time to {threshold:.1%}: keras-io never reached it in {total:.1f} s; "
+                f"reference took {our_hit['seconds']:.1f} s (ratio below {our_hit['seconds'] / total:.2f})"
+            )
         else:
             lines.append(f"time to {threshold:.1%}: the reference did not reach it")
     return "\n".join(lines)
@@ -159,7 +175,3 @@ def main() -> int:
             contender.model_bytes = path.stat().st_size
     print("\n" + report(contenders))
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -10,12 +10,11 @@ and nothing needs keeping in sync by hand.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import re
 from pathlib import Path
 
-from course.lessons import ROOT, all_lessons, display_path, resolve_target
+from course.lessons import ROOT, all_lessons, display_path, tree_path
 
 NOTEBOOKS = ROOT / "notebooks"
 TODO_LINE = re.compile(r"^\s*# TODO (\d+): (.*)$")
@@ -59,7 +58,7 @@ def notebook(lesson, target: Path):
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-    stub = lesson.stub_path(target)
+    stub = lesson.file_in(target)
     readme = stub.parent / "README.md"
     cells = [
         new_markdown_cell(
@@ -67,17 +66,26 @@ def notebook(lesson, target: Path):
             + f"\n\nThe file you write is `{display_path(stub)}`: edit it in the editor, save, and the cells below use"
             " your latest version (autoreload). The notebook is for exploring; the file is what is graded."
         ),
-        new_code_cell(f"from course.lab import *\n\nlesson = open_lesson({lesson.id})"),
+        new_code_cell(f"from course.learner.lab import *\n\nlesson = open_lesson({lesson.id})"),
     ]
     items = todos(stub)
     if items:
-        cells.append(new_markdown_cell("## Your TODOs\n\n" + "\n".join(f"{n}. **`{name}`**: {text}" for n, name, text in items)))
+        cells.append(
+            new_markdown_cell("## Your TODOs\n\n" + "\n".join(f"{n}. **`{name}`**: {text}" for n, name, text in items))
+        )
         for name in dict.fromkeys(name for _, name, _ in items if name and "." not in name):
             cells.append(new_code_cell(f"help(lesson.{name})  # its signature and docstring; try calling it here"))
     if lesson.serves:
-        cells.append(new_markdown_cell(f"## Run it\n\nThis lesson starts a web server: run `make app TARGET={display_path(target)}` in a terminal."))
+        cells.append(
+            new_markdown_cell(
+                f"## Run it\n\nThis lesson starts a web server: "
+                f"run `make app TARGET={display_path(target)}` in a terminal."
+            )
+        )
     else:
-        cells.append(new_markdown_cell(f"## Run it\n\nWhat `make run-lesson{lesson.id}` does, with its pictures shown here."))
+        cells.append(
+            new_markdown_cell(f"## Run it\n\nWhat `make run-lesson{lesson.id}` does, with its pictures shown here.")
+        )
         cells.append(new_code_cell(f"run_lesson({lesson.id})"))
     cells.append(new_markdown_cell(f"## Grade it\n\nThe same report as `make check-lesson{lesson.id}`."))
     cells.append(new_code_cell(f"check({lesson.id})"))
@@ -91,7 +99,7 @@ def build(target="lessons", folder: Path = NOTEBOOKS, lessons=None) -> list[Path
     """Write one notebook per lesson of ``target`` into ``folder``; return their paths."""
     import nbformat
 
-    target = resolve_target(target)
+    target = tree_path(target)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for lesson in all_lessons():
@@ -103,14 +111,8 @@ def build(target="lessons", folder: Path = NOTEBOOKS, lessons=None) -> list[Path
     return written
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course.notebooks", description="Write one notebook per lesson.")
-    parser.add_argument("--target", default="lessons")
-    args = parser.parse_args(argv)
-    paths = build(args.target)
-    print(f"✓ {len(paths)} notebooks in {display_path(NOTEBOOKS)}/ (one per lesson, for {args.target}/)")
+def write_notebooks(target: str) -> int:
+    """`make lab`, first step: one notebook per lesson of ``target`` in notebooks/."""
+    paths = build(target)
+    print(f"✓ {len(paths)} notebooks in {display_path(NOTEBOOKS)}/ (one per lesson, for {target}/)")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

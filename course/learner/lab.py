@@ -18,14 +18,14 @@ import sys
 import time
 from pathlib import Path
 
-from course.lessons import ROOT, add_stage_paths, get_lesson, resolve_target
+from course.lessons import ROOT, add_stage_paths, get_lesson, tree_path
 from course.outputs import output_path
 
 __all__ = ["check", "open_lesson", "output_path", "run_lesson", "show", "show_pictures"]
 
 
 def _target() -> Path:
-    return resolve_target(os.environ.get("COURSE_TARGET") or "lessons")
+    return tree_path(os.environ.get("COURSE_TARGET") or "lessons")
 
 
 def _autoreload() -> None:
@@ -49,7 +49,9 @@ def open_lesson(lesson_id: int):
     add_stage_paths(target)
     lesson = get_lesson(lesson_id)
     module = importlib.import_module(lesson.module_name)
-    print(f"Lesson {lesson.id} · {lesson.title}: {lesson.stub_path(target).relative_to(ROOT) if lesson.stub_path(target).is_relative_to(ROOT) else lesson.stub_path(target)}")
+    lesson_file = lesson.file_in(target)
+    shown_path = lesson_file.relative_to(ROOT) if lesson_file.is_relative_to(ROOT) else lesson_file
+    print(f"Lesson {lesson.id} · {lesson.title}: {shown_path}")
     return module
 
 
@@ -63,7 +65,9 @@ def show(path) -> None:
 def show_pictures(lesson_id: int, since: float = 0.0) -> list[Path]:
     """Show every picture lesson ``lesson_id`` saved in outputs/ (those written after ``since``)."""
     folder = output_path("x").parent
-    pictures = sorted(path for path in folder.glob(f"lesson{int(lesson_id):02d}_*.png") if path.stat().st_mtime >= since)
+    pictures = sorted(
+        path for path in folder.glob(f"lesson{int(lesson_id):02d}_*.png") if path.stat().st_mtime >= since
+    )
     for picture in pictures:
         print(picture.name)
         show(picture)

@@ -35,7 +35,9 @@ def install(lesson) -> list[str]:
     for earlier in all_lessons():
         name = earlier.module_name
         if earlier.id < lesson.id and name in STANDINS and name not in sys.modules:
-            module = types.ModuleType(name, f"The course's stand-in for lesson {earlier.id} ({name}), while lesson {lesson.id} is graded.")
+            module = types.ModuleType(
+                name, f"The course's stand-in for lesson {earlier.id} ({name}), while lesson {lesson.id} is graded."
+            )
             module.__dict__.update(STANDINS[name]())
             module.__course_standin__ = True
             sys.modules[name] = module

@@ -12,19 +12,18 @@ grade-all does) and three times without a sandbox: what isolation costs.
 
 from __future__ import annotations
 
-import argparse
 import os
-from collections import Counter
 import shutil
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
+from course.bench.sample_class import KINDS, make_submission
 from course.grading import isolation
-from course.grading.checkset import prepare_checks
+from course.grading.checkset import HiddenChecks, prepare_checks
 from course.grading.grade import grade_all, grade_submission
 from course.lessons import ROOT
-from course.sample_class import KINDS, make_submission
 
 
 def build(folder: Path, count: int) -> list[str]:
@@ -36,14 +35,14 @@ def build(folder: Path, count: int) -> list[str]:
 
 def run(submissions: Path, out: Path, jobs: int) -> tuple[float, list]:
     started = time.monotonic()
-    grades = grade_all(submissions, out, jobs=jobs, hidden=False, progress=True)
+    grades = grade_all(submissions, out, jobs=jobs, hidden=HiddenChecks.none(), progress=True)
     return time.monotonic() - started, grades
 
 
 def isolation_cost(scratch: Path, repeats: int = 3) -> None:
     """A complete submission, graded alone, sandboxed and not, in turns: seconds each way and the ratio."""
     submission = make_submission("complete", scratch / "complete")
-    checks = prepare_checks(scratch / "checks", hidden=False)
+    checks = prepare_checks(scratch / "checks", HiddenChecks.none())
     times = {"bwrap": [], "none": []}
     for repeat in range(repeats):
         for level in times:
@@ -54,50 +53,55 @@ def isolation_cost(scratch: Path, repeats: int = 3) -> None:
     best = {level: min(values) for level, values in times.items()}
     print(f"\nIsolation: a complete submission, graded {repeats} times each way, in turns")
     for level, values in times.items():
-        print(f"  {'sandboxed (bubblewrap)' if level == 'bwrap' else 'not sandboxed':24} " + "  ".join(f"{value:5.1f} s" for value in values) + f"   best {best[level]:.1f} s")
+        print(
+            f"  {'sandboxed (bubblewrap)' if level == 'bwrap' else 'not sandboxed':24} "
+            + "  ".join(f"{value:5.1f} s" for value in values)
+            + f"   best {best[level]:.1f} s"
+        )
     print(f"  ratio (sandboxed / not sandboxed, best of each): {best['bwrap'] / best['none']:.2f}x")
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--submissions", type=int, default=40)
-    parser.add_argument("--baseline", type=int, default=6, help="size of the slice graded both ways (0: none)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--isolation", type=int, default=1, help="also time a complete submission sandboxed and not (0: skip)")
-    args = parser.parse_args(argv)
+def main(submissions: int = 40, baseline: int = 6, jobs: int | None = None, isolation_cost_too: bool = True) -> int:
+    """`make bench-grade`: a class of ``submissions`` graded ``jobs`` at a time.
+
+    A slice of ``baseline`` submissions is graded both ways.
+    """
+    jobs = jobs or os.cpu_count() or 1
 
     with tempfile.TemporaryDirectory(prefix="bench-grade-") as scratch:
         scratch = Path(scratch)
-        kinds = build(scratch / "class", args.submissions)
-        print(f"bench-grade: {args.submissions} submissions ({len(set(kinds))} kinds), {args.jobs} at a time, "
-              f"on {os.cpu_count()} CPU cores\n", flush=True)  # fmt: skip
+        kinds = build(scratch / "class", submissions)
+        print(
+            f"bench-grade: {submissions} submissions ({len(set(kinds))} kinds), {jobs} at a time, "
+            f"on {os.cpu_count()} CPU cores\n",
+            flush=True,
+        )
         out = ROOT / "outputs" / "bench-grade"
         shutil.rmtree(out, ignore_errors=True)
-        seconds, grades = run(scratch / "class", out, args.jobs)
+        seconds, grades = run(scratch / "class", out, jobs)
         rate = 60 * len(grades) / seconds
         longest = max(grades, key=lambda grade: grade.seconds)
-        print(f"\n  grade-all, {args.jobs} at a time: {len(grades)} submissions in {seconds:.0f} s = {rate:.1f} submissions/min")
+        print(
+            f"\n  grade-all, {jobs} at a time: {len(grades)} submissions in {seconds:.0f} s "
+            f"= {rate:.1f} submissions/min"
+        )
         print(f"  longest single submission: {longest.seconds:.0f} s ({longest.submission})")
         by_status = Counter(grade.status for grade in grades)
         print("  outcomes: " + ", ".join(f"{count} {status}" for status, count in sorted(by_status.items())))
         print(f"  gradebook and histogram: {out.relative_to(ROOT)}/")
 
-        if args.baseline:
+        if baseline:
             slice_folder = scratch / "slice"
             slice_folder.mkdir()
-            for path in sorted((scratch / "class").iterdir())[: args.baseline]:
+            for path in sorted((scratch / "class").iterdir())[:baseline]:
                 path.rename(slice_folder / path.name)
-            print(f"\nBaseline: the first {args.baseline} submissions, graded both ways", flush=True)
-            par_seconds, _ = run(slice_folder, scratch / "out-slice-parallel", args.jobs)
+            print(f"\nBaseline: the first {baseline} submissions, graded both ways", flush=True)
+            par_seconds, _ = run(slice_folder, scratch / "out-slice-parallel", jobs)
             base_seconds, base_grades = run(slice_folder, scratch / "out-slice", 1)
             par_rate, base_rate = (60 * len(base_grades) / value for value in (par_seconds, base_seconds))
-            print(f"\n  slice, {args.jobs} at a time: {par_seconds:.0f} s = {par_rate:.1f} submissions/min")
+            print(f"\n  slice, {jobs} at a time: {par_seconds:.0f} s = {par_rate:.1f} submissions/min")
             print(f"  slice, one at a time: {base_seconds:.0f} s = {base_rate:.1f} submissions/min")
             print(f"  ratio (parallel / one at a time): {par_rate / base_rate:.2f}x")
-        if args.isolation and isolation.level() == "bwrap":
+        if isolation_cost_too and isolation.level() == "bwrap":
             isolation_cost(scratch / "isolation")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -9,12 +9,14 @@ so nothing a submission started is left running).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+from course.checking.explain import verbose
 from course.lessons import ROOT, display_path
 
 CHECKS_INI = ROOT / "checks" / "pytest.ini"
@@ -45,6 +47,17 @@ def process_limit(lesson) -> float:
     return 60 + 10 * timeout_s(lesson)
 
 
+def plugin_arguments(lesson, check_files: list[Path], ini: Path, basetemp: Path | None = None) -> list[str]:
+    """pytest's arguments for one lesson's checks: the files, their settings, the plugin and the lesson's time limit.
+
+    ``basetemp`` is where the checks' temporary files go (pytest's ``tmp_path``): never the
+    system's shared ``pytest-of-<user>`` folder.
+    """
+    arguments = [*map(str, check_files), "-c", str(ini), "--rootdir", str(ini.parent), "-p", "course.checking.plugin"]
+    arguments += ["--lesson", str(lesson.id), f"--timeout={timeout_s(lesson)}", "--timeout-method=signal"]
+    return arguments + (["--basetemp", str(basetemp)] if basetemp is not None else [])
+
+
 def pytest_command(
     lesson,
     check_files: list[Path],
@@ -53,23 +66,11 @@ def pytest_command(
     extra: tuple = (),
     basetemp: Path | None = None,
 ) -> list[str]:
-    """``python -m pytest`` for one lesson's checks, with the grader plugin and the lesson's time limit.
-
-    ``basetemp`` is where the checks' temporary files go (pytest's ``tmp_path``): never the
-    system's shared ``pytest-of-<user>`` folder.
-    """
-    command = [
-        sys.executable, "-m", "pytest", *map(str, check_files),
-        "-c", str(ini), "--rootdir", str(ini.parent),
-        "-p", "course.grader", "--lesson", str(lesson.id),
-        f"--timeout={timeout_s(lesson)}", "--timeout-method=signal",
-        *extra,
-    ]  # fmt: skip
-    if basetemp is not None:
-        command += ["--basetemp", str(basetemp)]
+    """``python -m pytest`` for one lesson's checks (``plugin_arguments``), writing results to ``results_file``."""
+    command = [sys.executable, "-m", "pytest", *plugin_arguments(lesson, check_files, ini, basetemp), *extra]
     if results_file:
         command += ["--results", str(results_file)]
-    if os.environ.get("VERBOSE", "") not in ("", "0"):
+    if verbose():
         command += ["--tb=long"]
     return command
 
@@ -77,7 +78,9 @@ def pytest_command(
 _running: set[subprocess.Popen] = set()  # every checks' process now running, for stop_all()
 
 
-def run_process(command: list[str], env: dict, limit: float, quiet: bool = False, cwd: Path = ROOT, output=None) -> int | None:
+def run_process(
+    command: list[str], env: dict, limit: float, quiet: bool = False, cwd: Path = ROOT, output=None
+) -> int | None:
     """Run ``command`` in a new session; None when it ran past ``limit`` seconds (it is then killed, children too).
 
     Its output goes to the terminal, nowhere (``quiet``) or to the open file ``output``.
@@ -96,10 +99,8 @@ def run_process(command: list[str], env: dict, limit: float, quiet: bool = False
 
 
 def _kill_group(process: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)  # whatever the checked code started goes too
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def stop_all() -> None:

@@ -18,7 +18,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from course import stubs
+from course.authoring import stubs
 from course.lessons import SOLUTIONS_DIR, all_lessons, get_lesson
 
 
@@ -28,7 +28,7 @@ def _solution_tree(destination: Path) -> Path:
 
 
 def _edit(tree: Path, lesson_id: int, change) -> None:
-    path = get_lesson(lesson_id).stub_path(tree)
+    path = get_lesson(lesson_id).file_in(tree)
     path.write_text(change(path.read_text()))
 
 
@@ -37,7 +37,9 @@ def _inside_function(source: str, function: str, lines: list[str]) -> str:
     tree = ast.parse(source)
     node = next(node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef) and node.name == function)
     first = node.body[0]
-    has_docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
+    has_docstring = (
+        isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
+    )
     at = first.end_lineno if has_docstring else first.lineno - 1
     indent = " " * first.col_offset
     text = source.splitlines(keepends=True)
@@ -53,7 +55,7 @@ def make_submission(kind: str, destination: Path, escape_target: Path | None = N
         stubs.write_tree(destination)
         for lesson_id in (1, 2):
             lesson = get_lesson(lesson_id)
-            shutil.copy(lesson.stub_path(SOLUTIONS_DIR), lesson.stub_path(destination))
+            shutil.copy(lesson.file_in(SOLUTIONS_DIR), lesson.file_in(destination))
     elif kind == "empty":
         destination.mkdir(parents=True)
         (destination / "notes.txt").write_text("I will submit tomorrow.\n")
@@ -69,22 +71,36 @@ def make_submission(kind: str, destination: Path, escape_target: Path | None = N
         if kind == "syntax_error":
             _edit(lessons, 2, lambda text: text.replace("def one_hot(", "def one_hot(:", 1))
         elif kind == "missing_file":
-            get_lesson(2).stub_path(lessons).unlink()
+            get_lesson(2).file_in(lessons).unlink()
         elif kind == "infinite_loop":
             _edit(lessons, 1, lambda text: _inside_function(text, "load_mnist", ["while True:", "    pass"]))
         elif kind == "missing_package":
-            _edit(lessons, 2, lambda text: text.replace("import numpy as np", "import numpy as np\nimport torchvision_for_digits", 1))
+            _edit(
+                lessons,
+                2,
+                lambda text: text.replace("import numpy as np", "import numpy as np\nimport torchvision_for_digits", 1),
+            )
         elif kind == "writes_outside":
             target = escape_target or Path("/tmp/course-escape.txt")
-            _edit(lessons, 1, lambda text: _inside_function(text, "load_mnist", [f"open({str(target)!r}, 'w').write('was here')"]))
+            _edit(
+                lessons,
+                1,
+                lambda text: _inside_function(text, "load_mnist", [f"open({str(target)!r}, 'w').write('was here')"]),
+            )
         elif kind == "public_only":  # passes every public check; the example hidden check catches it
-            _edit(lessons, 1, lambda text: text.replace("np.bincount(np.asarray(labels).ravel()", "np.bincount(labels.ravel()", 1))
+            _edit(
+                lessons,
+                1,
+                lambda text: text.replace("np.bincount(np.asarray(labels).ravel()", "np.bincount(labels.ravel()", 1),
+            )
         elif kind == "silenced":  # every TODO of lesson 2 wrapped so its NotImplementedError never shows
-            solution = get_lesson(2).stub_path(SOLUTIONS_DIR).read_text()
-            silenced = stubs.render(solution).replace(
-                "raise NotImplementedError(", "try:\n        raise NotImplementedError("
-            ).replace('is not done yet")\n', 'is not done yet")\n    except NotImplementedError:\n        pass\n')
-            get_lesson(2).stub_path(lessons).write_text(silenced)
+            solution = get_lesson(2).file_in(SOLUTIONS_DIR).read_text()
+            silenced = (
+                stubs.make_stub(solution)
+                .replace("raise NotImplementedError(", "try:\n        raise NotImplementedError(")
+                .replace('is not done yet")\n', 'is not done yet")\n    except NotImplementedError:\n        pass\n')
+            )
+            get_lesson(2).file_in(lessons).write_text(silenced)
         elif kind == "clone_with_edited_checks":  # a whole clone whose checks/ was "fixed" to pass anything
             checks = destination / "checks"
             checks.mkdir()
@@ -92,16 +108,27 @@ def make_submission(kind: str, destination: Path, escape_target: Path | None = N
             stubs.write_tree(lessons)
             for lesson_id in (1,):
                 lesson = get_lesson(lesson_id)
-                shutil.copy(lesson.stub_path(SOLUTIONS_DIR), lesson.stub_path(lessons))
+                shutil.copy(lesson.file_in(SOLUTIONS_DIR), lesson.file_in(lessons))
         elif kind != "complete":
             raise ValueError(f"unknown kind of submission: {kind}")
     return destination
 
 
 KINDS = (
-    "complete", "partial", "stub", "syntax_error", "missing_file", "infinite_loop",
-    "missing_package", "writes_outside", "silenced", "clone_with_edited_checks", "empty", "zip", "public_only",
-)  # fmt: skip
+    "complete",
+    "partial",
+    "stub",
+    "syntax_error",
+    "missing_file",
+    "infinite_loop",
+    "missing_package",
+    "writes_outside",
+    "silenced",
+    "clone_with_edited_checks",
+    "empty",
+    "zip",
+    "public_only",
+)
 
 # kind -> (lessons that should score full points, {lesson: words its reason must contain}).
 # "public_only" loses one hidden check of lesson 1 when graded with checks/hidden_example.

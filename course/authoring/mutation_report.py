@@ -1,0 +1,102 @@
+"""The mutation score per lesson, and the report of ``make mutants``: a table, and the survivors as diffs."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from course.authoring.mutate import Mutant
+from course.lessons import ROOT, SOLUTIONS_DIR, all_lessons, display_path, get_lesson
+
+OUTPUT = ROOT / "outputs" / "mutants"
+
+
+@dataclass
+class Outcome:
+    mutant: Mutant
+    status: str  # killed, timed out, survived, equivalent
+    seconds: float
+    caught_by: str = ""  # the first check that failed
+
+
+def score(outcomes: list[Outcome]) -> dict:
+    counts = Counter(outcome.status for outcome in outcomes)
+    counted = len(outcomes) - counts["equivalent"]
+    caught = counts["killed"] + counts["timed out"]
+    return {
+        "mutants": len(outcomes),
+        "equivalent": counts["equivalent"],
+        "killed": counts["killed"],
+        "timed_out": counts["timed out"],
+        "survived": counts["survived"],
+        "score": round(100 * caught / counted, 1) if counted else 100.0,
+    }
+
+
+def diff_of(mutant: Mutant) -> str:
+
+    lesson = get_lesson(mutant.lesson)
+    path = f"solutions/{lesson.dir}/{lesson.stub}"
+    original = lesson.file_in(SOLUTIONS_DIR).read_text().splitlines(keepends=True)
+    changed = mutant.source.splitlines(keepends=True)
+    header = f"# {mutant.id}: {mutant.description}\n"
+    return header + "".join(difflib.unified_diff(original, changed, path, f"{path} (mutant {mutant.id})", n=2))
+
+
+def write_report(outcomes: list[Outcome], out: Path = OUTPUT) -> dict:
+    """Per-lesson scores to summary.json, and each survivor as a diff under out/lessonNN/."""
+    out.mkdir(parents=True, exist_ok=True)
+    summary = {}
+    for lesson in all_lessons():
+        mine = [outcome for outcome in outcomes if outcome.mutant.lesson == lesson.id]
+        if not mine:
+            continue
+        folder = out / f"lesson{lesson.id:02d}"
+        shutil.rmtree(folder, ignore_errors=True)
+        survivors = [outcome.mutant for outcome in mine if outcome.status == "survived"]
+        for mutant in survivors:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{mutant.id}.diff").write_text(diff_of(mutant))
+        summary[lesson.id] = {
+            **score(mine),
+            "survivors": [{"id": m.id, "description": m.description} for m in survivors],
+            "operators": dict(Counter(outcome.mutant.operator.split(" ")[0] for outcome in mine)),
+        }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+    return summary
+
+
+def print_report(summary: dict, out: Path = OUTPUT) -> None:
+    header = ("Lesson", "Mutants", "Equivalent", "Killed", "Timed out", "Survived", "Score")
+    rows = [
+        (
+            f"{lesson_id} · {get_lesson(lesson_id).title}",
+            str(s["mutants"]),
+            str(s["equivalent"]),
+            str(s["killed"]),
+            str(s["timed_out"]),
+            str(s["survived"]),
+            f"{s['score']:.1f}%",
+        )
+        for lesson_id, s in summary.items()
+    ]
+    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(len(header))]
+    for row in [header, tuple("-" * width for width in widths), *rows]:
+        print(
+            "  "
+            + "  ".join(
+                cell.ljust(width) if column == 0 else cell.rjust(width)
+                for column, (cell, width) in enumerate(zip(row, widths))
+            )
+        )
+    survivors = sum(s["survived"] for s in summary.values())
+    if survivors:
+        print(f"\n{survivors} survivor(s), each saved as a diff under {display_path(out)}/lessonNN/:")
+        for s in summary.values():
+            for survivor in s["survivors"]:
+                print(f"  {survivor['id']}  {survivor['description']}")
+        print("Review each one: a check that catches it, or an entry in checks/mutants.toml if it changes nothing.")

@@ -1,0 +1,132 @@
+"""Commands for instructors and anyone serving the app: train, serve, finetune, grading, Classroom, Gradescope."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from course.cli.registry import (
+    CHECK_ONLY,
+    GRADING,
+    HIDDEN_FOLDER,
+    INSTRUCTORS,
+    JOBS,
+    LESSON,
+    OUT,
+    QUIET,
+    RESULTS,
+    SUBMISSIONS,
+    TRAINING,
+    TREE,
+    UPLOAD,
+    command,
+    hidden_checks,
+    lesson_ids,
+    option,
+    out_folder,
+)
+from course.lessons import get_lesson, tree_path
+
+
+@command(
+    INSTRUCTORS, "train", "train and evaluate the model (make train; make model: only if there is none)", *TRAINING
+)
+def train(args):
+    from course.pipeline import train
+
+    return train(tree_path(args.target), args.epochs, args.seed, args.model_path, if_missing=args.if_missing)
+
+
+@command(INSTRUCTORS, "serve", "the app for real use: gunicorn behind nginx (make serve)")
+def serve(args):
+    from course.serve import serve_forever
+
+    return serve_forever()
+
+
+@command(
+    INSTRUCTORS,
+    "finetune",
+    "teach the model its users' corrections (make finetune)",
+    TREE,
+    option("--epochs", type=int),
+)
+def finetune(args):
+    from course.finetune import finetune_tree
+
+    return finetune_tree(tree_path(args.target or "solutions"), epochs=args.epochs)
+
+
+@command(INSTRUCTORS, "grade", "points per check and lesson of one tree (make grade)", TREE, OUT, RESULTS, *GRADING)
+def grade(args):
+    from course.grading.grade import grade_tree
+
+    return grade_tree(
+        tree_path(args.target),
+        out_folder(args, "grade"),
+        hidden=hidden_checks(args),
+        lesson_ids=lesson_ids(args.lessons),
+        results=Path(args.results) if args.results else None,
+        time_limit=args.time_limit,
+        trust=args.trust_submissions,
+    )
+
+
+@command(
+    INSTRUCTORS, "grade-all", "grade a class in parallel (make grade-all)", SUBMISSIONS, OUT, JOBS, QUIET, *GRADING
+)
+def grade_all(args):
+    from course.grading.grade import grade_all
+
+    grade_all(
+        Path(args.submissions),
+        out_folder(args, "grades"),
+        jobs=args.jobs,
+        time_limit=args.time_limit,
+        lesson_ids=lesson_ids(args.lessons),
+        hidden=hidden_checks(args),
+        progress=not args.quiet,
+        trust=args.trust_submissions,
+    )
+    return 0
+
+
+@command(INSTRUCTORS, "manifest", "record (--check: verify) the grading files' hashes (make manifest)", CHECK_ONLY)
+def manifest(args):
+    from course.grading.integrity import check_manifest, record_manifest
+
+    return check_manifest() if args.check else record_manifest()
+
+
+@command(INSTRUCTORS, "classroom", "write the GitHub Classroom workflow from lessons.toml (make classroom)")
+def classroom(args):
+    from course.grading.classroom import write_workflow
+
+    return write_workflow()
+
+
+@command(INSTRUCTORS, "classroom-result", "grade lesson N for GitHub Classroom (per-check credit)", LESSON)
+def classroom_result(args):
+    from course.grading.classroom import classroom_result
+
+    return classroom_result(get_lesson(args.lesson).id)
+
+
+@command(INSTRUCTORS, "gradescope", "build dist/autograder.zip for Gradescope (make gradescope)", HIDDEN_FOLDER)
+def gradescope(args):
+    from course.grading.gradescope import build_and_say
+
+    return build_and_say(Path(args.hidden) if args.hidden else None)
+
+
+@command(INSTRUCTORS, "gradescope-check", "on Gradescope: is this autograder ready? (setup.sh runs it)")
+def gradescope_check(args):
+    from course.grading.gradescope import check
+
+    return check()
+
+
+@command(INSTRUCTORS, "gradescope-grade", "on Gradescope: grade one upload (run_autograder runs it)", *UPLOAD)
+def gradescope_grade(args):
+    from course.grading.gradescope import grade_upload
+
+    return grade_upload(Path(args.submission), Path(args.results))

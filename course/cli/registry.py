@@ -1,0 +1,140 @@
+"""The parser: commands registered with ``@command``, the options they share, and ``main``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from course.lessons import ROOT, get_lesson
+
+LEARNERS, INSTRUCTORS, MAKERS = "learners", "instructors and app users", "course makers"
+
+
+@dataclass
+class Command:
+    group: str
+    name: str
+    help: str
+    options: tuple
+    call: Callable
+
+
+COMMANDS: list[Command] = []
+
+
+def command(group: str, name: str, help: str, *options):
+    """Register the decorated function as command ``name``; ``options`` are (flags, argparse keywords) pairs."""
+
+    def register(call):
+        COMMANDS.append(Command(group, name, help, options, call))
+        return call
+
+    return register
+
+
+def option(*flags, **keywords):
+    return flags, keywords
+
+
+def lesson_ids(text: str | None) -> list[int] | None:
+    """``--lessons 1,2`` as lesson ids (None: every lesson)."""
+    if not text:
+        return None
+    return [get_lesson(part.strip()).id for part in text.replace(" ", ",").split(",") if part.strip()]
+
+
+def hidden_checks(args):
+    """The hidden checks the arguments ask for.
+
+    --no-hidden: none; --hidden DIR: that folder; neither: None, the class's setting (HIDDEN_CHECKS or lessons.toml).
+    """
+    from course.grading.checkset import HiddenChecks
+
+    if args.no_hidden:
+        return HiddenChecks.none()
+    return HiddenChecks.at(args.hidden) if args.hidden else None
+
+
+def out_folder(args, default: str) -> Path:
+    return Path(args.out) if args.out else ROOT / "outputs" / default
+
+
+TREE = option("--target", default=None, help="lessons (default), solutions, or a folder laid out like lessons/")
+LESSON = option("lesson", help="a lesson number")
+JOBS = option("--jobs", type=int, default=None, help="how many at once (default: the CPU cores)")
+QUIET = option("--quiet", action="store_true", help="no progress bar")
+ONLY_LESSONS = option("--lessons", default=None, help="only these lessons, e.g. 1,2")
+YES = option("--yes", action="store_true", help="do not ask")
+OUT = option("--out", default=None, help="folder for the results (default: under outputs/)")
+RESULTS = option("--results", default=None, help="also write Gradescope's results.json here")
+SUBMISSIONS = option("submissions", help="a folder holding one folder (or .zip) per learner")
+CHECK_ONLY = option("--check", action="store_true", help="only report whether all is as recorded")
+HIDDEN_FOLDER = option(
+    "--hidden", default=None, help="folder of hidden checks (default: HIDDEN_CHECKS or lessons.toml)"
+)
+UPLOAD = (option("--submission", required=True), option("--results", required=True))
+TRAINING = (
+    option("--target", default="solutions", help="solutions (default), lessons, or a folder laid out like lessons/"),
+    option("--epochs", type=int, default=None, help="epochs (default: the tree's EPOCHS, or the EPOCHS variable)"),
+    option("--seed", type=int, default=None),
+    option("--model-path", default=None, help="where to save the model (default: digit_classifier.h5)"),
+    option("--if-missing", action="store_true", help="do nothing if the model file already exists"),
+)
+STUBS = (
+    option("--force", action="store_true", help="overwrite edited stubs (backed up first)"),
+    option("--check", action="store_true", help="only report whether lessons/ is in sync"),
+    option("--gutted", metavar="DIR", help="write stubs with `pass` instead of `raise` to DIR"),
+)
+MUTANTS = (
+    ONLY_LESSONS,
+    option("--sample", action="store_true", help="only the fixed sample in checks/mutants.toml"),
+    option("--ids", default=None, help="only these mutants (ids from the report), e.g. L5-T5-9c3cfc95"),
+    JOBS,
+    QUIET,
+)
+BENCH_GRADE = (
+    option("--submissions", type=int, default=40, help="size of the made-up class"),
+    option("--baseline", type=int, default=6, help="submissions graded both ways (0: none)"),
+    JOBS,
+    option("--no-isolation", action="store_true", help="skip timing a submission sandboxed and not"),
+)
+GRADING = (
+    ONLY_LESSONS,
+    option("--hidden", default=None, help="folder of hidden checks (default: HIDDEN_CHECKS or lessons.toml)"),
+    option("--no-hidden", action="store_true", help="grade with the public checks only"),
+    option("--time-limit", type=float, default=None, help="seconds for each lesson of a submission"),
+    option("--trust-submissions", action="store_true", help="grade even where code cannot be sandboxed"),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from course.cli import learners, instructors, makers  # noqa: F401, I001  (each registers its commands, in this order)
+
+    groups = {}
+    for entry in COMMANDS:
+        groups.setdefault(entry.group, []).append(f"  {entry.name:20} {entry.help}")
+    listing = "\n\n".join(f"{group}:\n" + "\n".join(lines) for group, lines in groups.items())
+    parser = argparse.ArgumentParser(
+        prog="python -m course",
+        usage="python -m course <command> [options]   (python -m course <command> --help: its options)",
+        description="The course's commands (the Makefile runs them: `make help`).",
+        epilog=listing,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command", help=argparse.SUPPRESS)
+    for entry in COMMANDS:
+        sub = commands.add_parser(entry.name, description=entry.help)
+        for flags, keywords in entry.options:
+            sub.add_argument(*flags, **keywords)
+        sub.set_defaults(call=entry.call)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    from course.checking.runner import stop_on_sigterm
+
+    stop_on_sigterm()  # `make watch` or a grader stopped with SIGTERM takes its checks' processes with it
+    return args.call(args) or 0

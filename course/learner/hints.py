@@ -1,0 +1,109 @@
+"""Hints, one at a time: ``make hint-lessonN [TODO=n]``.
+
+Hints live next to the code they are about, as ``# HINT:`` lines inside the
+solutions' TODO markers (see ``course/authoring/stubs.py``), so there is one
+source; ``make stubs`` copies them to ``lessons/.hints.json`` for learners'
+copies. ``make hint-lessonN`` shows one more of them each time it is run and
+remembers how many it has shown in ``.course/hints.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from course.lessons import ROOT, display_path, get_lesson
+
+STATE_DIR = Path(os.environ.get("COURSE_STATE") or ROOT / ".course")
+
+
+def say(*args, **kwargs) -> None:
+    print(*args, **kwargs, flush=True)
+
+
+@dataclass(frozen=True)
+class Hint:
+    todo: int
+    function: str
+    todo_text: str
+    text: str
+
+
+def lesson_hints(lesson) -> list[Hint]:
+    """Every hint of a lesson, in TODO order: the solution's ``# HINT:`` lines, as ``make stubs``
+    copied them to lessons/.hints.json (so learners' copies need no solutions/)."""
+    from course.authoring.stubs import HINTS
+
+    entries = json.loads(HINTS.read_text()).get(str(lesson.id), [])
+    return [Hint(entry["todo"], entry["function"], entry["todo_text"], entry["hint"]) for entry in entries]
+
+
+def _hints_file() -> Path:
+    return STATE_DIR / "hints.json"
+
+
+def _hint_state() -> dict[str, list[int]]:
+    try:
+        return json.loads(_hints_file().read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_hint_state(state: dict[str, list[int]]) -> None:
+    _hints_file().parent.mkdir(parents=True, exist_ok=True)
+    _hints_file().write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
+
+
+def show_hints(lesson_id, todo: int | None = None, reveal: bool = True, out=say) -> int:
+    """Reveal one more hint for a lesson (or for one of its TODOs), then print every hint shown so far."""
+    lesson = get_lesson(lesson_id)
+    hints = lesson_hints(lesson)
+    todos = sorted({hint.todo for hint in hints})
+    if todo is not None and todo not in todos:
+        out(f"Lesson {lesson.id} has no TODO {todo}; its TODOs are {', '.join(map(str, todos))}.")
+        return 1
+    state = _hint_state()
+    key = str(lesson.id)
+    shown = {index for index in state.get(key, []) if 0 <= index < len(hints)}
+    new = None
+    if reveal:
+        new = next((i for i, hint in enumerate(hints) if i not in shown and todo in (None, hint.todo)), None)
+        if new is not None:
+            shown.add(new)
+    state[key] = sorted(shown)
+    _save_hint_state(state)
+
+    out(f"Hints for {lesson.label}   ({display_path(lesson.file_in(ROOT / 'lessons'))})")
+    out(f"  The big question: {lesson.hint}")
+    current = None
+    for index, hint in enumerate(hints):
+        if index not in shown:
+            continue
+        if hint.todo != current:
+            current = hint.todo
+            out(f"\n  TODO {hint.todo} in {hint.function}(): {hint.todo_text}")
+        out(f"    • {hint.text}" + ("   ← new" if index == new else ""))
+    out("")
+    left_here = [hint for i, hint in enumerate(hints) if i not in shown and todo in (None, hint.todo)]
+    if left_here:
+        again = f"make hint-lesson{lesson.id}" + (f" TODO={todo}" if todo is not None else "")
+        out(
+            f"{len(shown)} of {len(hints)} hints shown. `{again}` shows the next one; "
+            f"`make hint-lesson{lesson.id} TODO=n` asks about TODO n."
+        )
+    elif todo is not None and len(shown) < len(hints):
+        out(f"That is every hint for TODO {todo}. `make hint-lesson{lesson.id}` shows hints for the other TODOs.")
+    else:
+        out(
+            f"That is every hint for lesson {lesson.id}. Still stuck? `VERBOSE=1 make check-lesson{lesson.id}` "
+            "shows the full error, and your instructor is there to help."
+        )
+    return 0
+
+
+def forget_hints(lesson) -> None:
+    state = _hint_state()
+    if state.pop(str(lesson.id), None) is not None:
+        _save_hint_state(state)

@@ -1,0 +1,69 @@
+"""The house plan holds: small modules, packages that say what they are for, one command line, no format escapes."""
+
+import ast
+import subprocess
+import sys
+
+import pytest
+
+from course.lessons import ROOT
+
+MAX_LINES = 300
+COURSE = ROOT / "course"
+ESCAPES = ("sk" + "ip", "o" + "ff")  # spelled apart, so this file does not find itself
+PACKAGES = sorted(path.parent for path in COURSE.rglob("__init__.py"))
+
+
+def test_every_course_module_is_at_most_300_lines():
+    """A module a newcomer can read in one sitting; past that it is two modules."""
+    long = {
+        str(path.relative_to(ROOT)): count
+        for path in sorted(COURSE.rglob("*.py"))
+        if (count := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert not long, f"modules over {MAX_LINES} lines: {long}"
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_every_package_says_what_it_is_for(package):
+    """Each package's docstring names its purpose and who may import it (or which command uses it)."""
+    docstring = ast.get_docstring(ast.parse((package / "__init__.py").read_text()))
+    assert docstring and len(docstring.splitlines()) >= 3, f"{package.relative_to(ROOT)}/__init__.py needs a docstring"
+    assert any(word in docstring for word in ("import", "make ", "command")), docstring
+
+
+def test_nothing_asks_the_formatter_to_look_away():
+    """No comment asks ruff format to look away (skip, off) in the course's code, checks, solutions or tests."""
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("course", "checks", "solutions", "lessons", "tests")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if any(f"fmt: {word}" in line for word in ESCAPES)
+    ]
+    assert not found, found
+
+
+def test_one_command_line():
+    """Only course/__main__.py runs as a program: no other module has its own argparse entry point."""
+    others = [
+        str(path.relative_to(ROOT))
+        for path in sorted(COURSE.rglob("*.py"))
+        if path.name != "__main__.py" and path.parent.name != "cli"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute) and node.attr == "ArgumentParser"
+    ]
+    assert not others, f"argparse outside course/cli/: {others}"
+    main = (COURSE / "__main__.py").read_text()
+    assert len([line for line in main.splitlines() if line.strip()]) <= 3
+
+
+def test_the_help_lists_commands_by_who_runs_them():
+    """`python -m course --help` groups the commands: learners, instructors, course makers."""
+    shown = subprocess.run(
+        [sys.executable, "-m", "course", "--help"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    groups = [shown.index(group) for group in ("learners:", "instructors and app users:", "course makers:")]
+    assert groups == sorted(groups)
+    for command in ("check", "progress", "grade-all", "gradescope", "stubs", "mutants", "bench-grade", "train"):
+        assert f"\n  {command} " in shown, command
