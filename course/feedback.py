@@ -45,10 +45,20 @@ class CorrectionStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self.connect()) as connection:
-            connection.execute("PRAGMA journal_mode=WAL")  # readers never block the writer, nor the writer them
-            connection.execute(SCHEMA)
-            connection.commit()
+        for attempt in range(100):
+            try:
+                with closing(self.connect()) as connection:
+                    # WAL: readers never block the writer, nor the writer them. Switching to it needs the
+                    # file to itself, and SQLite answers "locked" at once (no busy wait) when two workers
+                    # open a new file together: so try again, a little later.
+                    connection.execute("PRAGMA journal_mode=WAL")
+                    connection.execute(SCHEMA)
+                    connection.commit()
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == 99:
+                    raise
+                time.sleep(0.05)
 
     def connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=30)  # wait for a busy database, never fail at once

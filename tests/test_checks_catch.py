@@ -131,7 +131,7 @@ def test_report_hook_survives_a_report_pytest_cannot_make():
     the check is still reported as failed, with the grader's own explanation."""
     from _pytest._code import ExceptionInfo
 
-    from course.checking import Reporter
+    from course.checking.plugin import Reporter
 
     try:
         raise NotImplementedError("TODO 4: plot_samples() is not done yet")

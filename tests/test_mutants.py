@@ -10,6 +10,8 @@ import subprocess
 import pytest
 
 from course.authoring import mutants, stubs
+from course.authoring.mutate import Mutant
+from course.authoring.mutation_report import Outcome, score
 from course.lessons import ROOT, all_lessons
 
 SOURCE = '''\
@@ -91,9 +93,9 @@ def test_reviewed_list_names_real_mutants_with_reasons():
 
 
 def test_scores_count_caught_mutants_over_non_equivalent_ones():
-    make = lambda status: mutants.Outcome(mutants.Mutant(1, 1, "f", 1, "number", "1", "2", ""), status, 0.0)
+    make = lambda status: Outcome(Mutant(1, 1, "f", 1, "number", "1", "2", ""), status, 0.0)
     outcomes = [make("killed")] * 8 + [make("timed out"), make("survived"), make("equivalent"), make("equivalent")]
-    assert mutants.score(outcomes) == {
+    assert score(outcomes) == {
         "mutants": 12,
         "equivalent": 2,
         "killed": 8,

@@ -121,17 +121,24 @@ class Reporter:
         The limit (pytest-timeout, signal method) fires once. If it lands while
         Python runs a finalizer (an object freed inside the learner's loop), the
         exception is printed and swallowed, and an endless loop goes on: the
-        repeats stop it. They are switched off as soon as the check returns, so
+        repeats stop it. If the limit already went off (and was swallowed)
+        while the check's fixtures were set up, the alarm is armed again at
+        once. The repeats are switched off as soon as the check returns, so
         no alarm can interrupt the reporting that follows."""
         import signal
 
-        remaining, _ = signal.getitimer(signal.ITIMER_REAL) if hasattr(signal, "setitimer") else (0.0, 0.0)
-        if remaining > 0:
-            signal.setitimer(signal.ITIMER_REAL, remaining, 2.0)
+        armed = (
+            hasattr(signal, "setitimer")
+            and (item.config.getoption("timeout", None) or 0) > 0
+            and signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, signal.SIG_IGN, None)
+        )
+        if armed:
+            remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+            signal.setitimer(signal.ITIMER_REAL, remaining if remaining > 0 else 0.05, 2.0)
         try:
             return (yield)
         finally:
-            if remaining > 0:
+            if armed:
                 signal.setitimer(signal.ITIMER_REAL, 0)
 
     @pytest.hookimpl(wrapper=True)
