@@ -50,41 +50,47 @@ def test_returns_classic_tuple(loaded):
         )
 
 
+def expect_split(images, labels, split, count, file_pair):
+    """One pair of the tuple: `count` uint8 images of 28 x 28 and `count` labels, the file's own arrays."""
+    x, y = f"x_{split}", f"y_{split}"
+    expect(
+        images.shape == (count, 28, 28),
+        f"{x} has the wrong shape",
+        expected=(count, 28, 28),
+        found=images.shape,
+    )
+    expect(
+        images.dtype == np.uint8,
+        f"{x} has the wrong dtype",
+        expected="uint8",
+        found=images.dtype,
+    )
+    expect(
+        labels.shape == (count,),
+        f"{y} has the wrong shape",
+        expected=(count,),
+        found=labels.shape,
+    )
+    expect(
+        np.array_equal(images, file_pair[0]),
+        f"{x} is not the file's {x}",
+        expected=f"the array named {x}",
+        found="different pixels",
+    )
+    expect(
+        np.array_equal(labels, file_pair[1]),
+        f"{y} is not the file's {y}",
+        expected=f"the array named {y}",
+        found="different labels",
+    )
+
+
 @pytest.mark.hint("Check the order: the training pair comes first, images before labels.")
 @pytest.mark.todo(1)
 def test_training_arrays(loaded, mnist):
     """training set: 60,000 images of 28 x 28 uint8 pixels and 60,000 labels"""
     (x_train, y_train), _ = unpack(loaded)
-    expect(
-        x_train.shape == (60000, 28, 28),
-        "x_train has the wrong shape",
-        expected=(60000, 28, 28),
-        found=x_train.shape,
-    )
-    expect(
-        x_train.dtype == np.uint8,
-        "x_train has the wrong dtype",
-        expected="uint8",
-        found=x_train.dtype,
-    )
-    expect(
-        y_train.shape == (60000,),
-        "y_train has the wrong shape",
-        expected=(60000,),
-        found=y_train.shape,
-    )
-    expect(
-        np.array_equal(x_train, mnist[0][0]),
-        "x_train is not the file's x_train",
-        expected="the array named x_train",
-        found="different pixels",
-    )
-    expect(
-        np.array_equal(y_train, mnist[0][1]),
-        "y_train is not the file's y_train",
-        expected="the array named y_train",
-        found="different labels",
-    )
+    expect_split(x_train, y_train, "train", 60000, mnist[0])
 
 
 @pytest.mark.hint("Check the order: the test pair comes second, images before labels.")
@@ -92,36 +98,7 @@ def test_training_arrays(loaded, mnist):
 def test_test_arrays(loaded, mnist):
     """test set: 10,000 images of 28 x 28 uint8 pixels and 10,000 labels"""
     _, (x_test, y_test) = unpack(loaded)
-    expect(
-        x_test.shape == (10000, 28, 28),
-        "x_test has the wrong shape",
-        expected=(10000, 28, 28),
-        found=x_test.shape,
-    )
-    expect(
-        x_test.dtype == np.uint8,
-        "x_test has the wrong dtype",
-        expected="uint8",
-        found=x_test.dtype,
-    )
-    expect(
-        y_test.shape == (10000,),
-        "y_test has the wrong shape",
-        expected=(10000,),
-        found=y_test.shape,
-    )
-    expect(
-        np.array_equal(x_test, mnist[1][0]),
-        "x_test is not the file's x_test",
-        expected="the array named x_test",
-        found="different pixels",
-    )
-    expect(
-        np.array_equal(y_test, mnist[1][1]),
-        "y_test is not the file's y_test",
-        expected="the array named y_test",
-        found="different labels",
-    )
+    expect_split(x_test, y_test, "test", 10000, mnist[1])
 
 
 @pytest.mark.todo(1)

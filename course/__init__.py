@@ -18,11 +18,13 @@ Packages:
 Modules, flat, the digit recognizer's own machinery:
 
 * ``lessons``: the lesson list (lessons.toml) and the folders of a tree.
+* ``lesson_files``: lessons/.stubs.json and .hints.json (make stubs writes them).
 * ``helpers``: **the one module lesson files import** (the tamper scan flags
   any other ``course`` import in a learner's file).
 * ``data`` (MNIST, offline first), ``pendigits`` (UCI's pen digits),
   ``drawings`` and ``handwriting`` (digits drawn the way the canvas draws them),
-  ``pipeline`` (``make train``), ``calibration`` (honest confidence),
+  ``pipeline`` (``make train``), ``model_file`` (where the trained model
+  lives, loading it), ``calibration`` (honest confidence),
   ``finetune`` (``make finetune``), ``pictures`` (filters, feature maps, the
   course map), ``serve`` and ``feedback`` (``make serve``, the app's
   corrections), ``quiet`` and ``outputs`` (small shared helpers).

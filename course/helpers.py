@@ -6,6 +6,10 @@ quick experiments and pictures. The rest of ``course`` (the grader, the
 checks' machinery, grading and benchmarks) is not for lesson code: the
 grader's tamper scan flags any other ``course.*`` import in a lesson file.
 
+Some share a name with the machinery they wrap (``default_model_path``,
+``train_pipeline``, ``evaluate_saved_model``): these take the lesson's own file
+(``__file__``) where the machinery takes a tree.
+
 Importing this module is cheap: TensorFlow is imported only by the helpers
 that need it, when they are called.
 """
@@ -17,6 +21,7 @@ from pathlib import Path
 
 from course.data import check_mnist, download_mnist, find_mnist_file, friendly_data_errors, load_mnist
 from course.lessons import ROOT
+from course.model_file import ModelFileError
 from course.outputs import output_path
 
 __all__ = [
@@ -35,6 +40,7 @@ __all__ = [
     "load_pen_digits",
     "load_preprocessed",
     "load_trained_model",
+    "mistakes_gallery",
     "output_path",
     "register_feedback",
     "save_filter_pictures",
@@ -44,10 +50,6 @@ __all__ = [
 ]
 
 APP_TEMPLATE = ROOT / "app_template"  # the web page lesson 6 serves: templates/ and static/
-
-
-class ModelFileError(RuntimeError):
-    """The trained model file is missing or unreadable; the message says which `make train` to run."""
 
 
 def default_model_path(lesson_file) -> Path:
@@ -92,6 +94,13 @@ def short_fit(model, x_fit, y_fit, x_val, y_val, epochs: int = 2, batch_size: in
     return accuracy, seconds
 
 
+def mistakes_gallery(images, labels, predicted, path, title: str, count: int = 24):
+    """Save the first ``count`` misread images in a grid, each titled true → read; return the path."""
+    from course.pictures import mistakes_gallery as draw
+
+    return draw(images, labels, predicted, path, title, count=count)
+
+
 def save_filter_pictures(model, image, prefix: str = "lesson03") -> list[Path]:
     """Save the first convolution's filters and what they find in ``image``; return the two paths."""
     from course.pictures import plot_feature_maps, plot_filters
@@ -124,9 +133,9 @@ def without_dropout(model):
 def lesson_modules(lesson_file):
     """The modules of every lesson in the tree that holds ``lesson_file`` (load_data, preprocess, model, ...)."""
     from course.lessons import tree_path
-    from course.pipeline import stages
+    from course.pipeline import load_steps
 
-    return stages(tree_path(lesson_file))
+    return load_steps(tree_path(lesson_file))
 
 
 def train_pipeline(lesson_file, **options):

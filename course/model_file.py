@@ -9,8 +9,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from course.helpers import ModelFileError
 from course.lessons import ROOT, SOLUTIONS_DIR, all_lessons, display_path
+
+
+class ModelFileError(RuntimeError):
+    """The trained model file is missing or unreadable; the message says which `make train` to run."""
 
 
 def default_model_path(target: Path) -> Path:

@@ -95,6 +95,24 @@ COURSE_MAP = [
 ]
 
 
+def mistakes_gallery(images, labels, predicted, path, title: str, count: int = 24, columns: int = 8, dpi=None) -> Path:
+    """The first ``count`` misread images in a grid, each titled true → read (lesson 7, make bench-handwriting)."""
+    plt = _figure_module()
+    wrong = np.flatnonzero(np.asarray(predicted) != np.asarray(labels))[:count]
+    rows = max(1, -(-len(wrong) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(1.5 * columns, 1.7 * rows + 0.4))
+    for ax in np.atleast_1d(axes).flat:
+        ax.axis("off")
+    for ax, index in zip(np.atleast_1d(axes).flat, wrong):
+        ax.imshow(images[index], cmap="gray")
+        ax.set_title(f"{labels[index]} → {predicted[index]}", fontsize=9)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return Path(path)
+
+
 def course_map(path):
     """The course map of the top README, one box per lesson: `make course-map`."""
     from matplotlib.patches import FancyBboxPatch

@@ -20,7 +20,7 @@ from course.model_file import default_model_path, load_trained_model, train_comm
 VALIDATION_SIZE = 5000  # the last 5,000 training images; the test set stays unseen until evaluation
 
 
-def stages(target: Path) -> SimpleNamespace:
+def load_steps(target: Path) -> SimpleNamespace:
     """The steps of a tree: every lesson module of ``target`` (steps.load_data, steps.preprocess, steps.model...)."""
     from course.quiet import import_tensorflow
 
@@ -121,7 +121,7 @@ def train_pipeline(
     """
     target = tree_path(target_dir)
     started = time.perf_counter()
-    steps = stages(target)
+    steps = load_steps(target)
     train = steps.train
     epochs = epochs or int(os.environ.get("EPOCHS") or 0) or train.EPOCHS  # `make train EPOCHS=2`: a quick try
     batch_size = batch_size or train.BATCH_SIZE
@@ -266,7 +266,7 @@ def evaluate_saved_model(target_dir=None, model_path=None):
     """Evaluate a saved model with a tree's own loader, preprocessing and evaluation code."""
     target = tree_path(target_dir)
     configure_tensorflow()
-    steps = stages(target)
+    steps = load_steps(target)
     path = Path(model_path or default_model_path(target))
     model = load_trained_model(path)
     print(f"Evaluating {display_path(path)} on the 10,000 test images")

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from course.lessons import ROOT, tree_path
 from course.model_file import default_model_path
-from course.pipeline import stages
+from course.pipeline import load_steps
 from course.quiet import import_tensorflow
 
 ERRORS = {
@@ -93,7 +93,7 @@ def app_factory():
     # Several workers share few cores: one TensorFlow thread each keeps them from fighting over the cores.
     tensorflow.config.threading.set_intra_op_parallelism_threads(int(os.environ.get("TF_THREADS_PER_WORKER", "1")))
     tensorflow.config.threading.set_inter_op_parallelism_threads(1)
-    module = stages(target).app
+    module = load_steps(target).app
     config = {"MODEL_PATH": str(os.environ.get("MODEL_PATH") or default_model_path(target))}
     if os.environ.get("FEEDBACK_DB"):  # where corrections are stored (make finetune reads the same variable)
         config["FEEDBACK_DB"] = os.environ["FEEDBACK_DB"]

@@ -17,7 +17,7 @@ import zipfile
 import pytest
 
 from course.bench import attacks, sample_class
-from course.grading.gradescope import build
+from course.grading.gradescope import build_package
 from course.lessons import ROOT, all_lessons
 
 HIDDEN_EXAMPLE = ROOT / "checks" / "hidden_example"
@@ -27,7 +27,7 @@ VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
 @pytest.fixture(scope="module")
 def autograder(tmp_path_factory):
     root = tmp_path_factory.mktemp("autograder")
-    package = build(root / "autograder.zip", hidden=HIDDEN_EXAMPLE)
+    package = build_package(root / "autograder.zip", hidden=HIDDEN_EXAMPLE)
     with zipfile.ZipFile(package) as bundle:
         names = bundle.namelist()
         bundle.extractall(root / "source")

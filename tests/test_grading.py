@@ -356,18 +356,12 @@ def test_classroom_result_gives_credit_check_by_check():
     )
 
 
-def test_make_classroom_result_prints_a_runner_result(tmp_path):
+def test_make_classroom_result_prints_a_runner_result(make):
     import base64
 
-    completed = subprocess.run(
-        ["make", "--no-print-directory", "classroom-result", "LESSONS=1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    (line,) = [line for line in completed.stdout.splitlines() if line.startswith("result=")]
+    completed = make("classroom-result", "LESSONS=1", timeout=300)
+    assert completed.returncode == 0, completed.output
+    (line,) = [line for line in completed.output.splitlines() if line.startswith("result=")]
     result = json.loads(base64.b64decode(line.removeprefix("result=")))
     assert (
         result["max_score"] == 10 and result["status"] == "fail" and all(test["score"] == 0 for test in result["tests"])

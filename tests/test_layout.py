@@ -67,3 +67,31 @@ def test_the_help_lists_commands_by_who_runs_them():
     assert groups == sorted(groups)
     for command in ("check", "progress", "grade-all", "gradescope", "stubs", "mutants", "bench-grade", "train"):
         assert f"\n  {command} " in shown, command
+
+
+def test_the_readme_layout_names_every_course_module():
+    """README's Layout section is the map: every module and package of course/ is on it, and nothing else."""
+    readme = (ROOT / "README.md").read_text()
+    layout = readme[readme.index("## Layout") :]
+    layout = layout[: layout.index("\n## ")] if "\n## " in layout else layout
+    drawn = layout[layout.index("course/") :]
+    missing = [
+        str(path.relative_to(ROOT))
+        for path in sorted(COURSE.rglob("*.py"))
+        if path.name not in ("__init__.py", "__main__.py") and path.name not in drawn
+    ]
+    assert not missing, f"modules missing from README's Layout: {missing}"
+    for package in PACKAGES[1:]:
+        assert f"{package.name}/" in drawn, package
+
+
+def test_every_expect_in_the_checks_has_one_argument_per_line():
+    """Checks are what instructors copy: condition, what, expected=, found=, hint= each on a line of its own."""
+    crowded = []
+    for path in sorted((ROOT / "checks").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "expect":
+                starts = [argument.lineno for argument in [*node.args, *node.keywords]]
+                if len(starts) > 1 and len(set(starts)) < len(starts):
+                    crowded.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not crowded, crowded

@@ -5,14 +5,12 @@ sample in checks/mutants.toml (a few mutants per lesson, the hardest to catch):
 if a check is weakened, the sample shows it.
 """
 
-import subprocess
-
 import pytest
 
 from course.authoring import mutants, stubs
 from course.authoring.mutate import Mutant
 from course.authoring.mutation_report import Outcome, score
-from course.lessons import ROOT, all_lessons
+from course.lessons import all_lessons
 
 SOURCE = '''\
 def crop(pixels, rows, columns, scale=2):
@@ -105,16 +103,10 @@ def test_scores_count_caught_mutants_over_non_equivalent_ones():
     }
 
 
-def test_the_fixed_sample_is_caught():
+def test_the_fixed_sample_is_caught(make):
     """`make mutants MUTANTS=sample`: every mutant of the sample fails its lesson's checks."""
-    completed = subprocess.run(
-        ["make", "--no-print-directory", "mutants", "MUTANTS=sample"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    output = completed.stdout + completed.stderr
+    completed = make("mutants", "MUTANTS=sample")
+    output = completed.output
     assert completed.returncode == 0, output
     assert "✗ survived" not in output
     count = len(mutants.reviewed()["sample"])

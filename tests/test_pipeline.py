@@ -87,11 +87,11 @@ def test_the_temperature_is_saved_beside_the_model_and_loaded_with_it(two_runs):
 def test_lesson_7_mixes_the_training_writers_in_and_keeps_the_others_out():
     from types import SimpleNamespace
 
-    from course.pipeline import add_pen_drawings, stages
+    from course.pipeline import add_pen_drawings, load_steps
 
-    lessons = stages(ROOT / "solutions")
+    steps = load_steps(ROOT / "solutions")
     x, y = np.zeros((100, 28, 28, 1), "float32"), np.eye(10, dtype="float32")[np.arange(100) % 10]
-    mixed_x, mixed_y = add_pen_drawings(lessons, x, y, seed=3)
+    mixed_x, mixed_y = add_pen_drawings(steps, x, y, seed=3)
     pen = len(mixed_x) - 100
     assert pen == 2 * sum(1 for digit in load_pendigits() if digit.writer <= 20)  # PEN_RENDERINGS drawings each
     assert mixed_x.shape[1:] == (28, 28, 1) and mixed_y.shape == (len(mixed_x), 10)
@@ -101,7 +101,7 @@ def test_lesson_7_mixes_the_training_writers_in_and_keeps_the_others_out():
         raise NotImplementedError("TODO 1: split_by_writer() is not done yet")
 
     stub = SimpleNamespace(
-        **{**vars(lessons), "real_handwriting": SimpleNamespace(split_by_writer=not_done, PEN_RENDERINGS=2)}
+        **{**vars(steps), "real_handwriting": SimpleNamespace(split_by_writer=not_done, PEN_RENDERINGS=2)}
     )
     same_x, same_y = add_pen_drawings(stub, x, y, seed=3)
     assert same_x is x and same_y is y

@@ -8,7 +8,6 @@ is written, and no report claims more than the points say.
 """
 
 import json
-import os
 import subprocess
 
 import pytest
@@ -117,41 +116,12 @@ def test_reports_tell_the_truth(graded):
             assert grade["status"] == "broken" and "Problems:" in report, (name, report)
 
 
-def test_no_isolation_means_no_untrusted_grading(tmp_path):
+def test_no_isolation_means_no_untrusted_grading(tmp_path, make):
     """Without bubblewrap, grade-all refuses unless the instructor says TRUST=1; the reason is given."""
     sample_class.make_submission("stub", tmp_path / "class" / "someone")
-    env = {**os.environ, "COURSE_ISOLATION": "none"}
-    refused = subprocess.run(
-        [
-            "make",
-            "--no-print-directory",
-            "grade-all",
-            f"SUBMISSIONS={tmp_path / 'class'}",
-            "LESSONS=1",
-            f"OUT={tmp_path / 'out'}",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
-    assert refused.returncode != 0 and "cannot be isolated" in refused.stdout + refused.stderr
-    assert "TRUST=1" in refused.stdout + refused.stderr
-    trusted = subprocess.run(
-        [
-            "make",
-            "--no-print-directory",
-            "grade-all",
-            f"SUBMISSIONS={tmp_path / 'class'}",
-            "LESSONS=1",
-            f"OUT={tmp_path / 'out'}",
-            "TRUST=1",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
-    assert trusted.returncode == 0, trusted.stdout + trusted.stderr
+    grade_all = ("grade-all", f"SUBMISSIONS={tmp_path / 'class'}", "LESSONS=1", f"OUT={tmp_path / 'out'}")
+    refused = make(*grade_all, env={"COURSE_ISOLATION": "none"}, timeout=300)
+    assert refused.returncode != 0 and "cannot be isolated" in refused.output
+    assert "TRUST=1" in refused.output
+    trusted = make(*grade_all, "TRUST=1", env={"COURSE_ISOLATION": "none"}, timeout=300)
+    assert trusted.returncode == 0, trusted.output

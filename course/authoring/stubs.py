@@ -25,12 +25,12 @@ can tell a pristine stub (safe to regenerate) from one a learner has edited
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course.lesson_files import HINTS, RECORD, digest, read_record, write_record
 from course.lessons import LESSONS_DIR, SOLUTIONS_DIR, all_lessons, display_path, report_problems
 
 BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN TODO (?P<number>\d+):\s*(?P<text>.*)$")
@@ -38,8 +38,6 @@ END = re.compile(r"^\s*# END TODO\s*$")
 HINT = re.compile(r"^\s*# HINT:\s*(?P<text>.*)$")
 CONTINUATION = re.compile(r"^\s*#\s{2,}(?P<text>.*)$")
 DEF = re.compile(r"^(?P<indent>\s*)def (?P<name>\w+)\(")
-RECORD = LESSONS_DIR / ".stubs.json"  # what `make stubs` last wrote: a digest per stub (so edits show)
-HINTS = LESSONS_DIR / ".hints.json"  # the solutions' hints, so `make hint-lessonN` works without solutions/
 
 
 class MarkerError(ValueError):
@@ -128,20 +126,6 @@ def make_stub(source: str, filename: str = "<solution>", gutted: bool = False) -
     return "".join(output)
 
 
-def digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def read_record(record: Path | None = None) -> dict[str, str]:
-    """lessons/.stubs.json: each stub's path under lessons/ and the digest of the text `make stubs` wrote."""
-    record = record or RECORD
-    return json.loads(record.read_text()) if record.exists() else {}
-
-
-def write_record(entries: dict[str, str], record: Path | None = None) -> None:
-    (record or RECORD).write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n")
-
-
 def expected_stubs(gutted: bool = False) -> dict[Path, str]:
     """Every stub as ``make stubs`` would write it, keyed by its path under lessons/."""
     stubs = {}
@@ -169,7 +153,7 @@ def hints_text() -> str:
 
 def out_of_sync() -> list[str]:
     """Stubs whose text differs from what ``make stubs`` would write (empty when in sync)."""
-    record = read_record()
+    record = read_record(RECORD)
     problems = []
     if not HINTS.exists() or HINTS.read_text() != hints_text():
         problems.append(f"{display_path(HINTS)} differs from the solutions' hints")
@@ -186,7 +170,7 @@ def out_of_sync() -> list[str]:
 
 def write_stubs(force: bool = False) -> int:
     """Regenerate lessons/ from solutions/; refuse to overwrite a learner's edits."""
-    record = read_record()
+    record = read_record(RECORD)
     refused = []
     for path, text in expected_stubs().items():
         key = path.relative_to(LESSONS_DIR).as_posix()
@@ -210,7 +194,7 @@ def write_stubs(force: bool = False) -> int:
         path.write_text(text)
         record[key] = digest(text)
         print(f"  ✓ {shown} written")
-    write_record(record)
+    write_record(record, RECORD)
     HINTS.write_text(hints_text())
     print(f"  ✓ {display_path(HINTS)} written (the hints for `make hint-lessonN`)")
     if refused:

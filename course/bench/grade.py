@@ -1,7 +1,7 @@
 """``make bench-grade``: how fast does ``make grade-all`` get through a class on this machine?
 
 It builds a class of 40 submissions from the solutions and stubs (every kind
-in course/sample_class.py, complete, partial and broken, in turn), grades
+in course/bench/sample_class.py, complete, partial and broken, in turn), grades
 them all with one submission per CPU core at a time, and prints submissions
 per minute and the longest single submission. As a baseline measured in the
 same run, a slice of the same class is graded both ways: all at once (one

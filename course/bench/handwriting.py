@@ -26,6 +26,7 @@ import numpy as np
 
 from course.lessons import ROOT, display_path
 from course.outputs import output_path
+from course.pictures import mistakes_gallery
 
 RENDERINGS = 2  # each unseen digit drawn twice, at other sizes, places and pens
 SEED = 1
@@ -41,28 +42,6 @@ def trained(path: Path, pen_digits: bool) -> Path:
     print(f"  training {display_path(path)} on {what} ...")
     summary = train_pipeline("solutions", model_path=path, verbose=0, pen_digits=pen_digits)
     print(f"  trained in {summary['wall_seconds']:.0f} s; MNIST test {summary['test_accuracy']:.2%}")
-    return path
-
-
-def gallery(images, labels, predicted, path: Path, title: str, count: int = 40) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    wrong = np.flatnonzero(predicted != labels)[:count]
-    columns = 10
-    rows = max(1, -(-len(wrong) // columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(1.3 * columns, 1.5 * rows + 0.5))
-    for ax in np.atleast_1d(axes).flat:
-        ax.axis("off")
-    for ax, index in zip(np.atleast_1d(axes).flat, wrong):
-        ax.imshow(images[index], cmap="gray")
-        ax.set_title(f"{labels[index]} → {predicted[index]}", fontsize=9)
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
     return path
 
 
@@ -112,12 +91,15 @@ def main() -> int:
                 for where, reading, truth in (("mnist_test", mnist, y_test), ("writers", writers, labels))
             },
             "gallery": str(
-                gallery(
+                mistakes_gallery(
                     images,
                     labels,
                     writers.predicted,
                     folder / f"handwriting_mistakes_{name.split()[0].lower()}.png",
                     f"{name}: drawings by unseen writers, misread (true → read)",
+                    count=40,
+                    columns=10,
+                    dpi=80,
                 )
             ),
         }

@@ -84,9 +84,9 @@ def keras_io_recipe(x_train, y_train):
 def course_reference(x_train, y_train):
     """`make train`'s recipe, from the solutions of lessons 2-4."""
     from course.lessons import tree_path
-    from course.pipeline import build_for_training, split_validation, stages
+    from course.pipeline import build_for_training, load_steps, split_validation
 
-    steps = stages(tree_path("solutions"))
+    steps = load_steps(tree_path("solutions"))
     train = steps.train
     x_fit, y_fit, x_val, y_val = split_validation(*steps.preprocess.preprocess(x_train, y_train))
     model = build_for_training(steps, train.EPOCHS, train.BATCH_SIZE, len(x_fit))

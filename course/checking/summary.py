@@ -41,7 +41,7 @@ def summary_lines(lesson, results: list[dict], all_passed: bool, lesson_file: st
 
 def stuck_line(lesson, todos: list[int]) -> str:
     """A question to think about, for the TODO of the first failing check (the lesson's own question otherwise)."""
-    from course.learner.hints import lesson_hints
+    from course.lesson_files import lesson_hints
 
     try:
         hints = [hint for hint in lesson_hints(lesson) if hint.todo in todos]

@@ -14,6 +14,7 @@ from course.cli.registry import (
     OUT,
     QUIET,
     RESULTS,
+    SERVED_TREE,
     SUBMISSIONS,
     TRAINING,
     TREE,
@@ -47,13 +48,13 @@ def serve(args):
     INSTRUCTORS,
     "finetune",
     "teach the model its users' corrections (make finetune)",
-    TREE,
+    SERVED_TREE,
     option("--epochs", type=int),
 )
 def finetune(args):
     from course.finetune import finetune_tree
 
-    return finetune_tree(tree_path(args.target or "solutions"), epochs=args.epochs)
+    return finetune_tree(tree_path(args.target), epochs=args.epochs)
 
 
 @command(INSTRUCTORS, "grade", "points per check and lesson of one tree (make grade)", TREE, OUT, RESULTS, *GRADING)
@@ -120,9 +121,9 @@ def gradescope(args):
 
 @command(INSTRUCTORS, "gradescope-check", "on Gradescope: is this autograder ready? (setup.sh runs it)")
 def gradescope_check(args):
-    from course.grading.gradescope import check
+    from course.grading.gradescope import check_ready
 
-    return check()
+    return check_ready()
 
 
 @command(INSTRUCTORS, "gradescope-grade", "on Gradescope: grade one upload (run_autograder runs it)", *UPLOAD)

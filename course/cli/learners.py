@@ -23,9 +23,9 @@ def check(args):
 
 @command(LEARNERS, "run", "run lesson N's file and see what it prints (make run-lessonN)", LESSON, TREE)
 def run(args):
-    from course.learner.run import run_lesson
+    from course.learner.run import run_as_script
 
-    return run_lesson(args.lesson, tree_path(args.target))
+    return run_as_script(args.lesson, tree_path(args.target))
 
 
 @command(LEARNERS, "progress", "a table of every lesson's checks, and what to do next (make progress)", TREE)
@@ -64,11 +64,16 @@ def reset(args):
     return reset_lesson(args.lesson, assume_yes=args.yes)
 
 
-@command(LEARNERS, "notebooks", "one notebook per lesson in notebooks/ (make lab opens them)", TREE)
+@command(
+    LEARNERS,
+    "notebooks",
+    "one notebook per lesson in notebooks/ (make lab opens them)",
+    option("--target", default="lessons", help="lessons (default), solutions, or a folder laid out like lessons/"),
+)
 def notebooks(args):
     from course.learner.notebooks import write_notebooks
 
-    return write_notebooks(args.target or "lessons")
+    return write_notebooks(args.target)
 
 
 @command(LEARNERS, "data", "say where MNIST is; downloads it once if there is no local copy (make data)")

@@ -17,8 +17,7 @@ def stubs(args):
 def mutants(args):
     from course.authoring.mutants import main
 
-    ids = [part.strip() for part in (args.ids or "").split(",") if part.strip()]
-    return main(lesson_ids(args.lessons), sample=args.sample, jobs=args.jobs, progress=not args.quiet, ids=ids or None)
+    return main(lesson_ids(args.lessons), sample=args.sample, jobs=args.jobs, progress=not args.quiet, ids=args.ids)
 
 
 @command(MAKERS, "course-map", "draw the top README's course map (images/course_map.png)")

@@ -45,6 +45,11 @@ def lesson_ids(text: str | None) -> list[int] | None:
     return [get_lesson(part.strip()).id for part in text.replace(" ", ",").split(",") if part.strip()]
 
 
+def comma_list(text: str) -> list[str]:
+    """``a, b,c`` as ``["a", "b", "c"]`` (an argparse type)."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 def hidden_checks(args):
     """The hidden checks the arguments ask for.
 
@@ -75,8 +80,11 @@ HIDDEN_FOLDER = option(
     "--hidden", default=None, help="folder of hidden checks (default: HIDDEN_CHECKS or lessons.toml)"
 )
 UPLOAD = (option("--submission", required=True), option("--results", required=True))
+SERVED_TREE = option(
+    "--target", default="solutions", help="solutions (default), lessons, or a folder laid out like lessons/"
+)
 TRAINING = (
-    option("--target", default="solutions", help="solutions (default), lessons, or a folder laid out like lessons/"),
+    SERVED_TREE,
     option("--epochs", type=int, default=None, help="epochs (default: the tree's EPOCHS, or the EPOCHS variable)"),
     option("--seed", type=int, default=None),
     option("--model-path", default=None, help="where to save the model (default: digit_classifier.h5)"),
@@ -90,7 +98,9 @@ STUBS = (
 MUTANTS = (
     ONLY_LESSONS,
     option("--sample", action="store_true", help="only the fixed sample in checks/mutants.toml"),
-    option("--ids", default=None, help="only these mutants (ids from the report), e.g. L5-T5-9c3cfc95"),
+    option(
+        "--ids", type=comma_list, default=None, help="only these mutants (ids from the report), e.g. L5-T5-9c3cfc95"
+    ),
     JOBS,
     QUIET,
 )

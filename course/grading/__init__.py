@@ -1,7 +1,10 @@
 """Grading for instructors: one tree (``make grade``), a whole class (``make grade-all``), Gradescope, Classroom.
 
-For instructors' tools and the course's own command line only. Lesson files never
-import from here (the tamper scan flags it); checks use ``course.checking``.
+For instructors' tools and the course's own command line. Two pieces serve
+others too: ``audit`` is installed in the checks' own process by the pytest
+plugin (``course.checking``) when grading, and ``checkset.HiddenChecks`` tells
+``make check`` whether a class has hidden checks. Lesson files never import
+from here (the tamper scan flags it); checks use ``course.checking``.
 
 Every grade comes from the same steps:
 
@@ -18,7 +21,10 @@ Every grade comes from the same steps:
    run in a second sandbox whose output nobody sees. Verdicts leave through a
    pipe the grader owns; sentinel checks with random names detect tampering.
 4. **Points and reasons** (``scoring``): ``Grade`` / ``LessonScore`` /
-   ``CheckResult``, which render themselves as a dict, Gradescope's
-   results.json and a text report.
+   ``CheckResult``, with ``to_dict`` / ``from_dict`` (grade.json); ``reports``
+   renders a Grade as Gradescope's results.json and a text report.
 5. **A class** (``gradebook``): gradebook CSV and JSON, a histogram of scores.
+
+``grade`` runs these steps for one tree or a class; ``classroom`` and
+``gradescope`` package them for GitHub Classroom and Gradescope.
 """

@@ -73,7 +73,7 @@ exec .venv/bin/python -m course gradescope-grade --submission "$ROOT/submission"
 """
 
 
-def build(out: Path = DIST, hidden: Path | None = None) -> Path:
+def build_package(out: Path = DIST, hidden: Path | None = None) -> Path:
     """Write the autograder package: setup.sh and run_autograder at its root, the course beside them."""
     from course.grading import integrity
     from course.grading.checkset import HiddenChecks, mnist_on_disk
@@ -109,7 +109,7 @@ def build(out: Path = DIST, hidden: Path | None = None) -> Path:
     return out
 
 
-def check() -> int:
+def check_ready() -> int:
     """setup.sh's last step: the package is whole (checks as recorded, MNIST readable, bubblewrap or root)."""
     from course.data import read_mnist_file
     from course.grading import integrity, isolation
@@ -128,7 +128,7 @@ def check() -> int:
     return 1 if problems else 0
 
 
-def grade(submission: Path, results: Path, lesson_ids: list[int] | None = None) -> int:
+def grade_one(submission: Path, results: Path, lesson_ids: list[int] | None = None) -> int:
     """Grade one upload; write Gradescope's results.json. The exit status is 0 whenever results were written."""
     from course.grading.checkset import HiddenChecks, prepare_checks
     from course.grading.grade import grade_submission, isolation_for
@@ -152,7 +152,7 @@ def grade(submission: Path, results: Path, lesson_ids: list[int] | None = None) 
 
 def build_and_say(hidden: Path | None = None, out: Path = DIST) -> int:
     """`make gradescope`: build the package and say where it is."""
-    path = build(out, hidden)
+    path = build_package(out, hidden)
     size = path.stat().st_size / 1e6
     print(
         f"✓ {display_path(path)} ({size:.1f} MB): upload it as the autograder of a Gradescope programming assignment."
@@ -163,4 +163,4 @@ def build_and_say(hidden: Path | None = None, out: Path = DIST) -> int:
 def grade_upload(submission: Path, results: Path) -> int:
     """run_autograder's last step: grade one upload into results.json (GRADE_LESSONS=1,2 limits the lessons)."""
     lessons = os.environ.get("GRADE_LESSONS")
-    return grade(submission, results, [int(part) for part in lessons.split(",")] if lessons else None)
+    return grade_one(submission, results, [int(part) for part in lessons.split(",")] if lessons else None)

@@ -33,13 +33,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course.checking.control import MESSAGE_LIMIT  # characters of one check's message that reach any report
 from course.checking.runner import plugin_arguments, process_limit
 from course.grading.checkset import HIDDEN_PREFIX, IMPORT_MODE, CheckSet
 from course.grading.isolation import Limits, Sandbox, prepare_scratch, python_paths
 from course.grading.submission import copy_safely
 from course.lessons import LESSONS_DIR, ROOT
 
-MESSAGE_LIMIT = 2000  # characters of one check's message that reach any report
 STREAM_LIMIT = 1_000_000  # bytes of results one run may send
 LOG_LIMIT = 32_000  # bytes kept of the start and of the end of a run's output
 LAUNCH = "import sys; sys.path.insert(0, {root!r}); import pytest; sys.exit(pytest.main(sys.argv[1:]))"

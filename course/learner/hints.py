@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
+from course.lesson_files import lesson_hints
 from course.lessons import ROOT, display_path, get_lesson
 
 STATE_DIR = Path(os.environ.get("COURSE_STATE") or ROOT / ".course")
@@ -21,23 +21,6 @@ STATE_DIR = Path(os.environ.get("COURSE_STATE") or ROOT / ".course")
 
 def say(*args, **kwargs) -> None:
     print(*args, **kwargs, flush=True)
-
-
-@dataclass(frozen=True)
-class Hint:
-    todo: int
-    function: str
-    todo_text: str
-    text: str
-
-
-def lesson_hints(lesson) -> list[Hint]:
-    """Every hint of a lesson, in TODO order: the solution's ``# HINT:`` lines, as ``make stubs``
-    copied them to lessons/.hints.json (so learners' copies need no solutions/)."""
-    from course.authoring.stubs import HINTS
-
-    entries = json.loads(HINTS.read_text()).get(str(lesson.id), [])
-    return [Hint(entry["todo"], entry["function"], entry["todo_text"], entry["hint"]) for entry in entries]
 
 
 def _hints_file() -> Path:

@@ -9,12 +9,14 @@ import sys
 from pathlib import Path
 
 from course.learner.hints import forget_hints, say
+from course.lesson_files import RECORD
 from course.lessons import LESSONS_DIR, display_path, get_lesson
 
 
 def reset_lesson(lesson_id, assume_yes: bool = False, ask=input, out=say, lessons_dir: Path = LESSONS_DIR) -> int:
     """Put a lesson's stub back as `make stubs` wrote it, after asking; the learner's file is kept as .bak."""
-    from course.authoring.stubs import digest, expected_stubs, read_record, write_record
+    from course.authoring.stubs import expected_stubs  # the fresh stub, made from the solution as `make stubs` does
+    from course.lesson_files import digest, read_record, write_record
 
     lesson = get_lesson(lesson_id)
     path = lesson.file_in(lessons_dir)
@@ -26,7 +28,7 @@ def reset_lesson(lesson_id, assume_yes: bool = False, ask=input, out=say, lesson
             f"`git checkout -- {display_path(path)}` restores the file as you last committed it."
         )
         return 1
-    record_file = lessons_dir / ".stubs.json"
+    record_file = lessons_dir / RECORD.name
     if path.exists() and path.read_text() == original:
         out(f"{display_path(path)} is already the untouched stub: nothing to reset.")
         return 0

@@ -11,7 +11,7 @@ from course.checking.explain import TODO_MESSAGE, VERBOSE_NOTE, learner_frames, 
 from course.lessons import add_stage_paths, all_lessons, display_path, get_lesson
 
 
-def run_lesson(lesson_id, target: Path) -> int:
+def run_as_script(lesson_id, target: Path) -> int:
     """Run a lesson's file as a script; an unfinished TODO or an error is told in a few plain lines."""
     lesson = get_lesson(lesson_id)
     path = lesson.file_in(target)

@@ -19,7 +19,7 @@ from keras import layers
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from course.helpers import draw_pen_digits, load_pen_digits, output_path
+from course.helpers import draw_pen_digits, load_pen_digits, mistakes_gallery, output_path
 
 NUM_CLASSES = 10
 VALIDATION_WRITERS = tuple(range(21, 31))  # writers 1-20 may be trained on; 21-30 only measure
@@ -111,20 +111,8 @@ def augmentation(rotation=0.03, zoom=0.08, shift=0.06, seed=0):
 
 def plot_mistakes(images, labels, predicted, path, count=24):
     """Given: the first `count` misread drawings, titled true -> read."""
-    wrong = np.flatnonzero(predicted != labels)[:count]
-    columns = 8
-    rows = max(1, -(-len(wrong) // columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(1.5 * columns, 1.7 * rows + 0.4))
-    for ax in np.atleast_1d(axes).flat:
-        ax.axis("off")
-    for ax, index in zip(np.atleast_1d(axes).flat, wrong):
-        ax.imshow(images[index], cmap="gray")
-        ax.set_title(f"{labels[index]} → {predicted[index]}", fontsize=9)
-    fig.suptitle("Drawings by writers the model never saw, misread (true → read)")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    title = "Drawings by writers the model never saw, misread (true → read)"
+    return mistakes_gallery(images, labels, predicted, path, title, count=count)
 
 
 def plot_augmented(image, path, copies=8):
