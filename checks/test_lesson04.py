@@ -48,6 +48,16 @@ def batches(dataset):
     return [(np.asarray(x), np.asarray(y)) for x, y in dataset]
 
 
+def labels_in_order(dataset):
+    """The labels of one pass over ``dataset``, in the order it gives them."""
+    return np.concatenate([labels for _, labels in batches(dataset)])
+
+
+def shuffled_labels(lesson, x, y, seed):
+    """The order make_dataset(shuffle=True, seed=seed) gives, as labels."""
+    return labels_in_order(lesson.make_dataset(x, y, batch_size=50, shuffle=True, seed=seed))
+
+
 @pytest.mark.todo(1)
 def test_split_validation(lesson):
     """split_validation(): the last validation_size examples for validation, the rest for fitting"""
@@ -125,12 +135,8 @@ def test_dataset_batches(lesson, train_slice):
 def test_dataset_shuffles_with_seed(lesson, train_slice):
     """make_dataset(shuffle=True) shuffles every example, the same way for the same seed"""
     x, y = train_slice[0][:300], train_slice[1][:300]
-    first = np.concatenate(
-        [labels for _, labels in batches(lesson.make_dataset(x, y, batch_size=50, shuffle=True, seed=3))]
-    )
-    again = np.concatenate(
-        [labels for _, labels in batches(lesson.make_dataset(x, y, batch_size=50, shuffle=True, seed=3))]
-    )
+    first = shuffled_labels(lesson, x, y, seed=3)
+    again = shuffled_labels(lesson, x, y, seed=3)
     expect(
         not np.array_equal(first, y),
         "shuffle=True should change the order",
@@ -159,8 +165,8 @@ def test_dataset_reshuffles_each_epoch(lesson, train_slice):
     """make_dataset(shuffle=True): a new order every epoch, and another order for another seed"""
     x, y = train_slice[0][:300], train_slice[1][:300]
     dataset = lesson.make_dataset(x, y, batch_size=50, shuffle=True, seed=3)
-    epoch_one = np.concatenate([labels for _, labels in batches(dataset)])
-    epoch_two = np.concatenate([labels for _, labels in batches(dataset)])
+    epoch_one = labels_in_order(dataset)
+    epoch_two = labels_in_order(dataset)
     expect(
         not np.array_equal(epoch_one, epoch_two),
         "each pass over the dataset (each epoch) should see a new order",
@@ -168,9 +174,7 @@ def test_dataset_reshuffles_each_epoch(lesson, train_slice):
         found="the same order twice",
         hint="What does shuffle's reshuffle_each_iteration do, and what is its default?",
     )
-    other = np.concatenate(
-        [labels for _, labels in batches(lesson.make_dataset(x, y, batch_size=50, shuffle=True, seed=4))]
-    )
+    other = shuffled_labels(lesson, x, y, seed=4)
     expect(
         not np.array_equal(epoch_one, other),
         "another seed should give another order",
