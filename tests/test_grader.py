@@ -154,3 +154,22 @@ def test_make_app_serves_the_page(reference_model):
         os.killpg(process.pid, signal.SIGINT)
         output = process.communicate(timeout=30)[0].decode()
     assert f"open http://127.0.0.1:{port}" in output and "Traceback" not in output, output
+
+
+def test_summary_says_how_to_see_the_traceback_only_when_it_is_not_shown():
+    """After an error the summary points at VERBOSE=1, unless VERBOSE=1 already shows the traceback."""
+    from course.checking.explain import VERBOSE_NOTE
+    from course.checking.summary import summary_lines
+    from course.lessons import get_lesson
+
+    lesson = get_lesson(2)
+    results = [
+        {"status": "passed", "hidden": False, "todos": [1]},
+        {"status": "error", "hidden": False, "todos": [3]},
+    ]
+    quiet = summary_lines(lesson, results, False, "lessons/02_preprocess/preprocess.py", verbose=False)
+    assert quiet[0] == "Lesson 2 · Preprocess: 1/2 checks passed" and quiet[-1] == VERBOSE_NOTE
+    shown = summary_lines(lesson, results, False, "lessons/02_preprocess/preprocess.py", verbose=True)
+    assert VERBOSE_NOTE not in shown and shown == quiet[:-1]
+    passed = summary_lines(lesson, results[:1], True, "lessons/02_preprocess/preprocess.py", verbose=False)
+    assert passed[1].startswith("Next: lesson 3")

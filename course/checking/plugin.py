@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from course.checking.control import MESSAGE_LIMIT, insert_control_checks, read_sentinels, sandbox_violations
-from course.checking.explain import VERBOSE_NOTE, error_facts, safe_explain, verbose
+from course.checking.explain import error_facts, safe_explain, verbose
 from course.checking.items import check_name, is_hidden, points_of, todos_of
 from course.checking.summary import summary_lines
 from course.lessons import display_path, get_lesson, tree_path
@@ -232,13 +232,11 @@ class Reporter:
         passed = sum(result["status"] == "passed" for result in self.results)
         total = len(self.results)
         all_passed = total > 0 and passed == total and not self.collect_errors
-        first, *rest = summary_lines(
-            self.lesson, self.results, all_passed, display_path(self.lesson.file_in(self.target))
-        )
+        lesson_file = display_path(self.lesson.file_in(self.target))
+        first, *rest = summary_lines(self.lesson, self.results, all_passed, lesson_file, self.verbose)
         self.write(self.paint("passed" if all_passed else "failed", first))
         for line in rest:
-            if line != VERBOSE_NOTE or not self.verbose:
-                self.write(line)
+            self.write(line)
         results_file = getattr(self.config, "course_results_file", None)
         if results_file is not None:
             results_file.seek(0)
@@ -253,7 +251,7 @@ class Reporter:
                         "total": total,
                         "seconds": round(time.monotonic() - self.started, 2),
                         "checks": self.results,
-                        "collect_errors": [error[-2000:] for error in self.collect_errors],
+                        "collect_errors": [error[-MESSAGE_LIMIT:] for error in self.collect_errors],
                         "sandbox": sandbox_violations(),
                     },
                     indent=2,

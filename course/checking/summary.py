@@ -10,8 +10,10 @@ from course.checking.explain import VERBOSE_NOTE
 FAILED = ("failed", "error", "timeout")
 
 
-def summary_lines(lesson, results: list[dict], all_passed: bool, lesson_file: str) -> list[str]:
-    """The summary line (first), then the next step, a question for the first stuck TODO and, after an error, VERBOSE.
+def summary_lines(lesson, results: list[dict], all_passed: bool, lesson_file: str, verbose: bool) -> list[str]:
+    """The summary line (first), then the next step and a question for the first stuck TODO.
+
+    After an error it says how to see the traceback, unless ``verbose`` already shows them.
 
     With hidden checks the public and hidden counts are told apart, so the
     summary never reads "all passed" while a hidden check fails.
@@ -34,7 +36,7 @@ def summary_lines(lesson, results: list[dict], all_passed: bool, lesson_file: st
         lines.append(f"Next: edit {lesson_file} and save it; it is graded again straight away.")
     else:
         lines.append(f"Next: edit {lesson_file}, then run `make check-lesson{lesson.id}` again.")
-    if (public + hidden)["error"]:
+    if (public + hidden)["error"] and not verbose:
         lines.append(VERBOSE_NOTE)
     return lines
 

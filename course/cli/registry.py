@@ -42,7 +42,7 @@ def lesson_ids(text: str | None) -> list[int] | None:
     """``--lessons 1,2`` as lesson ids (None: every lesson)."""
     if not text:
         return None
-    return [get_lesson(part.strip()).id for part in text.replace(" ", ",").split(",") if part.strip()]
+    return [get_lesson(part).id for part in comma_list(text.replace(" ", ","))]
 
 
 def comma_list(text: str) -> list[str]:
@@ -112,7 +112,7 @@ BENCH_GRADE = (
 )
 GRADING = (
     ONLY_LESSONS,
-    option("--hidden", default=None, help="folder of hidden checks (default: HIDDEN_CHECKS or lessons.toml)"),
+    HIDDEN_FOLDER,
     option("--no-hidden", action="store_true", help="grade with the public checks only"),
     option("--time-limit", type=float, default=None, help="seconds for each lesson of a submission"),
     option("--trust-submissions", action="store_true", help="grade even where code cannot be sandboxed"),
