@@ -3,11 +3,17 @@
 Stage isolation: a lesson's checks take their inputs from here (the reference
 data loader, small fixed arrays), never from the learner's earlier lessons, so
 someone stuck on lesson 1 can still be graded on lesson 2.
+
+The checks run in a process of their own; the learner's code runs in a worker
+(``import_lesson``). Inputs that must live beside the learner's code (a small
+Keras model, a folder to save into) are made there with ``given`` and
+``folder``; what the checks compare against is computed here.
 """
 
 import numpy as np
 import pytest
 
+from course.checking import folder, given
 from course.data import find_mnist_file, load_mnist
 
 
@@ -24,10 +30,9 @@ def mnist():
 
 
 @pytest.fixture(autouse=True)
-def outputs(tmp_path, monkeypatch):
-    """Anything a lesson saves during a check goes to a fresh temporary folder."""
-    monkeypatch.setenv("COURSE_OUTPUTS", str(tmp_path))
-    return tmp_path
+def outputs():
+    """Anything a lesson saves during a check goes to a fresh folder, in the worker's world."""
+    return folder("outputs", outputs=True)
 
 
 @pytest.fixture
@@ -58,47 +63,31 @@ def val_slice(mnist):
 
 @pytest.fixture(scope="session")
 def make_tiny_model():
-    """A factory for a small compiled CNN standing in for lesson 3's model (stage isolation)."""
-    return _tiny_model
+    """A factory for a small compiled CNN standing in for lesson 3's model (stage isolation), made in the worker."""
+    return given.tiny_model
 
 
-def _tiny_model():
-    import keras
-    from keras import layers
+def linear_weights(seed):
+    """Fixed random weights (784, 10) and bias (10,) for a linear softmax model, chosen here."""
+    rng = np.random.default_rng(seed)
+    return rng.normal(0, 0.3, (784, 10)).astype("float32"), rng.normal(0, 0.1, 10).astype("float32")
 
-    keras.utils.set_random_seed(7)
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, 1)),
-            layers.Conv2D(8, 3, activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Flatten(),
-            layers.Dense(10, activation="softmax"),
-        ],
-        name="fixture_cnn",
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adadelta(learning_rate=1.0), loss="categorical_crossentropy", metrics=["accuracy"]
-    )
-    return model
+
+def softmax_of(images, weights, bias):
+    """What the linear softmax model with these weights answers, computed here with NumPy."""
+    logits = np.asarray(images, dtype="float32").reshape(len(images), -1) @ weights + bias
+    exponentials = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return exponentials / exponentials.sum(axis=1, keepdims=True)
 
 
 @pytest.fixture(scope="session")
 def linear_softmax_model():
-    """A factory: a linear softmax model with fixed random weights (seeded).
+    """A factory: a linear softmax model with fixed random weights (seeded), made in the worker.
 
-    Its predictions are easy to compute with NumPy. Returns (model, weights (784, 10), bias (10,))."""
+    Its predictions are easy to compute with NumPy (``softmax_of``). Returns (model, weights (784, 10), bias (10,))."""
 
     def build(seed):
-        import keras
-
-        rng = np.random.default_rng(seed)
-        weights = rng.normal(0, 0.3, (784, 10)).astype("float32")
-        bias = rng.normal(0, 0.1, 10).astype("float32")
-        model = keras.Sequential(
-            [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
-        )
-        model.layers[-1].set_weights([weights, bias])
-        return model, weights, bias
+        weights, bias = linear_weights(seed)
+        return given.dense_softmax_model(weights, bias), weights, bias
 
     return build

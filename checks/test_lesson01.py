@@ -1,10 +1,12 @@
 """Lesson 1 · Load the data: checks for lessons/01_load_data/load_data.py."""
 
+import io
+
 import numpy as np
 import pytest
 from PIL import Image
 
-from course.checking import describe, expect, import_lesson
+from course.checking import FigureView, describe, expect, given, import_lesson
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -102,7 +104,7 @@ def test_test_arrays(loaded, mnist):
 
 
 @pytest.mark.todo(1)
-def test_reads_the_given_path(lesson, tmp_path, rng):
+def test_reads_the_given_path(lesson, outputs, rng):
     """load_mnist(path) reads the file it is given"""
     small = {
         "x_train": rng.integers(0, 256, (12, 28, 28), dtype=np.uint8),
@@ -110,8 +112,10 @@ def test_reads_the_given_path(lesson, tmp_path, rng):
         "x_test": rng.integers(0, 256, (5, 28, 28), dtype=np.uint8),
         "y_test": rng.integers(0, 10, 5).astype(np.uint8),
     }
-    path = tmp_path / "tiny_mnist.npz"
-    np.savez(path, **small)
+    written = io.BytesIO()
+    np.savez(written, **small)
+    path = outputs / "tiny_mnist.npz"
+    given.write_bytes(path, written.getvalue())
     (x_train, _y_train), (_x_test, y_test) = unpack(lesson.load_mnist(path))
     expect(
         x_train.shape == (12, 28, 28)
@@ -188,13 +192,11 @@ def test_pixel_range(lesson, mnist):
 @pytest.fixture
 def figure(lesson, mnist, outputs):
     """The learner's grid for a 2 x 4 layout, and where it was saved."""
-    import matplotlib.pyplot as plt
-
     (x_train, y_train), _ = mnist
     path = outputs / "grid.png"
     fig = lesson.plot_samples(x_train[:8], y_train[:8], path, n_rows=2, n_cols=4)
     yield fig, path
-    plt.close("all")
+    given.close_figures()
 
 
 @pytest.mark.todo(4)
@@ -215,7 +217,7 @@ def test_figure_is_saved_as_png(figure):
         expected="a PNG file",
         found=f"a file starting with {header!r}",
     )
-    with Image.open(path) as image:
+    with Image.open(io.BytesIO(path.read_bytes())) as image:
         width, height = image.size
     expect(
         width >= 200 and height >= 100,
@@ -229,12 +231,10 @@ def test_figure_is_saved_as_png(figure):
 @pytest.mark.todo(4)
 def test_figure_shows_grid(figure, mnist):
     """the figure is a grid of the first digits, each titled with its label"""
-    import matplotlib.figure
-
     fig, _ = figure
     (x_train, y_train), _ = mnist
     expect(
-        isinstance(fig, matplotlib.figure.Figure),
+        isinstance(fig, FigureView),
         "plot_samples() should return the Figure",
         expected="a matplotlib Figure",
         found=describe(fig),

@@ -7,7 +7,7 @@ fixture), not from lesson 1, so this lesson can be graded on its own.
 import numpy as np
 import pytest
 
-from course.checking import describe, expect, import_lesson
+from course.checking import describe, expect, given, import_lesson
 
 
 @pytest.fixture(scope="module")
@@ -90,14 +90,15 @@ def test_image_scaling(lesson, sample):
 @pytest.mark.todo(2)
 def test_input_not_changed(lesson, sample):
     """a new array is returned and the input is left unchanged"""
-    images = sample[0].copy()
-    result = as_array(lesson.preprocess_images(images), "preprocess_images()")
+    watched = given.call_watching(lesson.preprocess_images, sample[0])
+    as_array(watched["result"], "preprocess_images()")
     expect(
-        result is not images and not np.shares_memory(result, images),
+        not watched["same_object"] and not watched["shares_memory"],
         "preprocess_images() should return a new array",
         expected="a new float32 array",
         found="the input array itself",
     )
+    images = watched["arguments"][0]
     expect(
         images.dtype == np.uint8 and np.array_equal(images, sample[0]),
         "preprocess_images() changed the array it was given",

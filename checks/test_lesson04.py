@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from course.checking import describe, expect, import_lesson
+from course.checking import FigureView, describe, expect, folder, fresh_worker, given, import_lesson, is_a
 
 EPOCHS, BATCH_SIZE = 3, 64
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -24,10 +24,10 @@ def lesson():
 
 
 @pytest.fixture(scope="module")
-def trained(lesson, train_slice, val_slice, tmp_path_factory, make_tiny_model):
+def trained(lesson, train_slice, val_slice, make_tiny_model):
     """Train the fixture model once with the learner's train_model; keep what it printed."""
     model = make_tiny_model()
-    path = tmp_path_factory.mktemp("model") / "digit_classifier.h5"
+    path = folder("model") / "digit_classifier.h5"
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         history = lesson.train_model(
@@ -37,10 +37,8 @@ def trained(lesson, train_slice, val_slice, tmp_path_factory, make_tiny_model):
 
 
 def batches(dataset):
-    import tensorflow as tf
-
     expect(
-        isinstance(dataset, tf.data.Dataset),
+        is_a(dataset, "tensorflow.data.Dataset"),
         "make_dataset() should return a tf.data.Dataset",
         expected="tf.data.Dataset",
         found=describe(dataset),
@@ -187,12 +185,10 @@ def test_dataset_reshuffles_each_epoch(lesson, train_slice):
 @pytest.mark.todo(3)
 def test_early_stopping(lesson):
     """early_stopping(): watches the validation loss, waits `patience` epochs, keeps the best weights"""
-    import keras
-
     for patience in (3, 5):
         callback = lesson.early_stopping(patience=patience)
         expect(
-            isinstance(callback, keras.callbacks.EarlyStopping),
+            is_a(callback, "keras.callbacks.EarlyStopping"),
             "early_stopping() should return Keras's EarlyStopping callback",
             expected="keras.callbacks.EarlyStopping(...)",
             found=describe(callback),
@@ -299,20 +295,22 @@ def test_progress_bar_is_shown(trained):
     )
 
 
+@contextlib.contextmanager
+def working_in(place):
+    """The learner's code runs in ``place`` (a folder in its world) for the time of the ``with``."""
+    before = given.working_folder(place)
+    try:
+        yield place
+    finally:
+        given.working_folder(before)
+
+
 @pytest.fixture(scope="module")
-def quiet_run(lesson, train_slice, val_slice, tmp_path_factory, make_tiny_model):
+def quiet_run(lesson, train_slice, val_slice, make_tiny_model):
     """One more short run, with verbose=0 and a callback that counts the epochs it sees."""
-    import keras
-
-    class Counter(keras.callbacks.Callback):
-        epochs = 0
-
-        def on_epoch_end(self, epoch, logs=None):
-            Counter.epochs += 1
-
-    folder = tmp_path_factory.mktemp("quiet")
+    counter = given.epoch_counter()
     printed = io.StringIO()
-    with contextlib.chdir(folder), contextlib.redirect_stdout(printed):
+    with working_in(folder("quiet")) as place, contextlib.redirect_stdout(printed):
         lesson.train_model(
             make_tiny_model(),
             train_slice[0][:500],
@@ -323,10 +321,10 @@ def quiet_run(lesson, train_slice, val_slice, tmp_path_factory, make_tiny_model)
             model_path=None,
             seed=2,
             verbose=0,
-            callbacks=[Counter()],
+            callbacks=[counter],
         )
     return SimpleNamespace(
-        printed=printed.getvalue(), epochs_seen=Counter.epochs, files=sorted(path.name for path in folder.iterdir())
+        printed=printed.getvalue(), epochs_seen=counter.epochs, files=sorted(path.name for path in place.iterdir())
     )
 
 
@@ -378,18 +376,16 @@ def test_model_saved_as_hdf5(trained):
 @pytest.mark.todo(4)
 def test_saved_model_predicts_the_same(trained, val_slice):
     """the saved file reloads and gives identical predictions"""
-    import keras
-
     expect(
         trained.path.is_file(),
         "no model file was saved",
         expected="a file at model_path",
         found="nothing",
     )
-    reloaded = keras.models.load_model(trained.path)
     images = val_slice[0][:64]
     original = np.asarray(trained.model(images, training=False))
-    again = np.asarray(reloaded(images, training=False))
+    with fresh_worker() as elsewhere:  # a process that never ran your code loads what it saved
+        again = elsewhere.predict_saved_model(trained.path.read_bytes(), images)
     gap = float(np.abs(original - again).max())
     expect(
         gap < 1e-6,
@@ -426,9 +422,7 @@ def test_best_epoch(lesson):
 @pytest.fixture(scope="module")
 def overfitting(lesson, train_slice, val_slice, make_tiny_model):
     """The overfitting experiment in small: the fixture CNN (no dropout) on 300 digits for 12 epochs."""
-    import keras
-
-    keras.utils.set_random_seed(4)
+    given.set_seed(4)
     x, y = train_slice
     with contextlib.redirect_stdout(io.StringIO()):
         return lesson.train_model(
@@ -466,34 +460,20 @@ def test_overfitting_experiment(lesson, overfitting):
 
 
 @pytest.fixture(scope="module")
-def sweep(lesson, train_slice, val_slice, make_tiny_model, tmp_path_factory):
+def sweep(lesson, train_slice, val_slice):
     """The learner's learning_rate_sweep, in small: two rates, 3 epochs of batch 50 on 1,000 digits."""
-    import keras
-
-    calls = []
-
-    def build_model(learning_rate=1.0):
-        calls.append(learning_rate)
-        model = make_tiny_model()
-        model.compile(
-            optimizer=keras.optimizers.Adadelta(learning_rate=learning_rate),
-            loss="categorical_crossentropy",
-            metrics=["accuracy"],
-        )
-        return model
-
+    build_model = given.sweep_builder()  # the fixture CNN, compiled with the rate it is asked for; remembers the rates
     x, y = train_slice
-    folder = tmp_path_factory.mktemp("sweep")
     printed = io.StringIO()
-    with contextlib.chdir(folder), contextlib.redirect_stdout(printed):
+    with working_in(folder("sweep")) as place, contextlib.redirect_stdout(printed):
         histories = lesson.learning_rate_sweep(
             build_model, (0.001, 1.0), x[:1000], y[:1000], *val_slice, epochs=3, batch_size=50
         )
     return SimpleNamespace(
         histories=histories,
-        calls=calls,
+        calls=build_model.calls,
         printed=printed.getvalue(),
-        files=sorted(path.name for path in folder.iterdir()),
+        files=sorted(path.name for path in place.iterdir()),
     )
 
 
@@ -592,8 +572,6 @@ def test_best_learning_rate(lesson, sweep):
 
 @pytest.fixture
 def curves(lesson, outputs):
-    import matplotlib.pyplot as plt
-
     history = SimpleNamespace(
         history={
             "loss": [0.9, 0.5, 0.3, 0.2],
@@ -605,7 +583,7 @@ def curves(lesson, outputs):
     path = outputs / "curves.png"
     fig = lesson.plot_history(history, path)
     yield history.history, fig, path
-    plt.close("all")
+    given.close_figures()
 
 
 @pytest.mark.todo(8)
@@ -631,11 +609,9 @@ def test_curves_saved_as_png(curves):
 @pytest.mark.todo(8)
 def test_curves_show_train_and_validation(curves):
     """the learning curves show loss and accuracy, train and validation"""
-    import matplotlib.figure
-
     metrics, fig, _ = curves
     expect(
-        isinstance(fig, matplotlib.figure.Figure),
+        isinstance(fig, FigureView),
         "plot_history() should return the Figure",
         expected="a matplotlib Figure",
         found=describe(fig),

@@ -8,7 +8,7 @@ probabilities. No trained model from lesson 4 is needed.
 import numpy as np
 import pytest
 
-from course.checking import describe, expect, import_lesson
+from course.checking import describe, expect, given, import_lesson
 
 N = 600
 
@@ -93,16 +93,9 @@ def test_predict_classes(lesson, fixed_model, mnist):
 @pytest.mark.todo(1)
 def test_predict_classes_passes_its_settings(lesson):
     """predict_classes() hands batch_size on to model.predict, and predicts quietly (verbose=0)"""
-    calls = []
-
-    class RecordingModel:
-        """Stands in for a Keras model: remembers how predict was called."""
-
-        def predict(self, images, batch_size=None, verbose="auto", **others):
-            calls.append({"batch_size": batch_size, "verbose": verbose})
-            return np.tile(np.linspace(0.0, 0.19, 10, dtype="float32"), (len(images), 1))
-
-    lesson.predict_classes(RecordingModel(), np.zeros((5, 28, 28, 1), "float32"), batch_size=7)
+    recorder = given.recording_model(np.linspace(0.0, 0.19, 10, dtype="float32"))  # stands in for a Keras model
+    lesson.predict_classes(recorder, np.zeros((5, 28, 28, 1), "float32"), batch_size=7)
+    calls = recorder.calls
     expect(
         len(calls) == 1,
         "predict_classes() should call model.predict once",
@@ -271,9 +264,9 @@ def test_precision_recall_f1(lesson, labels, probabilities):
     p, r = [1 / 4, 1 / 3, 0.0, 2 / 3, 1.0], [1 / 3, 1 / 4, 0.0, 1.0, 1 / 2]
     wanted = [2 * a * b / (a + b) if a + b else 0.0 for a, b in zip(p, r)]
     for _trial in range(3):
-        leftovers = [np.full(5, 0.77) for _ in range(16)]  # memory np.divide may reuse holds 0.77, not a lucky 0
-        del leftovers
-        precision, recall, f1 = (np.asarray(part, dtype=float) for part in lesson.precision_recall_f1(poor))
+        # memory np.divide may reuse holds 0.77, not a lucky 0
+        result = given.call_in_littered_memory(lesson.precision_recall_f1, poor, size=5, value=0.77)
+        precision, recall, f1 = (np.asarray(part, dtype=float) for part in result)
         expect(
             np.allclose(precision, p) and np.allclose(recall, r) and np.allclose(f1, wanted),
             "precision, recall and F1 are wrong for a poor 5-digit model",
@@ -296,8 +289,6 @@ def test_precision_recall_f1(lesson, labels, probabilities):
 @pytest.mark.todo(6)
 def test_confusion_heatmap(lesson, labels, probabilities, outputs):
     """plot_confusion_matrix() saves a labelled heatmap with the counts written in"""
-    import matplotlib.pyplot as plt
-
     matrix = slow_confusion(labels, probabilities.argmax(axis=1))
     path = outputs / "confusion.png"
     fig = lesson.plot_confusion_matrix(matrix, path)
@@ -371,7 +362,7 @@ def test_confusion_heatmap(lesson, labels, probabilities, outputs):
                     hint="ax.text(x, y, ...) takes the column first: x is the predicted digit, y the true one.",
                 )
     finally:
-        plt.close("all")
+        given.close_figures()
 
 
 @pytest.mark.todo(7)

@@ -19,6 +19,18 @@ The modules:
 * ``standins``: the course's own earlier lessons, so each lesson is graded on its own.
 """
 
-from course.checking.api import CheckFailed, describe, expect, import_lesson
+from course.checking.api import CheckFailed, describe, expect, folder, fresh_worker, given, import_lesson, is_a
+from course.checking.views import FigureView, HistoryView
 
-__all__ = ["CheckFailed", "describe", "expect", "import_lesson"]
+__all__ = [
+    "CheckFailed",
+    "FigureView",
+    "HistoryView",
+    "describe",
+    "expect",
+    "folder",
+    "fresh_worker",
+    "given",
+    "import_lesson",
+    "is_a",
+]

@@ -1,15 +1,27 @@
-"""What the checks in ``checks/`` call: ``expect``, ``describe`` and ``import_lesson``.
+"""What the checks in ``checks/`` call: ``expect``, ``describe``, ``import_lesson``, ``given``, ``is_a``, ``folder``.
 
 ``expect(condition, what, expected=..., found=..., hint=...)`` is a check's one
 way to fail: its message *is* the learner's feedback, so it says what was
 expected, what was found, and a question that helps.
+
+The learner's code never runs in the checks' process. ``import_lesson(3)``
+imports lesson 3's file in a worker process and gives back its stand-in here:
+``lesson.build_model(...)`` runs there, and what it returns comes back as data,
+or as a reference to an object that stays there (``course.checking.remote``).
+``given.tiny_model()`` asks the worker to make an input the checks hand to the
+learner's code (``course.checking.inputs`` lists them); ``folder("name")`` is
+a fresh folder in the worker's world, where the learner's code saves files.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
-from course.lessons import display_path, get_lesson, tree_path
+from course.checking.remote import Ref, is_a
+from course.lessons import display_path, get_lesson
+
+__all__ = ["CheckFailed", "describe", "expect", "folder", "fresh_worker", "given", "import_lesson", "is_a"]
 
 
 class CheckFailed(AssertionError):
@@ -31,6 +43,8 @@ def expect(condition, what: str, expected=None, found=None, hint: str | None = N
 
 def describe(value) -> str:
     """A short description of a value for "found ..." messages."""
+    if isinstance(value, Ref):
+        return f"a {value.type_name}"
     shape = getattr(value, "shape", None)
     if shape is not None and hasattr(value, "dtype"):
         return f"an array of shape {tuple(shape)} and dtype {value.dtype}"
@@ -40,31 +54,96 @@ def describe(value) -> str:
     return text if len(text) <= 60 else f"a {type(value).__name__}"
 
 
-def import_lesson(lesson_id: int):
-    """Import lesson ``lesson_id``'s file from the tree being graded."""
-    import importlib
+class RemoteModule:
+    """The learner's lesson module, imported in the worker; attributes and calls go there.
 
-    from course.lessons import add_stage_paths
+    If the worker had to be replaced (an earlier check ran out of time, say),
+    the module is imported again in the new one.
+    """
+
+    def __init__(self, pool, lesson):
+        self._pool, self._lesson = pool, lesson
+        self.__file__ = str(lesson.file_in(pool.target))
+        self._module()
+
+    def _module(self) -> Ref:
+        facts = self._pool.import_lesson(self._lesson.id)
+        expected = Path(self.__file__).resolve()
+        expect(
+            Path(facts.file) == expected,
+            f"`import {self._lesson.module_name}` found another file first",
+            expected=display_path(expected),
+            found=display_path(Path(facts.file)),
+            hint=f"Rename or remove {display_path(Path(facts.file))}.",
+        )
+        return facts.module
+
+    @property
+    def _remote(self) -> Ref:
+        return self._module()
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._module(), name)
+
+    def __repr__(self) -> str:
+        return f"<your lesson {self._lesson.id} module ({display_path(Path(self.__file__))})>"
+
+
+def import_lesson(lesson_id: int) -> RemoteModule:
+    """Import lesson ``lesson_id``'s file from the tree being graded, in the worker."""
+    from course.checking import session
 
     lesson = get_lesson(lesson_id)
-    target = tree_path()
-    path = lesson.file_in(target)
+    pool = session.pool()
+    path = lesson.file_in(pool.target)
     expect(path.is_file(), f"your lesson {lesson.id} file is missing", expected=display_path(path), found="no file")
-    add_stage_paths(target)
-    from course.checking import standins
-    from course.quiet import import_tensorflow, uses_tensorflow
+    return RemoteModule(pool, lesson)
 
-    standins.install(lesson)  # earlier lessons it imports: the course's own, so this lesson is graded on its own
 
-    if uses_tensorflow(path):
-        import_tensorflow()  # before the learner's file, so TensorFlow's start-up notices stay hidden
-    module = importlib.import_module(lesson.module_name)
-    loaded_from = Path(module.__file__).resolve()
-    expect(
-        loaded_from == path.resolve(),
-        f"`import {lesson.module_name}` found another file first",
-        expected=display_path(path),
-        found=display_path(loaded_from),
-        hint=f"Rename or remove {display_path(loaded_from)}.",
-    )
-    return module
+class _Given:
+    """``given.<name>(...)``: an input made in the worker by ``course.checking.inputs.<name>``."""
+
+    def __init__(self, worker=None):
+        self._worker = worker
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def make(*args, **kwargs):
+            from course.checking import session
+
+            worker = self._worker or session.pool().current()
+            return worker.request("given", name=name, args=args, kwargs=kwargs)
+
+        make.__name__ = name
+        return make
+
+
+given = _Given()
+
+
+@contextlib.contextmanager
+def fresh_worker():
+    """A worker that has not imported the learner's code, for the time of a ``with``: ``given`` bound to it.
+
+    For reading what the learner's code saved (a model file, say) where that code cannot interfere.
+    """
+    from course.checking import session
+
+    worker = session.pool().clean()
+    try:
+        yield _Given(worker)
+    finally:
+        worker.stop("the check is done with it")
+
+
+def folder(name: str = "check", outputs: bool = False):
+    """A fresh folder in the worker's world (with ``outputs``: where lessons save figures and models, too)."""
+    from course.checking import session
+    from course.checking.views import RemotePath
+
+    pool = session.pool()
+    return RemotePath(pool, given.make_folder(name, outputs=outputs))

@@ -57,11 +57,3 @@ def control_check(module, name: str, passes: bool):
     module.__dict__.setdefault("expect", expect)
     exec(compile(source, module.__file__, "exec"), module.__dict__)
     return module.__dict__[name]
-
-
-def sandbox_violations() -> list[dict]:
-    from course.grading import audit
-
-    return [
-        {key: str(value)[:MESSAGE_LIMIT] for key, value in violation.items()} for violation in audit.violations[:20]
-    ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 from course.lessons import display_path
@@ -50,23 +51,46 @@ def error_hint(error: BaseException) -> str | None:
     return next((hint for pattern, hint in ERROR_HINTS if pattern.search(text)), None)
 
 
-def learner_frames(tb, target: Path):
-    """The traceback entries that are in the learner's own files."""
+@dataclass(frozen=True)
+class Frame:
+    """A place in the learner's own file: the file as a learner would type it, the line, the function, the code."""
+
+    file: str
+    line: int
+    name: str
+    code: str
+
+
+def learner_frames(error: BaseException, tb, target: Path) -> list[Frame]:
+    """The traceback entries that are in the learner's own files (for an error from the worker: its own list)."""
+    remote = getattr(error, "remote_frames", None)
+    if remote:
+        return [Frame(str(file), int(line or 0), str(name), str(code)) for file, line, name, code in remote]
     frames = []
     for frame in traceback.extract_tb(tb):
         try:
             Path(frame.filename).resolve().relative_to(target)
         except ValueError:
             continue
-        frames.append(frame)
+        frames.append(Frame(display_path(Path(frame.filename)), frame.lineno, frame.name, frame.line or ""))
     return frames
 
 
-def explain(excinfo, target: Path, timeout_s: float | None) -> tuple[str, list[str]]:
+def _syntax_file(error: SyntaxError) -> str:
+    """Where a syntax error is, as a learner would type it (the worker already says it that way)."""
+    if hasattr(error, "remote_type"):
+        return str(error.filename)
+    return display_path(Path(error.filename))
+
+
+def explain(excinfo, target: Path) -> tuple[str, list[str]]:
     """Return (status, message lines) for a failed check."""
+    from course.checking.budget import CheckTimeout
+    from course.checking.remote import WorkerGone
+
     error = excinfo.value
     kind = type(error).__name__
-    mine = learner_frames(excinfo.tb, target)
+    mine = learner_frames(error, excinfo.tb, target)
 
     if isinstance(error, NotImplementedError) and mine:
         match = TODO_MESSAGE.search(str(error))
@@ -74,11 +98,19 @@ def explain(excinfo, target: Path, timeout_s: float | None) -> tuple[str, list[s
             return "todo", [f"not done yet: {match['function']}() (TODO {match['number']})"]
         return "todo", [f"not done yet: {mine[-1].name}()"]
 
-    if kind == "Failed" and str(error).startswith("Timeout"):
-        where = f", last seen at {display_path(Path(mine[-1].filename))} line {mine[-1].lineno}" if mine else ""
+    if isinstance(error, CheckTimeout):
+        where = f", last seen at {error.where[0]} line {error.where[1]}" if error.where else ""
+        spent = f"{error.limit:g} s" if error.kind == "cpu" else f"{error.limit:g} s of wall-clock time"
         return "timeout", [
-            f"stopped after {timeout_s:g} s: the check took too long{where}",
+            f"stopped after {spent}: the check took too long{where}",
             "hint: is there a loop that never ends, or work on all 60,000 images where a few would do?",
+        ]
+
+    if isinstance(error, WorkerGone):
+        return "error", [
+            str(error),
+            "hint: a crash, os._exit() or sys.exit() in your code, or memory running out, ends its process; "
+            "the next check starts a fresh one.",
         ]
 
     if isinstance(error, AssertionError):
@@ -90,7 +122,7 @@ def explain(excinfo, target: Path, timeout_s: float | None) -> tuple[str, list[s
 
     if isinstance(error, SyntaxError) and error.filename:
         return "error", [
-            f"your code has a {kind} in {display_path(Path(error.filename))}, line {error.lineno}:",
+            f"your code has a {kind} in {_syntax_file(error)}, line {error.lineno}:",
             f"    {(error.text or '').strip()}",
             f"{kind}: {error.msg}",
         ]
@@ -99,9 +131,9 @@ def explain(excinfo, target: Path, timeout_s: float | None) -> tuple[str, list[s
     if mine:
         frame = mine[-1]
         return "error", [
-            f"your code raised an error in {display_path(Path(frame.filename))}, line {frame.lineno}, in {frame.name}:",
-            f"    {(frame.line or '').strip()}",
-            f"{kind}: {error}",
+            f"your code raised an error in {frame.file}, line {frame.line}, in {frame.name}:",
+            f"    {frame.code.strip()}",
+            f"{getattr(error, 'remote_type', None) or kind}: {error}",
             *([f"hint: {hint}"] if hint else []),
         ]
 
@@ -116,10 +148,10 @@ def explain(excinfo, target: Path, timeout_s: float | None) -> tuple[str, list[s
     ]
 
 
-def safe_explain(excinfo, target: Path, timeout_s: float | None) -> tuple[str, list[str]]:
+def safe_explain(excinfo, target: Path) -> tuple[str, list[str]]:
     """``explain``, and never a crash of the grader if explaining itself goes wrong."""
     try:
-        return explain(excinfo, target, timeout_s)
+        return explain(excinfo, target)
     except Exception:  # the explanation is best effort; the verdict is not
         error = excinfo.value
         return "error", [f"{type(error).__name__}: {str(error)[:300]}", VERBOSE_NOTE]
@@ -135,11 +167,13 @@ def error_facts(excinfo, target: Path) -> dict:
 
 def _error_facts(excinfo, target: Path) -> dict:
     error = excinfo.value
-    facts = {"type": type(error).__name__, "detail": str(getattr(error, "name", None) or error)[:300]}
+    kind = getattr(error, "remote_type", None) or type(error).__name__
+    name = getattr(error, "remote_name", None) or getattr(error, "name", None)
+    facts = {"type": kind, "detail": str(name or error)[:300]}
     if isinstance(error, SyntaxError) and error.filename:
-        facts.update(file=display_path(Path(error.filename)), line=error.lineno)
+        facts.update(file=_syntax_file(error), line=error.lineno)
     else:
-        mine = learner_frames(excinfo.tb, target)
+        mine = learner_frames(error, excinfo.tb, target)
         if mine:
-            facts.update(file=display_path(Path(mine[-1].filename)), line=mine[-1].lineno)
+            facts.update(file=mine[-1].file, line=mine[-1].line)
     return facts

@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from course.checking.control import MESSAGE_LIMIT, insert_control_checks, read_sentinels, sandbox_violations
+from course.checking import session
+from course.checking.budget import Clock
+from course.checking.control import MESSAGE_LIMIT, insert_control_checks, read_sentinels
 from course.checking.explain import error_facts, safe_explain, verbose
 from course.checking.items import check_name, is_hidden, points_of, todos_of
 from course.checking.summary import summary_lines
@@ -42,22 +44,31 @@ def pytest_addoption(parser):
     group.addoption(
         "--sentinels-fd", type=int, default=None, help="grading: read the two control checks' names from this pipe"
     )
+    group.addoption(
+        "--broker-fd", type=int, default=None, help="grading: ask the grader for sandboxed workers on this socket"
+    )
+    group.addoption("--check-seconds", type=float, default=None, help="CPU seconds one check may use")
+    group.addoption("--target", default=None, help="the tree whose code is checked")
 
 
 def pytest_configure(config):
-    from course.grading.audit import install_from_environment
+    from course.checking.spawn import BrokerSpawner, LocalSpawner
 
-    # Opened before any learner code runs: the results file (make check), or the pipe the grader
+    # Opened before anything runs: the results file (make check), or the pipe the grader
     # reads (make grade), and the control checks' names, read and closed at once.
     results = config.getoption("results", None)
     config.course_results_file = open(results, "w") if results else None  # noqa: SIM115 (closed at the end)
     stream = config.getoption("results_fd", None)
     config.course_stream = os.fdopen(stream, "w", buffering=1) if stream is not None else None
     config.course_sentinels = read_sentinels(config.getoption("sentinels_fd", None))
-    install_from_environment()  # grading: the audit hook, before any learner code is imported
+    broker = config.getoption("broker_fd", None)
+    if not config.getoption("collectonly", False):
+        spawner = BrokerSpawner(broker) if broker is not None else LocalSpawner()
+        session.open_session(tree_path(config.getoption("target", None)), spawner)
     config.addinivalue_line("markers", "hint(text): a hint shown when this check fails")
     config.addinivalue_line("markers", "points(n): what this check is worth (default 1)")
     config.addinivalue_line("markers", "todo(n, ...): the TODOs of the lesson's file this check grades")
+    config.addinivalue_line("markers", "timeout(seconds): CPU seconds this check may use (instead of the lesson's)")
     if config.pluginmanager.has_plugin("course-grader"):
         return
     config.pluginmanager.register(Reporter(config), "course-grader")
@@ -70,7 +81,7 @@ class Reporter:
         self.verbose = verbose()
         self.colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         self.lesson = get_lesson(config.getoption("lesson")) if config.getoption("lesson") else None
-        self.target = tree_path()
+        self.target = tree_path(config.getoption("target", None))
         self.last_message: list[str] | None = None
         self.started = time.monotonic()
         self.collect_errors: list[str] = []
@@ -114,32 +125,36 @@ class Reporter:
             self.write(self.paint("error", "✗ the checks themselves could not be loaded (tell your instructor):"))
             self.write(str(report.longrepr)[-2000:])
 
+    def clock(self, item) -> Clock | None:
+        """The check's clock (CPU seconds of this process and its workers), made at its first phase."""
+        limit = item.config.getoption("check_seconds", None)
+        marker = item.get_closest_marker("timeout")  # a check that needs more than the lesson's limit says so
+        if marker is not None and marker.args:
+            limit = float(marker.args[0])
+        if not limit:
+            return None
+        if not hasattr(item, "course_clock"):
+            item.course_clock = Clock(limit, session.pool())
+        return item.course_clock
+
+    def timed(self, item):
+        clock = self.clock(item)
+        return clock.running() if clock is not None else contextlib.nullcontext()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item):
+        with self.timed(item):
+            return (yield)
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item):
-        """Make the time limit's alarm repeat every 2 s while the check runs.
-
-        The limit (pytest-timeout, signal method) fires once. If it lands while
-        Python runs a finalizer (an object freed inside the learner's loop), the
-        exception is printed and swallowed, and an endless loop goes on: the
-        repeats stop it. If the limit already went off (and was swallowed)
-        while the check's fixtures were set up, the alarm is armed again at
-        once. The repeats are switched off as soon as the check returns, so
-        no alarm can interrupt the reporting that follows."""
-        import signal
-
-        armed = (
-            hasattr(signal, "setitimer")
-            and (item.config.getoption("timeout", None) or 0) > 0
-            and signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, signal.SIG_IGN, None)
-        )
-        if armed:
-            remaining, _ = signal.getitimer(signal.ITIMER_REAL)
-            signal.setitimer(signal.ITIMER_REAL, remaining if remaining > 0 else 0.05, 2.0)
-        try:
+        with self.timed(item):
             return (yield)
-        finally:
-            if armed:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item, nextitem):
+        with self.timed(item):
+            return (yield)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -154,8 +169,7 @@ class Reporter:
         report.check_todos = todos_of(item)
         report.course_sentinel = getattr(item, "course_sentinel", False)
         if call.excinfo is not None and report.failed:
-            timeout = item.config.getoption("timeout", None)
-            report.check_status, report.check_message = safe_explain(call.excinfo, self.target, timeout)
+            report.check_status, report.check_message = safe_explain(call.excinfo, self.target)
             report.check_error = error_facts(call.excinfo, self.target)
         return report
 
@@ -171,6 +185,14 @@ class Reporter:
 
     def pytest_collection_modifyitems(self, session, config, items):
         insert_control_checks(items, getattr(config, "course_sentinels", None))
+
+    def violations(self) -> list[dict]:
+        """What the worker's guard refused (grading), each cut to MESSAGE_LIMIT characters."""
+        try:
+            found = session.pool().violations()
+        except RuntimeError:
+            return []
+        return [{key: str(value)[:MESSAGE_LIMIT] for key, value in violation.items()} for violation in found[:20]]
 
     def stream(self, record: dict) -> None:
         """Grading: send one line to the grader, which reads the other end of the pipe."""
@@ -219,10 +241,11 @@ class Reporter:
         import signal
 
         signal.setitimer(signal.ITIMER_REAL, 0)  # no time-limit alarm may go off while the results are written
+        violations = self.violations()
         self.stream(
             {
                 "type": "done",
-                "sandbox": sandbox_violations(),
+                "sandbox": violations,
                 "collect_errors": [error[-MESSAGE_LIMIT:] for error in self.collect_errors],
                 "seconds": round(time.monotonic() - self.started, 2),
             }
@@ -252,12 +275,16 @@ class Reporter:
                         "seconds": round(time.monotonic() - self.started, 2),
                         "checks": self.results,
                         "collect_errors": [error[-MESSAGE_LIMIT:] for error in self.collect_errors],
-                        "sandbox": sandbox_violations(),
+                        "sandbox": violations,
                     },
                     indent=2,
                 )
             )
             results_file.close()
+
+
+def pytest_unconfigure(config):
+    session.close_session()  # the workers go with the checks
 
 
 def fallback_report(item, call, problem: Exception):

@@ -43,18 +43,23 @@ def timeout_s(lesson) -> float:
 
 
 def process_limit(lesson) -> float:
-    """The outer limit for a whole lesson's process: start-up plus ten checks' worth of time."""
-    return 60 + 10 * timeout_s(lesson)
+    """The outer wall-clock limit for a whole lesson's checks: start-up plus ten checks' worth of backstops."""
+    from course.checking.budget import wall_backstop
+
+    return 60 + 10 * wall_backstop(timeout_s(lesson))
 
 
-def plugin_arguments(lesson, check_files: list[Path], ini: Path, basetemp: Path | None = None) -> list[str]:
-    """pytest's arguments for one lesson's checks: the files, their settings, the plugin and the lesson's time limit.
+def plugin_arguments(
+    lesson, check_files: list[Path], ini: Path, basetemp: Path | None = None, target: Path | None = None
+) -> list[str]:
+    """pytest's arguments for one lesson's checks: the files, their settings, the plugin, the tree, the time limit.
 
     ``basetemp`` is where the checks' temporary files go (pytest's ``tmp_path``): never the
     system's shared ``pytest-of-<user>`` folder.
     """
     arguments = [*map(str, check_files), "-c", str(ini), "--rootdir", str(ini.parent), "-p", "course.checking.plugin"]
-    arguments += ["--lesson", str(lesson.id), f"--timeout={timeout_s(lesson)}", "--timeout-method=signal"]
+    arguments += ["--lesson", str(lesson.id), "--check-seconds", f"{timeout_s(lesson):g}", "-p", "no:timeout"]
+    arguments += ["--target", str(target)] if target is not None else []
     return arguments + (["--basetemp", str(basetemp)] if basetemp is not None else [])
 
 
@@ -65,9 +70,10 @@ def pytest_command(
     results_file: Path | None = None,
     extra: tuple = (),
     basetemp: Path | None = None,
+    target: Path | None = None,
 ) -> list[str]:
     """``python -m pytest`` for one lesson's checks (``plugin_arguments``), writing results to ``results_file``."""
-    command = [sys.executable, "-m", "pytest", *plugin_arguments(lesson, check_files, ini, basetemp), *extra]
+    command = [sys.executable, "-m", "pytest", *plugin_arguments(lesson, check_files, ini, basetemp, target), *extra]
     if results_file:
         command += ["--results", str(results_file)]
     if verbose():
@@ -138,7 +144,9 @@ def run_checks(lesson, target: Path, results_file: Path | None = None, quiet: bo
     import shutil
 
     basetemp = scratch_folder(f"lesson{lesson.id:02d}")
-    command = pytest_command(lesson, [lesson.checks_path], results_file=results_file, basetemp=basetemp / "pytest")
+    command = pytest_command(
+        lesson, [lesson.checks_path], results_file=results_file, basetemp=basetemp / "pytest", target=target
+    )
     limit = process_limit(lesson)
     try:
         status = run_process(command, check_environment(target), limit, quiet=quiet)

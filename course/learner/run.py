@@ -37,24 +37,19 @@ def run_as_script(lesson_id, target: Path) -> int:
 
         if verbose():
             traceback.print_exc()
-        mine = learner_frames(error.__traceback__, target)
+        mine = learner_frames(error, error.__traceback__, target)
         match = TODO_MESSAGE.search(str(error))
         if isinstance(error, NotImplementedError) and match:
-            where = Path(mine[-1].filename) if mine else path
-            owner = next(
-                (other for other in all_lessons() if other.file_in(target).resolve() == where.resolve()), lesson
-            )
-            print(f"\nNot done yet: {match['function']}() (TODO {match['number']}) in {display_path(where)}.")
+            where = mine[-1].file if mine else display_path(path)
+            owner = next((other for other in all_lessons() if display_path(other.file_in(target)) == where), lesson)
+            print(f"\nNot done yet: {match['function']}() (TODO {match['number']}) in {where}.")
             print(f"Finish it, then grade it with `make check-lesson{owner.id}`.")
         elif isinstance(error, MNISTDataError):
             print(f"\nThe data could not be loaded: {error}")
         elif mine:
             frame = mine[-1]
-            print(
-                f"\nYour code raised an error in {display_path(Path(frame.filename))}, "
-                f"line {frame.lineno}, in {frame.name}:"
-            )
-            print(f"    {(frame.line or '').strip()}\n{type(error).__name__}: {error}")
+            print(f"\nYour code raised an error in {frame.file}, line {frame.line}, in {frame.name}:")
+            print(f"    {frame.code.strip()}\n{type(error).__name__}: {error}")
             print(VERBOSE_NOTE)
         else:
             traceback.print_exc()

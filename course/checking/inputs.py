@@ -1,0 +1,344 @@
+"""What the checks give the learner's functions, made inside the worker: small models, stand-ins, folders.
+
+A check cannot hand the learner's code a Keras model or a callback built in
+its own process (only data crosses), so it asks the worker to build one here,
+by name (``given.tiny_model()`` in a check, ``course.checking.given``), and gets a reference back.
+Weights a check needs to know are chosen by the check and sent as arrays, so
+that it can compute the expected answer itself. Only the names in ``__all__``
+can be asked for. Runs in the worker, beside the learner's code.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "clone_model",
+    "ask_app",
+    "call_in_littered_memory",
+    "call_watching",
+    "close_figures",
+    "cosine_decay",
+    "count_calls",
+    "dense_softmax_model",
+    "epoch_counter",
+    "file_facts",
+    "folder_names",
+    "make_folder",
+    "open_image",
+    "model_facts",
+    "predict_saved_model",
+    "read_bytes",
+    "recording_model",
+    "save_model",
+    "set_seed",
+    "sweep_builder",
+    "tiny_model",
+    "train_pipeline",
+    "working_folder",
+    "write_bytes",
+]
+
+
+def _keras():
+    from course.quiet import import_tensorflow
+
+    import_tensorflow()
+    import keras
+
+    return keras
+
+
+# -- folders and files --------------------------------------------------------------
+
+
+def make_folder(name: str = "check", outputs: bool = False) -> str:
+    """A fresh folder for one check; with ``outputs``, lessons save their figures and models there too."""
+    folder = tempfile.mkdtemp(prefix=f"{Path(name).name[:40]}-")
+    if outputs:
+        os.environ["COURSE_OUTPUTS"] = folder
+    return folder
+
+
+def working_folder(path: str | None) -> str:
+    """Run in ``path`` from now on (the learner's relative paths land there); returns the folder it was in."""
+    before = os.getcwd()
+    if path is not None:
+        os.chdir(path)
+    return before
+
+
+def file_facts(path: str) -> dict:
+    """Whether ``path`` is there, and what it is (never following a link)."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return {"exists": False, "file": False, "folder": False, "size": 0}
+    return {
+        "exists": True,
+        "file": stat.S_ISREG(info.st_mode),
+        "folder": stat.S_ISDIR(info.st_mode),
+        "size": int(info.st_size),
+    }
+
+
+def read_bytes(path: str, limit: int = 64 * 1024 * 1024) -> bytes:
+    """The first ``limit`` bytes of a plain file (a link is not followed)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(f"{path} is not a plain file")
+        return handle.read(int(limit))
+
+
+def write_bytes(path: str, data: bytes) -> str:
+    """Write a file the checks made (a small .npz, say) where the learner's code will read it."""
+    with open(path, "wb") as handle:
+        handle.write(data)
+    return path
+
+
+def folder_names(path: str) -> list[str]:
+    return sorted(os.listdir(path))
+
+
+def close_figures() -> None:
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+
+
+def call_watching(function, *args, **kwargs) -> dict:
+    """Call ``function`` and say what it did to its first argument: the result, whether it is that
+    argument (or shares its memory), and the arguments as they are after the call."""
+    result = function(*args, **kwargs)
+    first = args[0] if args else None
+    shares = isinstance(result, np.ndarray) and isinstance(first, np.ndarray) and np.shares_memory(result, first)
+    return {"result": result, "same_object": result is first, "shares_memory": bool(shares), "arguments": list(args)}
+
+
+def call_in_littered_memory(function, *args, size: int = 5, value: float = 0.77):
+    """Call ``function`` just after leaving ``value`` in freed memory that a new array of ``size`` floats may
+    reuse: np.empty's garbage (or np.divide's without ``out=``) made visible, never a lucky 0."""
+    leftovers = [np.full(int(size), float(value)) for _ in range(16)]
+    del leftovers
+    return function(*args)
+
+
+# -- models ---------------------------------------------------------------------------
+
+
+def tiny_model(seed: int = 7):
+    """A small compiled CNN standing in for lesson 3's model (stage isolation): 8 filters, 10 softmax outputs."""
+    keras = _keras()
+    from keras import layers
+
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(8, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="fixture_cnn",
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adadelta(learning_rate=1.0), loss="categorical_crossentropy", metrics=["accuracy"]
+    )
+    return model
+
+
+def dense_softmax_model(weights=None, bias=None, dropout: float = 0.0, compiled: bool = False):
+    """Flatten, (Dropout,) Dense(10, softmax) on 28 x 28 x 1 images; with the weights the check chose, if any."""
+    keras = _keras()
+    parts = [keras.Input((28, 28, 1)), keras.layers.Flatten()]
+    if dropout:
+        parts.append(keras.layers.Dropout(dropout))
+    parts.append(keras.layers.Dense(10, activation="softmax"))
+    model = keras.Sequential(parts)
+    if weights is not None:
+        model.layers[-1].set_weights([np.asarray(weights, "float32"), np.asarray(bias, "float32")])
+    if compiled:
+        model.compile(optimizer="adadelta", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and Keras in the worker, so the learner's model starts from the same weights each time."""
+    _keras().utils.set_random_seed(seed)
+
+
+def _shape(tensor) -> list:
+    return [None if size is None else int(size) for size in tuple(tensor.shape)]
+
+
+def model_facts(model) -> dict:
+    """A Keras model's structure as data: its layers (kinds, sizes, activations, shapes), inputs, outputs, weights."""
+    keras = _keras()
+    layers = []
+    for layer in model.layers:
+        kinds = [cls.__name__ for cls in type(layer).__mro__ if cls.__module__.startswith("keras")]
+        activation = getattr(layer, "activation", None)
+        facts = {
+            "kinds": kinds,
+            "name": layer.name,
+            "activation": getattr(activation, "__name__", None) if activation is not None else None,
+            "units": getattr(layer, "units", None),
+            "filters": getattr(layer, "filters", None),
+            "input_shape": None,
+            "output_shape": None,
+        }
+        try:
+            facts["input_shape"] = _shape(layer.input)
+            facts["output_shape"] = _shape(layer.output)
+        except (AttributeError, ValueError, TypeError):
+            pass
+        layers.append(facts)
+    return {
+        "kinds": [cls.__name__ for cls in type(model).__mro__ if cls.__module__.startswith("keras")],
+        "is_model": isinstance(model, keras.Model),
+        "inputs": [_shape(tensor) for tensor in model.inputs],
+        "outputs": [_shape(tensor) for tensor in model.outputs],
+        "layers": layers,
+        "parameters": int(model.count_params()),
+    }
+
+
+def clone_model(model):
+    return _keras().models.clone_model(model)
+
+
+def cosine_decay(initial: float, decay_steps: int):
+    return _keras().optimizers.schedules.CosineDecay(initial, decay_steps=decay_steps)
+
+
+def save_model(model, path: str) -> str:
+    model.save(path)
+    return path
+
+
+def predict_saved_model(data: bytes, images, suffix: str = ".h5"):
+    """Load a saved model from its bytes (safe mode: no code from the file runs) and predict ``images``."""
+    keras = _keras()
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        handle.write(data)
+        handle.flush()
+        model = keras.models.load_model(handle.name, compile=False, safe_mode=True)
+    return np.asarray(model(np.asarray(images, "float32"), training=False))
+
+
+# -- stand-ins that remember how they were used ---------------------------------------------
+
+
+class RecordingModel:
+    """Stands in for a Keras model: remembers how predict was called, and answers one fixed row for every image."""
+
+    def __init__(self, row):
+        self.row = np.asarray(row, "float32")
+        self.calls: list[dict] = []
+
+    def predict(self, images, batch_size=None, verbose="auto", **others):
+        self.calls.append({"shape": tuple(np.shape(images)), "batch_size": batch_size, "verbose": verbose})
+        return np.tile(self.row, (len(images), 1))
+
+
+def recording_model(row):
+    return RecordingModel(row)
+
+
+def epoch_counter():
+    """A Keras callback that counts the epochs it is told about (``.epochs``)."""
+    keras = _keras()
+
+    class EpochCounter(keras.callbacks.Callback):
+        epochs = 0
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.epochs += 1
+
+    return EpochCounter()
+
+
+class SweepBuilder:
+    """A ``build_model(learning_rate)`` for the learning-rate sweep: the tiny CNN, compiled with that rate."""
+
+    def __init__(self):
+        self.calls: list = []
+
+    def __call__(self, learning_rate=1.0):
+        keras = _keras()
+        self.calls.append(learning_rate)
+        model = tiny_model()
+        model.compile(
+            optimizer=keras.optimizers.Adadelta(learning_rate=learning_rate),
+            loss="categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        return model
+
+
+def sweep_builder():
+    return SweepBuilder()
+
+
+class CallCounter:
+    """Wraps ``module.name`` so that each call is counted (``.calls``); ``restore()`` puts the original back."""
+
+    def __init__(self, module, name: str):
+        self.module, self.name = module, name
+        self.original = getattr(module, name)
+        self.calls: list = []
+
+        def counted(*args, **kwargs):
+            self.calls.append([str(arg) for arg in args])
+            return self.original(*args, **kwargs)
+
+        setattr(module, name, counted)
+
+    def restore(self) -> None:
+        setattr(self.module, self.name, self.original)
+
+
+def count_calls(module, name: str):
+    return CallCounter(module, name)
+
+
+def open_image(png: bytes):
+    """A Pillow image from PNG bytes the checks drew (a canvas drawing), for the learner's to_mnist."""
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    return image
+
+
+# -- the learner's web app -------------------------------------------------------------
+
+
+def ask_app(app, method: str, path: str, query_string: str, headers: list, body: bytes) -> dict:
+    """One request, built by the checks, answered by the learner's Flask app through its own test client."""
+    response = app.test_client().open(
+        path, method=method, query_string=query_string, headers=[tuple(pair) for pair in headers], data=body
+    )
+    return {"status": response.status_code, "headers": list(response.headers.items()), "body": response.get_data()}
+
+
+# -- the whole pipeline (lesson 6's capstone) -----------------------------------------
+
+
+def train_pipeline(target: str, **options) -> dict:
+    """The learner's lessons 1-5 chained, as `make train` runs them; the summary, as data."""
+    from course.pipeline import train_pipeline as pipeline
+
+    summary = pipeline(target, **options)
+    return {key: (str(value) if isinstance(value, Path) else value) for key, value in summary.items()}

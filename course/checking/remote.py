@@ -1,0 +1,329 @@
+"""The checks' side of the channel: the worker that runs the learner's code, and references to what it holds.
+
+``import_lesson(3)`` gives a ``RemoteModule``; ``lesson.build_model()`` sends
+the call to the worker and gives back what the learner's function returned:
+plain data (arrays, numbers, tuples, ...) decoded here, or a ``Ref`` to an
+object that stays in the worker (a Keras model, a Flask app, a function).
+A ``Ref`` forwards what a check does with it (read an attribute, call it,
+index it, iterate it, ``np.asarray`` it) to the worker, one request each.
+
+A worker that dies, hangs, floods the channel or sends what the channel
+refuses is stopped; the check that called it fails with a sentence saying
+which, and the next check gets a fresh worker (``Pool``). References into a
+stopped worker are gone: using one says so.
+"""
+
+from __future__ import annotations
+
+import builtins
+import itertools
+import json
+import os
+import sys
+import threading
+import weakref
+from types import SimpleNamespace
+
+from course.checking.channel import ChannelClosed, ChannelError, Decoder, Encoder, receive, send
+
+GENERATIONS = itertools.count(1)
+
+
+class WorkerGone(RuntimeError):
+    """The worker is no more: it ended, was stopped, or sent what the channel refuses."""
+
+
+class RemoteFailure:
+    """Mixed into the exceptions raised for errors in the learner's code (they keep its builtin type)."""
+
+    remote_type: str = ""
+    remote_frames: list = ()
+    remote_name: str | None = None
+
+
+_FAILURE_TYPES: dict[type, type] = {}
+_NEVER_RAISED_HERE = (SystemExit, KeyboardInterrupt, GeneratorExit)
+
+
+def remote_exception(facts: dict) -> BaseException:
+    """An exception of the learner's error's own builtin class (a custom class: its nearest builtin base)."""
+    base = RuntimeError
+    for name in facts.get("mro") or []:
+        candidate = getattr(builtins, str(name), None)
+        if isinstance(candidate, type) and issubclass(candidate, BaseException):
+            base = candidate
+            break
+    if issubclass(base, _NEVER_RAISED_HERE) or base is BaseException:
+        base = RuntimeError
+    message = str(facts.get("message", ""))
+    syntax = facts.get("syntax")
+    if issubclass(base, SyntaxError) and isinstance(syntax, dict):
+        details = (syntax.get("file"), syntax.get("line"), None, syntax.get("text"))
+        error = base(str(syntax.get("msg", "")), details)
+    else:
+        cls = _FAILURE_TYPES.get(base)
+        if cls is None:
+            cls = _FAILURE_TYPES[base] = type(base.__name__, (base, RemoteFailure), {"__module__": "builtins"})
+        try:
+            error = cls(message)
+        except TypeError:  # an exception class whose constructor wants more (UnicodeDecodeError, ...)
+            error = _FAILURE_TYPES.setdefault(RuntimeError, type("RuntimeError", (RuntimeError, RemoteFailure), {}))(
+                message
+            )
+    error.remote_type = str(facts.get("type", base.__name__))
+    error.remote_frames = [tuple(frame) for frame in facts.get("frames") or []]
+    error.remote_name = facts.get("name")
+    error.syntax_in_learner_file = bool(isinstance(syntax, dict) and syntax.get("mine"))
+    return error
+
+
+class Worker:
+    """One worker process, reached through three pipes (requests, replies, heartbeats)."""
+
+    def __init__(self, process):
+        self.process = process  # what the spawner gave: fds, stop(), ended()
+        self.generation = next(GENERATIONS)
+        self.dead: str | None = None
+        self.refs: weakref.WeakValueDictionary[int, Ref] = weakref.WeakValueDictionary()
+        self.released: list[int] = []
+        self.cpu = 0.0
+        self.where = None
+        self.violations: list[dict] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._heartbeats, daemon=True).start()
+
+    # -- heartbeats: CPU time used, the learner's line being run -----------------
+    def _heartbeats(self) -> None:
+        buffer = b""
+        while True:
+            try:
+                chunk = os.read(self.process.beats, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            buffer = (buffer + chunk)[-8192:]
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines[-1:]:
+                try:
+                    beat = json.loads(line)
+                    self.cpu = max(self.cpu, float(beat["cpu"]))
+                    self.where = beat.get("where")
+                except (ValueError, KeyError, TypeError):
+                    continue
+
+    # -- requests ---------------------------------------------------------------
+    def request(self, op: str, **arguments):
+        if self.dead:
+            raise WorkerGone(self.dead)
+        with self.lock:
+            encoder = Encoder(self._encode_here)
+            payload = encoder.encode(arguments)
+            if self.released:
+                ids, self.released = self.released[:], []
+                release = Encoder().encode({"ids": ids})
+                self._exchange({"op": "release", "arguments": release}, [])
+            return self._exchange({"op": op, "arguments": payload}, encoder.blobs)
+
+    def _exchange(self, header: dict, blobs: list[bytes]):
+        try:
+            send(self.process.requests, header, blobs)
+            reply, reply_blobs = receive(self.process.replies)
+        except ChannelClosed:
+            raise self._gone(self.process.ended() or "your code's process ended") from None
+        except ChannelError as error:
+            raise self._gone(f"your code sent back something the checks refuse: {error}") from None
+        except BrokenPipeError:
+            raise self._gone(self.process.ended() or "your code's process ended") from None
+        except BaseException:  # the time limit, Ctrl+C: the reply (if any) is lost, so is the worker
+            self.stop("your code's process was stopped while it was still working (an earlier check ran out of time)")
+            raise
+        printed = reply.get("printed")
+        if isinstance(printed, str) and printed:
+            sys.stdout.write(printed)
+        if isinstance(reply.get("violations"), list):
+            self.violations += [item for item in reply["violations"] if isinstance(item, dict)][:20]
+        try:
+            if reply.get("ok") is True:
+                return Decoder(reply_blobs, self._make_here).decode(reply.get("value"))
+            facts = reply.get("error")
+        except ChannelError as error:
+            raise self._gone(f"your code sent back something the checks refuse: {error}") from None
+        raise remote_exception(facts if isinstance(facts, dict) else {"message": "an unreadable error"})
+
+    def _gone(self, why: str) -> WorkerGone:
+        self.stop(why)
+        return WorkerGone(why)
+
+    def stop(self, why: str) -> None:
+        if not self.dead:
+            self.dead = why
+            self.process.stop()
+
+    # -- values: references and views --------------------------------------------
+    def _encode_here(self, encoder: Encoder, value, depth: int):
+        from course.checking.views import RemotePath
+
+        if isinstance(value, Ref):
+            if value._worker is not self:
+                raise WorkerGone(
+                    "a value your code made earlier belonged to a process that was stopped; "
+                    "this check cannot use it"
+                )
+            return {"$t": "ref", "id": value._id}
+        if isinstance(value, RemotePath):
+            return {"$t": "path", "v": value.path}
+        remote = getattr(value, "_remote", None)
+        if isinstance(remote, Ref):
+            return self._encode_here(encoder, remote, depth)
+        raise ChannelError(f"a {type(value).__name__} cannot be handed to your code")
+
+    def _make_here(self, tag: str, item: dict, decoder: Decoder, depth: int):
+        from course.checking import views
+
+        if tag == "ref":
+            return self._ref(item)
+        if tag in ("figure", "history"):
+            description = decoder.decode(item.get("v"), depth + 1)
+            ref = self._ref(item["ref"]) if isinstance(item.get("ref"), dict) else None
+            return (views.FigureView if tag == "figure" else views.HistoryView)(description, ref)
+        raise ChannelError(f"a value of an unknown kind ({tag[:20]})")
+
+    def _ref(self, item: dict) -> Ref:
+        number = item.get("id")
+        if type(number) is not int:
+            raise ChannelError("a reference without its number")
+        known = self.refs.get(number)
+        if known is not None:
+            return known
+        mro = [str(name)[:200] for name in item.get("mro") or []][:12]
+        kind = Ref
+        if any(name.startswith("flask.") and name.endswith(".Flask") for name in mro):
+            from course.checking.views import RemoteApp
+
+            kind = RemoteApp
+        ref = kind(self, number, mro, str(item.get("repr", ""))[:200], bool(item.get("callable")))
+        self.refs[number] = ref
+        return ref
+
+    def forget(self, number: int) -> None:
+        if not self.dead:
+            self.released.append(number)
+
+
+class Ref:
+    """An object that stays in the worker; what a check does with it is done there."""
+
+    __slots__ = ("__weakref__", "_callable", "_id", "_mro", "_repr", "_worker")
+
+    def __init__(self, worker: Worker, number: int, mro: list[str], text: str, is_callable: bool):
+        object.__setattr__(self, "_worker", worker)
+        object.__setattr__(self, "_id", number)
+        object.__setattr__(self, "_mro", mro)
+        object.__setattr__(self, "_repr", text)
+        object.__setattr__(self, "_callable", is_callable)
+
+    def _ask(self, op: str, **arguments):
+        return self._worker.request(op, ref=self, **arguments)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") and name not in ("__name__", "__qualname__", "__doc__", "__file__"):
+            raise AttributeError(name)
+        return self._ask("getattr", name=name)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("the checks do not change your code's objects")
+
+    def __call__(self, *args, **kwargs):
+        return self._ask("call", args=args, kwargs=kwargs)
+
+    def __getitem__(self, key):
+        return self._ask("getitem", key=key)
+
+    def __len__(self) -> int:
+        return int(self._ask("len"))
+
+    def __bool__(self) -> bool:
+        return bool(self._ask("bool"))
+
+    def __iter__(self):
+        return iter(self._ask("iterate"))
+
+    def __array__(self, dtype=None, copy=None):
+        import numpy as np
+
+        array = np.asarray(self._ask("array"))
+        return array.astype(dtype) if dtype is not None else array
+
+    def __repr__(self) -> str:
+        return self._repr or f"<a {self.type_name} from your code>"
+
+    def __del__(self):
+        worker = object.__getattribute__(self, "_worker")
+        worker.forget(object.__getattribute__(self, "_id"))
+
+    @property
+    def type_name(self) -> str:
+        return self._mro[0].rsplit(".", 1)[-1] if self._mro else "object"
+
+    def method(self, name: str, *args, **kwargs):
+        """Call the method ``name`` in one request (instead of reading it, then calling it)."""
+        return self._ask("call", name=name, args=args, kwargs=kwargs)
+
+
+def is_a(value, cls: str) -> bool:
+    """``isinstance(value, <cls>)`` for a dotted public class name (``keras.Model``), for values here or in the worker."""
+    if isinstance(value, Ref):
+        return bool(value._ask("isinstance", cls=cls))
+    short = cls.rsplit(".", 1)[-1]
+    return any(klass.__name__ == short for klass in type(value).__mro__)
+
+
+class Pool:
+    """The workers of one lesson's checks: the current one, replaced when it is gone, and clean extra ones."""
+
+    def __init__(self, spawner, target):
+        self.spawner = spawner
+        self.target = target
+        self.worker: Worker | None = None
+        self.everyone: list[Worker] = []
+        self.modules: dict[tuple[int, int], SimpleNamespace] = {}
+
+    def current(self) -> Worker:
+        if self.worker is None or self.worker.dead:
+            self.worker = self._start()
+        return self.worker
+
+    def clean(self) -> Worker:
+        """A fresh worker that has not imported the learner's code (for reading files the learner's code wrote)."""
+        return self._start()
+
+    def _start(self) -> Worker:
+        worker = Worker(self.spawner.spawn(self.target))
+        self.everyone.append(worker)
+        return worker
+
+    def cpu(self) -> float:
+        return sum(worker.cpu for worker in self.everyone)
+
+    def where(self):
+        return self.worker.where if self.worker is not None else None
+
+    def violations(self) -> list[dict]:
+        return [violation for worker in self.everyone for violation in worker.violations][:20]
+
+    def import_lesson(self, lesson_id: int) -> SimpleNamespace:
+        worker = self.current()
+        key = (worker.generation, lesson_id)
+        if key not in self.modules:
+            self.modules[key] = SimpleNamespace(**worker.request("import", lesson=lesson_id))
+        return self.modules[key]
+
+    def close(self) -> None:
+        for worker in self.everyone:
+            if not worker.dead:
+                try:
+                    send(worker.process.requests, {"op": "bye"})
+                except OSError:
+                    pass
+                worker.stop("the checks are done")

@@ -1,0 +1,191 @@
+"""Starting workers: in the checks' own machine (``make check``), or by asking the grader for a sandboxed one.
+
+A worker is a process with three pipes: requests in, replies out, heartbeats
+out. ``LocalSpawner`` starts one as a plain child process (a learner's own
+machine: not sandboxed, but never in the checks' process). When grading, the
+checks' process runs without the right to make sandboxes, so ``BrokerSpawner``
+asks the grader over a Unix socket; the grader starts the worker in a sandbox
+of its own (``serve_broker`` is its side) and passes back the checks' ends of
+the three pipes. Either way the checks get an object with ``requests``,
+``replies`` and ``beats`` (file descriptors), ``stop()`` and ``ended()``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from course.checking.channel import widen
+from course.lessons import ROOT
+
+LAUNCH = "import sys; sys.path.insert(0, {root!r}); from course.checking.worker import main; main(sys.argv[1:])"
+
+
+def worker_command(fds: tuple[int, int, int], target: Path, python: str = sys.executable) -> list[str]:
+    """The command line of a worker whose ends of the pipes are ``fds`` (requests, replies, heartbeats)."""
+    return [python, "-I", "-B", "-c", LAUNCH.format(root=str(ROOT)), *map(str, fds), str(target)]
+
+
+def pipes() -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """Three pipes: (the worker's ends, the checks' ends)."""
+    requests_read, requests_write = os.pipe()
+    replies_read, replies_write = os.pipe()
+    beats_read, beats_write = os.pipe()
+    widen(requests_read, replies_read)
+    return (requests_read, replies_write, beats_write), (requests_write, replies_read, beats_read)
+
+
+def ending(status: int | None) -> str:
+    """Why a worker ended, in a sentence for the learner."""
+    if status is None:
+        return "your code's process ended"
+    if status == -signal.SIGKILL:
+        return "your code's process was stopped (killed): did it use too much memory, or run too long?"
+    if status < 0:
+        name = signal.Signals(-status).name if -status in signal.Signals._value2member_map_ else str(-status)
+        return f"your code's process ended with signal {name}"
+    return f"your code's process ended by itself (exit status {status}): does the code end the process?"
+
+
+def _die_with_parent() -> None:
+    """In the child, before it runs: die when the checks' process dies (Linux), and be a session of its own."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+class LocalWorker:
+    def __init__(self, process: subprocess.Popen, fds: tuple[int, int, int]):
+        self.popen = process
+        self.requests, self.replies, self.beats = fds
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait()
+        for fd in (self.requests, self.replies, self.beats):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def ended(self) -> str | None:
+        status = self.popen.poll()
+        if status is None:
+            try:
+                status = self.popen.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                return None
+        return ending(status)
+
+
+class LocalSpawner:
+    """Workers as plain child processes (``make check`` on a learner's machine): not sandboxed, never in this process."""
+
+    def __init__(self, env: dict[str, str] | None = None):
+        self.env = {**os.environ, **(env or {})}
+        self.folder = tempfile.mkdtemp(prefix="course-worker-", dir=self.env.get("TMPDIR"))
+
+    def spawn(self, target: Path) -> LocalWorker:
+        theirs, ours = pipes()
+        env = {**self.env, "COURSE_TARGET": str(target), "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
+        try:
+            process = subprocess.Popen(
+                worker_command(theirs, target),
+                pass_fds=theirs,
+                env=env,
+                cwd=self.folder,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        return LocalWorker(process, ours)
+
+
+# ---------------------------------------------------------------------------
+# Grading: the checks ask the grader, over a Unix socket, for sandboxed workers
+
+
+class BrokeredWorker:
+    def __init__(self, spawner: BrokerSpawner, number: int, fds: list[int]):
+        self.spawner, self.number = spawner, number
+        self.requests, self.replies, self.beats = fds
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.spawner.ask({"op": "stop", "worker": self.number})
+        for fd in (self.requests, self.replies, self.beats):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def ended(self) -> str | None:
+        try:
+            answer = self.spawner.ask({"op": "ended", "worker": self.number})
+        except (OSError, ValueError):
+            return None
+        return str(answer.get("why") or "") or None
+
+
+class BrokerSpawner:
+    """Workers from the grader: each in a sandbox of its own, as an unprivileged user, with its own limits."""
+
+    def __init__(self, fd: int):
+        self.socket = socket.socket(fileno=fd)
+
+    def ask(self, request: dict, fds: int = 0) -> dict:
+        self.socket.sendall(json.dumps(request).encode() + b"\n")
+        message, received, _flags, _address = socket.recv_fds(self.socket, 65536, fds)
+        answer = json.loads(message.decode() or "{}")
+        if not answer.get("ok"):
+            for fd in received:
+                os.close(fd)
+            raise OSError(str(answer.get("why", "the grader could not start a worker"))[:500])
+        self.received = received
+        return answer
+
+    def spawn(self, target: Path) -> BrokeredWorker:
+        answer = self.ask({"op": "spawn"}, fds=3)
+        if len(self.received) != 3:
+            raise OSError("the grader did not hand over the worker's pipes")
+        return BrokeredWorker(self, int(answer["worker"]), list(self.received))
+
+
+def serve_broker(connection: socket.socket, start, stop, ended) -> None:
+    """The grader's side: answer the checks' requests until they hang up.
+
+    ``start()`` returns (number, the checks' three fds) for a new sandboxed worker,
+    ``stop(number)`` stops it, ``ended(number)`` says why it ended (or None).
+    """
+    reader = connection.makefile("rb")
+    for line in reader:
+        try:
+            request = json.loads(line)
+            op = request.get("op")
+            if op == "spawn":
+                number, fds = start()
+                try:
+                    socket.send_fds(connection, [json.dumps({"ok": True, "worker": number}).encode()], fds)
+                finally:
+                    for fd in fds:
+                        os.close(fd)
+                continue
+            number = int(request.get("worker", -1))
+            if op == "stop":
+                stop(number)
+                answer = {"ok": True}
+            elif op == "ended":
+                answer = {"ok": True, "why": ended(number)}
+            else:
+                answer = {"ok": False, "why": "an unknown request"}
+        except Exception as error:  # noqa: BLE001 (the checks get the reason; the grader goes on)
+            answer = {"ok": False, "why": f"{type(error).__name__}: {error}"}
+        with contextlib.suppress(OSError):
+            socket.send_fds(connection, [json.dumps(answer).encode()], [])

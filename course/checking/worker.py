@@ -1,0 +1,338 @@
+"""The worker: the one process that imports the learner's lesson file, and runs it when the checks ask.
+
+It is started by the checks' process (``make check``) or by the grader (in a
+sandbox, as an unprivileged user), and it decides nothing: it answers
+requests that arrive on one pipe and writes the answers to another. A request
+names an operation (import the lesson, read an attribute, call something, make
+an input the checks need, ...) with its arguments as data; the answer is the
+result as data (``channel``), or a reference to an object that stays here (a
+model, an app, a function), or the error the learner's code raised, with the
+learner's own file and line. What the code printed during the call goes back
+with the answer. A third pipe carries a heartbeat: the CPU time used so far and
+the learner's line being run, which is how the checks stop a loop that never
+ends and say where it was.
+
+Everything here runs beside the learner's code and can be rewritten by it;
+that is why nothing here decides a grade.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import os
+import resource
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+from course.checking.channel import Encoder, receive, send
+
+PRINTED_LIMIT = 64_000  # characters of what the code printed during one call that go back
+ITERATION_LIMIT = 200_000  # items of one iteration (a dataset's batches, say)
+BEAT_SECONDS = 0.2
+
+
+class Capped(io.TextIOBase):
+    """A text stream that keeps the first PRINTED_LIMIT characters and counts the rest."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+        self.kept = 0
+        self.dropped = 0
+
+    def write(self, text) -> int:
+        text = str(text)
+        room = PRINTED_LIMIT - self.kept
+        self.parts.append(text[: max(0, room)])
+        self.kept += min(len(text), max(0, room))
+        self.dropped += max(0, len(text) - max(0, room))
+        return len(text)
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def text(self) -> str:
+        tail = f"\n[... {self.dropped:,} more characters left out ...]\n" if self.dropped else ""
+        return "".join(self.parts) + tail
+
+
+class Objects:
+    """The objects the checks hold references to: by number, and the same number for the same object."""
+
+    def __init__(self):
+        self.by_id: dict[int, object] = {}
+        self.numbers: dict[int, int] = {}
+        self.next = 1
+
+    def number(self, value) -> int:
+        known = self.numbers.get(id(value))
+        if known is not None and self.by_id.get(known) is value:
+            return known
+        number, self.next = self.next, self.next + 1
+        self.by_id[number] = value
+        self.numbers[id(value)] = number
+        return number
+
+    def get(self, number):
+        if type(number) is not int or number not in self.by_id:
+            raise LookupError("the checks asked for an object this process does not hold")
+        return self.by_id[number]
+
+    def release(self, numbers) -> None:
+        for number in numbers if isinstance(numbers, list) else []:
+            value = self.by_id.pop(number, None)
+            if value is not None and self.numbers.get(id(value)) == number:
+                del self.numbers[id(value)]
+
+
+def type_names(value) -> list[str]:
+    return [f"{cls.__module__}.{cls.__qualname__}" for cls in type(value).__mro__]
+
+
+class Worker:
+    def __init__(self, requests: int, replies: int, beats: int, target: Path):
+        self.requests, self.replies, self.beats = requests, replies, beats
+        self.target = target.resolve()
+        self.objects = Objects()
+        self.busy = False
+        self.main_thread = threading.get_ident()
+        self.reported_violations = 0
+
+    # -- encoding what goes back -------------------------------------------
+    def fallback(self, encoder: Encoder, value, depth: int):
+        from course.checking import portray
+
+        view = portray.view_of(value, encoder, depth)
+        if view is not None:
+            view["ref"] = self.reference(value)
+            return view
+        return self.reference(value)
+
+    def reference(self, value) -> dict:
+        text = ""
+        with contextlib.suppress(Exception):
+            text = object.__repr__(value) if type(value).__repr__ is object.__repr__ else repr(value)
+        return {
+            "$t": "ref",
+            "id": self.objects.number(value),
+            "mro": type_names(value)[:12],
+            "repr": str(text)[:200],
+            "callable": callable(value),
+        }
+
+    # -- decoding what comes in ----------------------------------------------
+    def make(self, tag, item, decoder, depth):
+        if tag == "ref":
+            return self.objects.get(item.get("id"))
+        from course.checking.channel import ChannelError
+
+        raise ChannelError(f"a value of an unknown kind ({str(tag)[:20]})")
+
+    # -- the loop --------------------------------------------------------------
+    def serve(self) -> None:
+        threading.Thread(target=self.beat, daemon=True).start()
+        from course.checking.channel import ChannelClosed, Decoder
+
+        while True:
+            try:
+                header, blobs = receive(self.requests)
+            except ChannelClosed:
+                return
+            op = header.get("op")
+            if op == "bye":
+                return
+            printed = Capped()
+            reply: dict
+            encoder = Encoder(self.fallback)
+            self.busy = True
+            try:
+                decoder = Decoder(blobs, self.make)
+                arguments = decoder.decode(header.get("arguments", {"$t": "dict", "v": []}))
+                with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+                    result = self.run(op, arguments)
+                reply = {"ok": True, "value": encoder.encode(result)}
+            except BaseException as error:  # noqa: BLE001 (the learner's error is the answer)
+                encoder = Encoder(self.fallback)
+                reply = {"ok": False, "error": self.error_facts(error)}
+            finally:
+                self.busy = False
+            reply["printed"] = printed.text()
+            reply["violations"] = self.new_violations()
+            try:
+                send(self.replies, reply, encoder.blobs)
+            except Exception as error:  # noqa: BLE001 (an answer that cannot be sent is an answer too)
+                send(self.replies, {"ok": False, "error": self.error_facts(error), "printed": printed.text()})
+
+    def run(self, op: str, arguments: dict):
+        if op == "import":
+            return self.import_lesson(int(arguments["lesson"]))
+        if op == "given":
+            from course.checking import inputs
+
+            name = str(arguments["name"])
+            if name.startswith("_") or name not in inputs.__all__:
+                raise LookupError(f"the checks asked for an unknown input ({name[:40]})")
+            return getattr(inputs, name)(*arguments.get("args", ()), **arguments.get("kwargs", {}))
+        if op == "release":
+            self.objects.release(arguments.get("ids"))
+            return None
+        target = arguments["ref"]
+        if op == "getattr":
+            return getattr(target, str(arguments["name"]))
+        if op == "call":
+            function = getattr(target, str(arguments["name"])) if arguments.get("name") else target
+            return function(*arguments.get("args", ()), **arguments.get("kwargs", {}))
+        if op == "getitem":
+            return target[arguments["key"]]
+        if op == "len":
+            return len(target)
+        if op == "bool":
+            return bool(target)
+        if op == "iterate":
+            return self.iterate(target)
+        if op == "array":
+            import numpy as np
+
+            return np.asarray(target)
+        if op == "isinstance":
+            return isinstance(target, resolve_class(str(arguments["cls"])))
+        raise LookupError(f"an unknown request ({str(op)[:20]})")
+
+    def iterate(self, target) -> list:
+        items = []
+        iterator = iter(target)
+        if type_names(target)[0].startswith("tensorflow.") and hasattr(target, "as_numpy_iterator"):
+            iterator = target.as_numpy_iterator()  # a tf.data pass, as NumPy arrays
+        for item in iterator:
+            items.append(item)
+            if len(items) > ITERATION_LIMIT:
+                raise OverflowError(f"more than {ITERATION_LIMIT:,} items in one pass")
+        return items
+
+    def import_lesson(self, lesson_id: int):
+        from course.checking import standins
+        from course.lessons import add_stage_paths, get_lesson
+        from course.quiet import import_tensorflow, uses_tensorflow
+
+        lesson = get_lesson(lesson_id)
+        path = lesson.file_in(self.target)
+        add_stage_paths(self.target)
+        standins.install(lesson)  # earlier lessons it imports: the course's own, so this lesson is graded on its own
+        if path.is_file() and uses_tensorflow(path):
+            import_tensorflow()  # before the learner's file, so TensorFlow's start-up notices stay hidden
+        module = importlib.import_module(lesson.module_name)
+        return {"module": module, "file": str(Path(module.__file__).resolve())}
+
+    # -- what went wrong, as data ---------------------------------------------
+    def error_facts(self, error: BaseException) -> dict:
+        from course.lessons import display_path
+
+        facts = {
+            "type": type(error).__name__,
+            "mro": [cls.__name__ for cls in type(error).__mro__ if cls.__module__ == "builtins"],
+            "message": safe_text(error)[:4000],
+            "frames": [],
+        }
+        if isinstance(error, SyntaxError):
+            facts["syntax"] = {
+                "file": display_path(Path(error.filename)) if error.filename else None,
+                "line": error.lineno,
+                "text": (error.text or "")[:300],
+                "msg": str(error.msg)[:300],
+                "mine": bool(error.filename and self.mine(error.filename)),
+            }
+        for frame in traceback.extract_tb(error.__traceback__)[-40:]:
+            if self.mine(frame.filename):
+                facts["frames"].append([display_path(Path(frame.filename)), frame.lineno, frame.name, frame.line or ""])
+        if isinstance(error, (AttributeError, NameError)) and getattr(error, "name", None):
+            facts["name"] = str(error.name)[:100]
+        return facts
+
+    def mine(self, filename: str) -> bool:
+        try:
+            Path(filename).resolve().relative_to(self.target)
+        except (ValueError, OSError):
+            return False
+        return True
+
+    def new_violations(self) -> list[dict]:
+        from course.checking import audit
+
+        fresh = audit.violations[self.reported_violations : self.reported_violations + 20]
+        self.reported_violations = len(audit.violations)
+        return [{key: str(value)[:500] for key, value in violation.items()} for violation in fresh]
+
+    # -- the heartbeat ----------------------------------------------------------
+    def beat(self) -> None:
+        while True:
+            time.sleep(BEAT_SECONDS)
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime
+            line = f'{{"cpu": {cpu:.3f}, "where": {where_json(self)}}}\n'.encode()
+            try:
+                os.write(self.beats, line)
+            except BlockingIOError:
+                continue  # nobody read the last beats: skip this one
+            except OSError:
+                return
+
+
+def where_json(worker: Worker) -> str:
+    """The learner's file and line the main thread is running now, as JSON (null when not in the learner's code)."""
+    import json
+
+    if not worker.busy:
+        return "null"
+    frame = sys._current_frames().get(worker.main_thread)
+    while frame is not None:
+        if worker.mine(frame.f_code.co_filename):
+            from course.lessons import display_path
+
+            return json.dumps([display_path(Path(frame.f_code.co_filename)), frame.f_lineno])
+        frame = frame.f_back
+    return "null"
+
+
+def safe_text(error: BaseException) -> str:
+    try:
+        return str(error)
+    except Exception:  # noqa: BLE001 (an error whose str() fails still gets named)
+        return f"<{type(error).__name__}>"
+
+
+ROOTS = ("keras", "tensorflow", "numpy", "matplotlib", "flask", "werkzeug", "builtins")
+
+
+def resolve_class(name: str):
+    """A class by its dotted public name (``keras.Model``, ``tensorflow.data.Dataset``), from a few libraries only."""
+    root, *rest = name.replace("tf.", "tensorflow.", 1).split(".")
+    if root not in ROOTS or not rest:
+        raise LookupError(f"the checks cannot ask about {name[:60]}")
+    value = importlib.import_module(root)
+    for part in rest:
+        value = getattr(value, part)
+    if not isinstance(value, type):
+        raise LookupError(f"{name[:60]} is not a class")
+    return value
+
+
+def main(argv: list[str]) -> None:
+    requests, replies, beats, target = int(argv[0]), int(argv[1]), int(argv[2]), Path(argv[3])
+    os.set_blocking(beats, False)
+    from course.checking import audit
+
+    audit.install_from_environment()  # grading: the audit hook, before any learner code is imported
+    Worker(requests, replies, beats, target).serve()
+    os._exit(0)  # threads the learner's code started must not keep this process alive
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
