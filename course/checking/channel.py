@@ -60,7 +60,9 @@ def _records() -> dict[str, type]:
 
 def array_parts(array: np.ndarray) -> list:
     """An array as .npy: its header's bytes, then its own memory (no copy when it is contiguous already)."""
-    array = np.ascontiguousarray(np.asarray(array))
+    array = np.asarray(array)
+    if not array.flags.c_contiguous:
+        array = array.copy(order="C")  # (np.ascontiguousarray would turn a 0-d array into shape (1,))
     if array.dtype.hasobject:
         raise ChannelError("an array of Python objects cannot cross (only numbers, bools and fixed-size text)")
     header = io.BytesIO()

@@ -20,8 +20,7 @@ from course.cli.registry import (
     TREE,
     UPLOAD,
     command,
-    hidden_checks,
-    lesson_ids,
+    grading_settings,
     option,
     out_folder,
 )
@@ -60,16 +59,10 @@ def finetune(args):
 @command(INSTRUCTORS, "grade", "points per check and lesson of one tree (make grade)", TREE, OUT, RESULTS, *GRADING)
 def grade(args):
     from course.grading.grade import grade_tree
+    from course.grading.reports import say_grade
 
-    return grade_tree(
-        tree_path(args.target),
-        out_folder(args, "grade"),
-        hidden=hidden_checks(args),
-        lesson_ids=lesson_ids(args.lessons),
-        results=Path(args.results) if args.results else None,
-        time_limit=args.time_limit,
-        trust=args.trust_submissions,
-    )
+    grade = grade_tree(tree_path(args.target), grading_settings(args))
+    return say_grade(grade, out_folder(args, "grade"), Path(args.results) if args.results else None)
 
 
 @command(
@@ -78,16 +71,7 @@ def grade(args):
 def grade_all(args):
     from course.grading.grade import grade_all
 
-    grade_all(
-        Path(args.submissions),
-        out_folder(args, "grades"),
-        jobs=args.jobs,
-        time_limit=args.time_limit,
-        lesson_ids=lesson_ids(args.lessons),
-        hidden=hidden_checks(args),
-        progress=not args.quiet,
-        trust=args.trust_submissions,
-    )
+    grade_all(Path(args.submissions), out_folder(args, "grades"), grading_settings(args), progress=not args.quiet)
     return 0
 
 
@@ -109,7 +93,7 @@ def classroom(args):
 def classroom_result(args):
     from course.grading.classroom import classroom_result
 
-    return classroom_result(get_lesson(args.lesson).id)
+    return classroom_result(get_lesson(args.lesson).id, grading_settings(args))
 
 
 @command(INSTRUCTORS, "gradescope", "build dist/autograder.zip for Gradescope (make gradescope)", HIDDEN_FOLDER)
@@ -130,4 +114,4 @@ def gradescope_check(args):
 def gradescope_grade(args):
     from course.grading.gradescope import grade_upload
 
-    return grade_upload(Path(args.submission), Path(args.results))
+    return grade_upload(Path(args.submission), Path(args.results), grading_settings(args))

@@ -57,9 +57,35 @@ def hidden_checks(args):
     """
     from course.grading.checkset import HiddenChecks
 
-    if args.no_hidden:
+    if getattr(args, "no_hidden", False):
         return HiddenChecks.none()
-    return HiddenChecks.at(args.hidden) if args.hidden else None
+    return HiddenChecks.at(args.hidden) if getattr(args, "hidden", None) else None
+
+
+def grading_settings(args, environ=None):
+    """How to grade, read once: the command's options and the variables that tune grading for tests.
+
+    COURSE_ISOLATION forces a weaker isolation level than the machine allows; COURSE_TIMEOUT_S sets the CPU
+    seconds of every check; VERBOSE=1 shows tracebacks.
+    """
+    import os
+
+    from course.grading.settings import DEADLINE_S, GradingSettings
+
+    environ = os.environ if environ is None else environ
+    forced, timeout = environ.get("COURSE_ISOLATION"), environ.get("COURSE_TIMEOUT_S")
+    ids = lesson_ids(getattr(args, "lessons", None))
+    return GradingSettings(
+        lesson_ids=tuple(ids) if ids else None,
+        hidden=hidden_checks(args),
+        time_limit=getattr(args, "time_limit", None),
+        deadline=getattr(args, "deadline", None) or DEADLINE_S,
+        jobs=getattr(args, "jobs", None),
+        isolation=forced if forced in ("bwrap", "user", "none") else None,
+        trust=bool(getattr(args, "trust_submissions", False)),
+        check_seconds=float(timeout) if timeout else None,
+        verbose=environ.get("VERBOSE", "") not in ("", "0"),
+    )
 
 
 def out_folder(args, default: str) -> Path:
@@ -114,7 +140,8 @@ GRADING = (
     ONLY_LESSONS,
     HIDDEN_FOLDER,
     option("--no-hidden", action="store_true", help="grade with the public checks only"),
-    option("--time-limit", type=float, default=None, help="seconds for each lesson of a submission"),
+    option("--time-limit", type=float, default=None, help="CPU seconds each lesson of a submission may use"),
+    option("--deadline", type=float, default=None, help="wall-clock seconds for a whole submission (default 900)"),
     option("--trust-submissions", action="store_true", help="grade even where code cannot be sandboxed"),
 )
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from course.checking.items import HIDDEN_PREFIX  # hidden checks' node ids start with it
 from course.checking.runner import check_environment, pytest_command, run_process
 from course.grading import integrity
+from course.grading.isolation import uid_for
 from course.lessons import ROOT, all_lessons, course_info, display_path
 
 IMPORT_MODE = ("--import-mode=importlib",)  # public and hidden check files may share a name
@@ -125,8 +126,11 @@ def prepare_checks(workdir: Path, hidden: HiddenChecks | None = None) -> CheckSe
         mnist_on_disk(),
     )
     checks.expected = list_checks(checks)
-    for path in [*folder.rglob("*"), *(hidden_dir.rglob("*") if hidden_dir else [])]:
-        path.chmod(0o755 if path.is_dir() else 0o644)  # readable by the sandbox's unprivileged user, writable by none
+    owner = uid_for("checks")
+    for path in [folder, *folder.rglob("*"), *([hidden_dir, *hidden_dir.rglob("*")] if hidden_dir else [])]:
+        if os.geteuid() == 0:
+            os.chown(path, owner, owner)  # the checks' user reads them; no worker's user can, at any level
+        path.chmod(0o500 if path.is_dir() else 0o400)
     return checks
 
 

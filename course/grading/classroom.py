@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import base64
 import json
-import tempfile
-from pathlib import Path
+from dataclasses import replace
 
 from course.lessons import LESSONS_DIR, ROOT, all_lessons
 
@@ -131,16 +130,15 @@ def lesson_result(grade, lesson) -> dict:
     }
 
 
-def classroom_result(lesson_id: int) -> int:
+def classroom_result(lesson_id: int, settings) -> int:
     """`make classroom-result LESSONS=N`: grade lesson N of lessons/ and print its runner result."""
     from course.grading.grade import grade_tree
-    from course.grading.scoring import Grade
+    from course.grading.reports import text_report
     from course.lessons import get_lesson
 
     lesson = get_lesson(lesson_id)
-    with tempfile.TemporaryDirectory(prefix="course-classroom-") as scratch:
-        grade_tree(LESSONS_DIR, Path(scratch), lesson_ids=[lesson.id])
-        grade = Grade.from_dict(json.loads((Path(scratch) / "grade.json").read_text()))
+    grade = grade_tree(LESSONS_DIR, replace(settings, lesson_ids=(lesson.id,)))
+    print(text_report(grade))
     if grade.status == "checks modified":
         result = not_graded(
             lesson, "the grading files were modified, so this lesson gets no grade: " + ", ".join(grade.modified[:3])

@@ -1,62 +1,86 @@
-"""Grading one submission, one tree (``make grade``) or a whole class (``make grade-all``)."""
+"""Grading one submission, one tree (``make grade``) or a whole class (``make grade-all``).
+
+Grading is a function that returns a ``Grade``; printing and writing files are
+the commands' (``grade_tree``, ``grade_all``) and the renderers' (``reports``,
+``gradebook``). Each submission is graded inside a guard: whatever goes wrong
+in taking it in, copying, scanning, grading or reporting makes that one
+submission "broken" with the reason, and the class goes on.
+"""
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
+import queue
 import shutil
 import sys
 import tempfile
 import threading
 import time
-import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from course.grading import integrity, isolation
-from course.grading.checkset import CheckSet, HiddenChecks, prepare_checks
+from course.grading.checkset import CheckSet, prepare_checks
 from course.grading.gradebook import class_summary_lines, write_gradebook
-from course.grading.isolation import Limits
-from course.grading.lessonrun import lesson_budget, run_lesson_checks
-from course.grading.reports import gradescope_results, text_report, write_submission_files
+from course.grading.lessonrun import Plan, lesson_budget, run_lesson_checks
+from course.grading.reports import write_submission_files
 from course.grading.scoring import Grade, dodge_reasons, run_reasons, score_lesson
-from course.grading.submission import (
-    arrange_flat,
-    copy_safely,
-    find_lessons_tree,
-    find_submissions,
-    flat_upload,
-    unique_names,
-    unpack,
-)
+from course.grading.settings import GradingSettings
+from course.grading.submission import find_submissions, printable, take_in, unique_names
 from course.lessons import LESSONS_DIR, SOLUTIONS_DIR, all_lessons, course_info, display_path
 
 
-def isolation_for(trust: bool, own_tree: bool = False) -> str:
+class GradingRefused(SystemExit):
+    """Grading cannot start here (no isolation for strangers' code, checks that cannot be read, ...)."""
+
+
+def isolation_for(settings: GradingSettings, own_tree: bool = False) -> str:
     """The isolation to grade with; refuses untrusted code that cannot be isolated here."""
-    level = isolation.level()
-    if level == "none" and not (trust or own_tree):
-        raise SystemExit(
+    level = isolation.level(settings.isolation)
+    if level == "none" and not (settings.trust or own_tree):
+        raise GradingRefused(
             f"Grading runs each submission's code, and here it cannot be isolated: {isolation.why_not_isolated()}.\n"
             "Install bubblewrap, or grade with TRUST=1 (--trust-submissions) if you trust every submission."
         )
+    if level == "user":
+        blocked = isolation.unreachable_python(isolation.uid_for("worker"))
+        if blocked is not None:
+            raise GradingRefused(
+                f"At the `user` level the graded code runs as an unprivileged user, who cannot reach this Python: "
+                f"{blocked} is closed to other users. Let other users pass through it (chmod o+x {blocked}), "
+                "or set the course up with a Python installed for everyone."
+            )
     return level
 
 
-def _open(source: Path, work: Path) -> tuple[Path | None, list[str]]:
-    """The submission's lessons tree: unpacked, arranged from a flat upload, or as it is."""
+@contextlib.contextmanager
+def solutions_kept_from_others(level: str):
+    """At the `user` level nothing but permissions keeps the graded code from solutions/: close it to others."""
+    if level != "user" or not SOLUTIONS_DIR.is_dir() or os.geteuid() != 0:
+        yield
+        return
+    mode = SOLUTIONS_DIR.stat().st_mode & 0o7777
+    SOLUTIONS_DIR.chmod(mode & ~0o007)
     try:
-        if source.is_dir() and find_lessons_tree(source) is None and not flat_upload(source):
-            archives = sorted(source.glob("*.zip"))
-            if len(archives) == 1:  # a .zip uploaded as it is (Gradescope keeps it in /autograder/submission)
-                source = archives[0]
-        if source.suffix == ".zip" and source.is_file():
-            source = unpack(source, work / "unpacked")
-        if source.is_dir() and flat_upload(source):
-            source = arrange_flat(source, work / "arranged")
-        return (find_lessons_tree(source) if source.is_dir() else None), []
-    except (OSError, ValueError, zipfile.BadZipFile) as error:
-        return None, [f"the submission could not be opened: {error}"]
+        yield
+    finally:
+        SOLUTIONS_DIR.chmod(mode)
+
+
+def _broken(grade: Grade, lessons, checks: CheckSet, reason: str, started: float) -> Grade:
+    """A submission the grader could not finish grading: 0 for what was not graded, and the reason."""
+    graded = {lesson.id for lesson in grade.lessons}
+    grade.lessons += [
+        score_lesson(lesson, checks.expected[lesson.id], [], f"not run: {reason}", [reason])
+        for lesson in lessons
+        if lesson.id not in graded
+    ]
+    grade.finish(True, time.monotonic() - started)
+    grade.status = "broken"
+    if reason not in grade.reasons:
+        grade.reasons.append(reason)
+    return grade
 
 
 def grade_submission(
@@ -64,84 +88,106 @@ def grade_submission(
     source: Path,
     checks: CheckSet,
     workdir: Path,
-    time_limit: float | None = None,
-    lesson_ids: list[int] | None = None,
+    settings: GradingSettings,
+    level: str,
+    slot: int = 0,
     threads: int | None = None,
-    level: str | None = None,
-    limits: Limits | None = None,
 ) -> Grade:
-    """Grade one submission (a folder, a clone, a .zip or a flat upload): each lesson in a sandbox of its own."""
+    """Grade one submission (a folder, a clone, a .zip or a flat upload); never raises for what it holds."""
     started = time.monotonic()
-    level = level or isolation.level()
-    limits = limits or Limits()
-    lessons = [lesson for lesson in all_lessons() if lesson_ids is None or lesson.id in lesson_ids]
-    grade = Grade(name, str(source), checks.fingerprint, checks.hidden_state, isolation=level)
-    work = workdir / "work"
-    work.mkdir(parents=True)
-    found, grade.notes = _open(source, work)
+    lessons = [lesson for lesson in all_lessons() if settings.lesson_ids is None or lesson.id in settings.lesson_ids]
+    grade = Grade(printable(name), printable(str(source)), checks.fingerprint, checks.hidden_state, isolation=level)
+    try:
+        graded = _grade_into(grade, lessons, source, checks, workdir, settings, level, slot, threads, started)
+    except Exception as error:  # noqa: BLE001 (one submission never stops the class)
+        detail = printable(f"{type(error).__name__}: {error}")[:300]
+        return _broken(grade, lessons, checks, f"the grader could not grade it ({detail})", started)
+    return grade.finish(graded, time.monotonic() - started)
+
+
+def _grade_into(grade, lessons, source, checks, workdir, settings, level, slot, threads, started) -> bool:
+    deadline = started + settings.deadline
+    isolation.slot_folder(workdir, slot)  # its copy: for its own job slot's users only
+    found, grade.notes = take_in(source, workdir / "in")
     if found is None:
         grade.notes = grade.notes or [
             "no lessons found: expected a lessons/ folder, or lesson folders such as 01_load_data/, in the submission"
         ]
         grade.lessons = [score_lesson(lesson, checks.expected[lesson.id], [], "not run", []) for lesson in lessons]
-        return grade.finish(False, time.monotonic() - started)
-    if (found.parent / "checks").is_dir() and found.name == "lessons":
+        return False
+    if (found.parent / "checks").is_dir() and found.name == "lessons":  # a clone: its checks, as copied (bounded)
         theirs = [path for path in integrity.modified_files(found.parent) if path.startswith("checks/")]
         if theirs:
             grade.notes.append(
                 f"its own copy of checks/ differs from the course's ({', '.join(theirs[:3])}); "
                 "ignored: graded with the instructor's checks"
             )
-    tree = work / "submission"
-    grade.notes += copy_safely(found, tree)
+    tree = workdir / "graded" / "lessons"
+    tree.parent.mkdir(parents=True)
+    found.rename(tree)
+    _read_only_for_all(tree)
     for lesson in lessons:
-        budget = lesson_budget(lesson, time_limit)
-        lesson_limits = Limits(
-            limits.memory_mb,
-            limits.processes,
-            int(budget * (os.cpu_count() or 1)) + 30,
-            limits.file_mb,
-            limits.open_files,
+        score, held = _grade_lesson(lesson, tree, checks, workdir, settings, level, slot, threads, deadline)
+        grade.lessons.append(score)
+        grade.limits = grade.limits or held
+    return True
+
+
+def _grade_lesson(lesson, tree, checks, workdir, settings, level, slot, threads, deadline):
+    budget = lesson_budget(lesson, settings.time_limit, settings.check_seconds)
+    reasons = dodge_reasons(lesson, tree)
+    records, seconds, missing, held = [], 0.0, "not run", []
+    runs = [(checks.files[lesson.id], checks.folder, False)]
+    if checks.hidden_files[lesson.id]:
+        runs.append((checks.hidden_files[lesson.id], checks.hidden_dir, True))  # a sandbox of its own
+    for files, folder, hidden in runs:
+        if time.monotonic() > deadline:
+            missing = f"not run: the submission used up its {settings.deadline:g} s deadline"
+            reason = f"stopped: the submission used up its {settings.deadline:g} s deadline"
+            reasons += [reason] if reason not in reasons else []
+            break
+        scratch = workdir / f"lesson{lesson.id:02d}{'-hidden' if hidden else ''}"
+        plan = Plan(
+            lesson=lesson,
+            files=files,
+            folder=folder,
+            expected=checks.expected[lesson.id],
+            tree=tree,
+            scratch=scratch,
+            checks=checks,
+            hidden=hidden,
+            cpu_budget=budget,
+            deadline=deadline,
+            level=level,
+            limits=settings.limits,
+            slot=slot,
+            threads=threads,
+            check_seconds=settings.check_seconds,
+            verbose=settings.verbose,
         )
-        reasons = dodge_reasons(lesson, tree)
-        records, seconds, missing = [], 0.0, "not run"
-        runs = [(checks.files[lesson.id], checks.folder, False)]
-        if checks.hidden_files[lesson.id]:
-            runs.append((checks.hidden_files[lesson.id], checks.hidden_dir, True))  # a sandbox of its own
-        for files, folder, hidden in runs:
-            if (
-                level == "user" and checks.hidden_dir is not None
-            ):  # no namespaces: permissions keep the hidden checks away
-                checks.hidden_dir.chmod(0o755 if hidden else 0o700)
-            scratch = workdir / f"lesson{lesson.id:02d}{'-hidden' if hidden else ''}"
-            run = run_lesson_checks(
-                lesson,
-                files,
-                folder,
-                checks.expected[lesson.id],
-                tree,
-                scratch,
-                checks,
-                hidden=hidden,
-                budget=budget,
-                limits=lesson_limits,
-                threads=threads,
-                isolation=level,
-            )
-            records += run.records
-            seconds += run.seconds
-            reasons += [
-                reason for reason in run_reasons(lesson, run, budget, limits.memory_mb) if reason not in reasons
-            ]
-            if run.ran_out:
-                missing = f"not run: the lesson used up its {budget:g} s time budget"
-            elif run.done is None:
-                missing = f"not run: the checks' process ended early (exit status {run.status})"
-            shutil.rmtree(scratch, ignore_errors=True)
-        grade.lessons.append(
-            score_lesson(lesson, checks.expected[lesson.id], records, missing, reasons, round(seconds, 2))
-        )
-    return grade.finish(True, time.monotonic() - started)
+        run = run_lesson_checks(plan)
+        records += run.records
+        seconds += run.seconds
+        held = held or run.limits
+        reasons += [
+            reason
+            for reason in run_reasons(lesson, run, budget, settings.limits.memory_mb, settings.deadline)
+            if reason not in reasons
+        ]
+        if run.ran_out:
+            missing = "not run: " + next(reason for reason in reasons if reason.startswith("stopped"))[len("stopped: ") :]
+        elif run.done is None:
+            missing = f"not run: the checks' process ended early (exit status {run.status})"
+        shutil.rmtree(scratch, ignore_errors=True)
+    return score_lesson(lesson, checks.expected[lesson.id], records, missing, reasons, round(seconds, 2)), held
+
+
+def _read_only_for_all(tree: Path) -> None:
+    """The submission's copy: readable by the checks' and the workers' users, writable by none of them."""
+    for folder, directories, files in os.walk(tree):
+        os.chmod(folder, 0o555)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o444)
 
 
 def own_tree(target: Path) -> bool:
@@ -149,19 +195,12 @@ def own_tree(target: Path) -> bool:
     return target.resolve() in (LESSONS_DIR.resolve(), SOLUTIONS_DIR.resolve())
 
 
-def grade_tree(
-    target: Path,
-    out: Path,
-    hidden: HiddenChecks | None = None,
-    lesson_ids=None,
-    results: Path | None = None,
-    time_limit=None,
-    trust=False,
-) -> int:
-    """Grade one tree as a learner or an autograder would; prints the report, writes the files."""
-    level = isolation_for(trust, own_tree(target))
-    with tempfile.TemporaryDirectory(prefix="course-grade-") as scratch:
-        checks = prepare_checks(Path(scratch), hidden)
+def grade_tree(target: Path, settings: GradingSettings, say=print) -> Grade:
+    """Grade one tree as a learner or an autograder would (``make grade``); returns the Grade."""
+    level = isolation_for(settings, own_tree(target))
+    with tempfile.TemporaryDirectory(prefix="course-grade-") as scratch, solutions_kept_from_others(level):
+        Path(scratch).chmod(0o711)  # the sandboxes' users pass through; what is inside says who may read it
+        checks = prepare_checks(Path(scratch), settings.hidden)
         name = display_path(target)
         if checks.modified:
             grade = Grade(
@@ -173,74 +212,73 @@ def grade_tree(
                 modified=checks.modified,
             )
             grade.max_score, grade.reasons = sum(lesson.points for lesson in all_lessons()), ["checks modified"]
-        else:
-            where = {"bwrap": "each lesson in a sandbox of its own", "user": "each lesson as an unprivileged user"}.get(
-                level, "not sandboxed"
-            )
-            print(f"Grading {name}/ with the course's checks ({where}) ...", flush=True)
-            grade = grade_submission(
-                name, target, checks, Path(scratch) / "submission", time_limit, lesson_ids, level=level
-            )
-    write_submission_files(grade, out)
-    if results is not None:
-        results.parent.mkdir(parents=True, exist_ok=True)
-        results.write_text(json.dumps(gradescope_results(grade), indent=2))
-    print(text_report(grade))
-    print(
-        f"\nWritten: {display_path(out / 'results.json')} (Gradescope format), "
-        f"{display_path(out / 'report.txt')}, {display_path(out / 'grade.json')}"
-    )
-    if results is not None:
-        print(f"         {results}")
-    # Exit status 0 when every check that ran passed (what an autograder step needs).
-    return 0 if grade.status in ("complete", "graded") and grade.checks_that_ran_passed else 1
+            return grade
+        where = {"bwrap": "each lesson in sandboxes of its own", "user": "each lesson as unprivileged users"}
+        say(f"Grading {name}/ with the course's checks ({where.get(level, 'not sandboxed')}) ...", flush=True)
+        return grade_submission(name, target, checks, Path(scratch) / "submission", settings, level)
+
+
+class _Slots:
+    """Job slots: each submission graded at once gets its own (and with it its own user for its workers)."""
+
+    def __init__(self, jobs: int):
+        self.free: queue.Queue[int] = queue.Queue()
+        for slot in range(jobs):
+            self.free.put(slot)
+
+    @contextlib.contextmanager
+    def taken(self):
+        slot = self.free.get()
+        try:
+            yield slot
+        finally:
+            self.free.put(slot)
 
 
 def grade_all(
-    submissions: Path,
-    out: Path,
-    jobs: int | None = None,
-    time_limit: float | None = None,
-    lesson_ids=None,
-    hidden: HiddenChecks | None = None,
-    progress: bool = True,
-    trust: bool = False,
-) -> list[Grade]:
-    """Grade every submission in ``submissions`` in parallel; write the gradebook to ``out``."""
+    submissions: Path, out: Path, settings: GradingSettings, progress: bool = True, say=print
+) -> tuple[list[Grade], dict]:
+    """Grade every submission in ``submissions`` in parallel; write the gradebook to ``out`` (always)."""
     from tqdm import tqdm
 
     if not submissions.is_dir():
-        raise SystemExit(
+        raise GradingRefused(
             f"SUBMISSIONS={submissions} is not a folder: give the folder that holds one folder (or .zip) per learner."
         )
-    level = isolation_for(trust)
+    level = isolation_for(settings)
     entries = find_submissions(submissions)
     if not entries:
-        raise SystemExit(f"No submissions in {submissions}: expected one folder (or .zip) per learner.")
-    jobs = max(1, jobs or os.cpu_count() or 1)
+        raise GradingRefused(f"No submissions in {submissions}: expected one folder (or .zip) per learner.")
+    jobs = max(1, settings.jobs or os.cpu_count() or 1)
     threads = max(1, (os.cpu_count() or 1) // jobs)
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="course-grade-all-") as scratch:
-        checks = prepare_checks(Path(scratch), hidden)
+    grades: list[Grade] = []
+    with tempfile.TemporaryDirectory(prefix="course-grade-all-") as scratch, solutions_kept_from_others(level):
+        Path(scratch).chmod(0o711)  # the sandboxes' users pass through; what is inside says who may read it
+        checks = prepare_checks(Path(scratch), settings.hidden)
         if checks.modified:
-            raise SystemExit(
+            raise GradingRefused(
                 "The course's grading files differ from checks/manifest.json: "
                 + ", ".join(checks.modified[:5])
                 + ".\nIf you changed the checks on purpose, run `make manifest`, then grade again."
             )
-        grades: list[Grade] = []
         lock = threading.Lock()
         names = unique_names(entries)
+        numbers = {entry: index for index, entry in enumerate(entries)}
+        slots = _Slots(jobs)
 
         def one(entry: Path) -> Grade:
-            folder = Path(scratch) / "s" / names[entry]
-            grade = grade_submission(names[entry], entry, checks, folder, time_limit, lesson_ids, threads, level)
+            folder = Path(scratch) / f"s{numbers[entry]:05d}"
+            with slots.taken() as slot:
+                grade = grade_submission(names[entry], entry, checks, folder, settings, level, slot, threads)
             changed = integrity.modified_files()
             if changed:  # the instructor's own files changed while this submission ran
                 grade.status = "broken"
                 grade.reasons.append(f"the course's own files changed while it was graded: {', '.join(changed[:3])}")
-            shutil.rmtree(folder, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                _writable_again(folder)
+                shutil.rmtree(folder, ignore_errors=True)
             return grade
 
         bar = tqdm(
@@ -251,7 +289,10 @@ def grade_all(
                 grade = future.result()
                 with lock:
                     grades.append(grade)
-                    write_submission_files(grade, out / "submissions" / grade.submission)
+                    try:
+                        write_submission_files(grade, out / "submissions" / grade.submission)
+                    except OSError as error:
+                        grade.notes.append(printable(f"its report could not be written: {error}"))
                     if progress:
                         bar.write(_one_line(grade))
                     bar.update()
@@ -264,16 +305,28 @@ def grade_all(
         "checks_fingerprint": checks.fingerprint,
         "hidden_checks": checks.hidden_state,
         "isolation": level,
+        "limits": next((grade.limits for grade in grades if grade.limits), []),
         "submissions": len(grades),
         "jobs": jobs,
-        "time_limit_s": time_limit,
+        "time_limit_s": settings.time_limit,
+        "deadline_s": settings.deadline,
         "seconds": round(elapsed, 1),
         "submissions_per_minute": round(60 * len(grades) / elapsed, 2) if elapsed else None,
         "longest_submission_s": max(grade.seconds for grade in grades),
     }
     write_gradebook(grades, summary, out)
-    print("\n".join(class_summary_lines(grades, summary, out)))
-    return grades
+    say("\n".join(class_summary_lines(grades, summary, out)))
+    return grades, summary
+
+
+def _writable_again(folder: Path) -> None:
+    """The submission's read-only copy, made removable again."""
+    for root, directories, _files in os.walk(folder):
+        for name in directories:
+            with contextlib.suppress(OSError):
+                os.chmod(os.path.join(root, name), 0o755)
+        with contextlib.suppress(OSError):
+            os.chmod(root, 0o755)
 
 
 def _one_line(grade: Grade) -> str:

@@ -128,24 +128,25 @@ def check_ready() -> int:
     return 1 if problems else 0
 
 
-def grade_one(submission: Path, results: Path, lesson_ids: list[int] | None = None) -> int:
+def grade_one(submission: Path, results: Path, settings) -> int:
     """Grade one upload; write Gradescope's results.json. The exit status is 0 whenever results were written."""
+    from dataclasses import replace
+
     from course.grading.checkset import HiddenChecks, prepare_checks
     from course.grading.grade import grade_submission, isolation_for
     from course.grading.reports import gradescope_results, text_report
 
     hidden = ROOT / "hidden_checks"
+    settings = replace(settings, hidden=HiddenChecks.at(hidden) if hidden.is_dir() else HiddenChecks.none())
     started = time.monotonic()
-    level = isolation_for(trust=False)
+    level = isolation_for(settings)
     with tempfile.TemporaryDirectory(prefix="course-gradescope-") as scratch:
-        checks = prepare_checks(Path(scratch), HiddenChecks.at(hidden) if hidden.is_dir() else HiddenChecks.none())
-        grade = grade_submission(
-            "submission", submission, checks, Path(scratch) / "work", lesson_ids=lesson_ids, level=level
-        )
+        Path(scratch).chmod(0o711)
+        checks = prepare_checks(Path(scratch), settings.hidden)
+        grade = grade_submission("submission", submission, checks, Path(scratch) / "work", settings, level)
     results.parent.mkdir(parents=True, exist_ok=True)
-    results.write_text(json.dumps(gradescope_results(grade), indent=2))
+    results.write_text(json.dumps(gradescope_results(grade), indent=2), encoding="utf-8", errors="replace")
     print(text_report(grade))
-    # (No memory figure here: a sandboxed run's processes are not this process's children to measure.)
     print(f"\nGraded in {time.monotonic() - started:.0f} s (isolation: {level}).")
     return 0
 
@@ -160,7 +161,11 @@ def build_and_say(hidden: Path | None = None, out: Path = DIST) -> int:
     return 0
 
 
-def grade_upload(submission: Path, results: Path) -> int:
+def grade_upload(submission: Path, results: Path, settings) -> int:
     """run_autograder's last step: grade one upload into results.json (GRADE_LESSONS=1,2 limits the lessons)."""
+    from dataclasses import replace
+
     lessons = os.environ.get("GRADE_LESSONS")
-    return grade_one(submission, results, [int(part) for part in lessons.split(",")] if lessons else None)
+    if lessons:
+        settings = replace(settings, lesson_ids=tuple(int(part) for part in lessons.split(",")))
+    return grade_one(submission, results, settings)

@@ -1,27 +1,32 @@
-"""Running untrusted code: each lesson of each submission in a sandbox of its own.
+"""Running untrusted code: each worker of each lesson of each submission in a sandbox of its own.
 
-The operating system does the isolating, not Python tricks:
+The operating system does the isolating, not Python tricks. A lesson is graded
+by two kinds of process: the checks (trusted: the instructor's code) and the
+workers that import the learner's file (untrusted). Each runs in a ``Sandbox``:
 
-* **bubblewrap** (``bwrap``, the Debian package ``bubblewrap``): a new mount,
-  PID, network, IPC and UTS namespace per lesson. The sandbox sees the system
-  (``/usr``, ``/etc``), Python and the course's code, **read-only**; a fresh
-  writable scratch folder holding only this submission's copy; its own
-  ``/proc`` (no grader or classmate processes to read), ``/dev`` and ``/tmp``;
-  no network but loopback. It does *not* see ``solutions/``, other
-  submissions, the hidden checks (unless it is the hidden checks' own run) or
-  the grader's results file. When the grader runs as root, the code runs as the
-  unprivileged user ``nobody`` (``setpriv``) with every capability dropped.
-* **Limits** (``setrlimit``, inherited by everything the code starts): memory
-  (``RLIMIT_DATA``: TensorFlow reserves far more address space than it uses, so
-  ``RLIMIT_AS`` would break it), CPU seconds, processes and threads, file size,
-  open files; and a wall-clock limit per lesson, enforced by killing the whole
-  process group.
+* **bubblewrap** (``bwrap``, the Debian package ``bubblewrap``): new mount, PID,
+  network, IPC and UTS namespaces. The sandbox sees the system, Python and the
+  course's code **read-only**, the submission's copy read-only, and writes only
+  to a size-limited tmpfs of its own (HOME, TMPDIR, outputs). A worker does not
+  see the checks, ``solutions/``, other submissions, the hidden checks or the
+  grades; the checks' sandbox sees the checks and the submission's copy, never
+  the workers' processes.
+* **Users**: when the grader is root, the checks run as one unprivileged user
+  and each job slot's workers as another (``uid_for``), so workers of two
+  submissions graded at once are different users (process limits counted per
+  user, files kept apart by permissions), and never the checks' user.
+* **Control groups** (``course.grading.cgroups``) where the grader may make
+  them: memory including tmpfs, /dev/shm and memfd, processes and threads, and
+  the CPU time the grader's budgets count.
+* **rlimits**, everywhere, inherited by all a process starts: memory
+  (``RLIMIT_DATA``; TensorFlow reserves far more address space than it uses, so
+  ``RLIMIT_AS`` would break it), file size, open files, core dumps.
 
-Levels, from strongest: ``bwrap``; ``user`` (no namespaces can be made, e.g. in
-an unprivileged Docker container, but the grader is root: the code still runs
-as ``nobody`` with the limits, and files it must not read are kept unreadable
-by permissions); ``none`` (no isolation: grading then refuses untrusted code
-unless the instructor says ``--trust-submissions``).
+Levels, from strongest: ``bwrap``; ``user`` (no namespaces can be made, e.g. an
+unprivileged container, but the grader is root: the users, permissions, rlimits
+and cgroups still hold); ``none`` (no isolation: grading refuses untrusted code
+unless the instructor says ``--trust-submissions``). ``describe_limits`` says
+which limits held for a run.
 """
 
 from __future__ import annotations
@@ -35,23 +40,30 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-NOBODY = 65534  # the unprivileged user the code runs as when the grader is root
+NOBODY = 65534
+UID_BASE = int(os.environ.get("COURSE_GRADER_UID_BASE", "64200"))  # the checks' user; workers: +1 + slot
 SYSTEM_READ_ONLY = ("/usr", "/etc")
 MERGED_USR = ("bin", "lib", "lib64", "sbin")  # symlinks into /usr on merged-/usr systems
 
 
+def uid_for(role: str, slot: int = 0) -> int:
+    """The unprivileged user a sandbox runs as when the grader is root: the checks', or a job slot's workers'."""
+    return UID_BASE if role == "checks" else UID_BASE + 1 + slot
+
+
 @dataclass(frozen=True)
 class Limits:
-    """What one lesson's run may use. Memory and file sizes in MB."""
+    """What one sandbox may use. Memory, file sizes and the writable space in MB."""
 
     memory_mb: int = 3072
     processes: int = 512  # processes and threads together (TensorFlow starts a few dozen threads)
     cpu_seconds: int | None = None
     file_mb: int = 512
     open_files: int = 1024
+    disk_mb: int = 1024  # the sandbox's writable tmpfs (bwrap), counted in its memory too
 
-    def apply(self) -> None:
-        """Set the limits on this process (called in the child, just before it runs the sandbox)."""
+    def apply(self, per_user_processes: bool) -> None:
+        """Set the rlimits on this process (called in the child, just before it runs the sandbox)."""
         mb = 1024 * 1024
         settings = [
             (resource.RLIMIT_DATA, self.memory_mb * mb),
@@ -61,7 +73,7 @@ class Limits:
         ]
         if self.cpu_seconds:
             settings.append((resource.RLIMIT_CPU, int(self.cpu_seconds)))
-        if os.geteuid() == 0:  # counted per real user: meaningful for nobody, not for a person's own account
+        if per_user_processes:  # counted per real user: meaningful for a user of its own, not for a person's account
             settings.append((resource.RLIMIT_NPROC, self.processes))
         for which, value in settings:
             _soft, hard = resource.getrlimit(which)
@@ -69,14 +81,13 @@ class Limits:
             resource.setrlimit(which, (value, value if hard == resource.RLIM_INFINITY else hard))
 
 
-@functools.lru_cache(maxsize=1)
-def level() -> str:
-    """The strongest isolation this machine allows: "bwrap", "user" or "none" (COURSE_ISOLATION overrides)."""
-    forced = os.environ.get("COURSE_ISOLATION")
+@functools.lru_cache(maxsize=4)
+def level(forced: str | None = None) -> str:
+    """The strongest isolation this machine allows: "bwrap", "user" or "none" (``forced`` picks a weaker one)."""
     if forced in ("bwrap", "user", "none"):
         return forced
     if shutil.which("bwrap"):
-        probe = Sandbox(scratch=None, readonly=[], env={}, cwd=Path("/"), isolation="bwrap")
+        probe = Sandbox(readonly=[], env={}, cwd=Path("/"), isolation="bwrap")
         try:
             done = subprocess.run(probe.command(["/usr/bin/true"]), capture_output=True, timeout=20)
             if done.returncode == 0:
@@ -93,29 +104,56 @@ def why_not_isolated() -> str:
     return "bubblewrap is installed but cannot create namespaces here (a container without user namespaces?)"
 
 
+def unreachable_python(uid: int) -> Path | None:
+    """The first folder on the way to this Python that ``uid`` may not pass through (None: it can run it)."""
+    for path in python_paths():
+        for folder in [*reversed(path.parents), path]:
+            try:
+                info = folder.stat()
+            except OSError:
+                continue
+            if info.st_uid != uid and not info.st_mode & 0o001:
+                return folder
+    return None
+
+
 def _ancestors(path: Path) -> list[Path]:
     return [parent for parent in reversed(path.parents) if str(parent) != "/"]
 
 
 @dataclass
 class Sandbox:
-    """One sandboxed run: what it may read, the one folder it may write, its environment and limits."""
+    """One sandboxed process: what it may read, where it may write, who it runs as, its limits and groups."""
 
-    scratch: Path | None  # the only writable folder (bound at the same path)
     readonly: list[Path]  # files and folders it may read (bound at the same paths)
     env: dict[str, str]
     cwd: Path
     isolation: str = field(default_factory=level)
     limits: Limits = field(default_factory=Limits)
+    writable: Path | None = None  # bwrap: a fresh tmpfs at this path; user/none: this host folder
+    uid: int = NOBODY  # the user it runs as when the grader is root
+    gid: int | None = None
+    groups: tuple[int, ...] = ()  # supplementary groups (the checks join their job slot's, to read its copy)
+    cgroup: object | None = None  # a cgroups.Cgroup to join
+    folders: list[str] = field(default_factory=list)  # made inside ``writable``, writable by the sandbox's user
 
-    def _as_nobody(self, argv: list[str]) -> list[str]:
+    def prepare(self) -> None:
+        """Outside bwrap: make ``writable`` and its folders on the host, owned by the sandbox's user."""
+        if self.isolation == "bwrap" or self.writable is None:
+            return
+        uid = self.uid if os.geteuid() == 0 else os.geteuid()
+        for folder in [self.writable, *(self.writable / name for name in self.folders)]:
+            own_folder(folder, uid, self.gid)
+
+    def _as_user(self, argv: list[str]) -> list[str]:
         if os.geteuid() != 0:
             return argv
+        gid = self.gid if self.gid is not None else self.uid
         return [
             "/usr/bin/setpriv",
-            f"--reuid={NOBODY}",
-            f"--regid={NOBODY}",
-            "--clear-groups",
+            f"--reuid={self.uid}",
+            f"--regid={gid}",
+            f"--groups={','.join(map(str, self.groups))}" if self.groups else "--clear-groups",
             "--inh-caps=-all",
             "--bounding-set=-all",
             "--",
@@ -127,18 +165,10 @@ class Sandbox:
         if self.isolation == "none":
             return argv
         if self.isolation == "user":
-            return self._as_nobody(argv)
+            return self._as_user(argv)
         root = os.geteuid() == 0
-        args = [
-            "bwrap",
-            "--die-with-parent",
-            "--new-session",
-            "--unshare-pid",
-            "--unshare-net",
-            "--unshare-ipc",
-            "--unshare-uts",
-        ]
-        args += ["--unshare-cgroup-try"] + ([] if root else ["--unshare-user"])
+        args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net", "--unshare-ipc"]
+        args += ["--unshare-uts", "--unshare-cgroup-try"] + ([] if root else ["--unshare-user"])
         for top in SYSTEM_READ_ONLY:
             args += ["--ro-bind", top, top]
         for name in MERGED_USR:
@@ -147,38 +177,61 @@ class Sandbox:
                 args += ["--symlink", os.readlink(host), str(host)]
             elif host.is_dir():
                 args += ["--ro-bind", str(host), str(host)]
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+        args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
         made = {"/tmp", "/usr", "/etc", "/proc", "/dev"}
-        mounts = [(path, "--ro-bind") for path in self.readonly] + ([(self.scratch, "--bind")] if self.scratch else [])
-        for path, how in mounts:
-            for parent in _ancestors(Path(path)):  # parents the sandbox creates must be traversable by nobody
+
+        def parents(path: Path) -> None:
+            nonlocal args
+            for parent in _ancestors(path):  # parents the sandbox creates must be traversable by its user
                 if str(parent) not in made:
                     args += ["--perms", "0755", "--dir", str(parent)]
                     made.add(str(parent))
-            args += [how, str(path), str(path)]
+
+        for path in self.readonly:
+            parents(Path(path))
+            args += ["--ro-bind", str(path), str(path)]
             made.add(str(path))
+        if self.writable is not None:
+            parents(self.writable)
+            size = str(self.limits.disk_mb * 1024 * 1024)
+            args += ["--perms", "1777", "--size", size, "--tmpfs", str(self.writable)]
+            for name in self.folders:
+                args += ["--perms", "1777", "--dir", str(self.writable / name)]
+            made.add(str(self.writable))
         args += ["--chdir", str(self.cwd), "--clearenv"]
         for name, value in self.env.items():
             args += ["--setenv", name, str(value)]
         args += ["--cap-drop", "ALL"]
         if root:
-            args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]  # only to become nobody, then dropped
-        return [*args, "--", *self._as_nobody(argv)]
+            args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]  # only to become the user, then dropped
+        return [*args, "--", *self._as_user(argv)]
+
+    def _prepare_child(self) -> None:
+        if self.cgroup is not None:
+            self.cgroup.join()
+        self.limits.apply(per_user_processes=os.geteuid() == 0 and self.isolation != "none")
 
     def popen_options(self) -> dict:
-        """Options for subprocess.Popen: the limits, a session of its own (killed as a group), the environment."""
-        options = {"preexec_fn": self.limits.apply, "start_new_session": True}
+        """Options for subprocess.Popen: limits and groups, a session of its own (killed as a group), the environment."""
+        options = {"preexec_fn": self._prepare_child, "start_new_session": True}
         if self.isolation != "bwrap":
             options["env"] = dict(self.env)
             options["cwd"] = str(self.cwd)
         return options
 
 
-def prepare_scratch(folder: Path) -> None:
-    """Make ``folder`` (and everything in it) writable by the user the code runs as."""
-    if os.geteuid() == 0 and level() in ("bwrap", "user"):
-        for path in [folder, *folder.rglob("*")]:
-            os.lchown(path, NOBODY, NOBODY)
+def slot_folder(path: Path, slot: int) -> Path:
+    """A submission's folder: readable by its job slot's workers and by the checks (who join the slot's group)."""
+    return own_folder(path, 0 if os.geteuid() == 0 else os.geteuid(), uid_for("worker", slot), 0o750)
+
+
+def own_folder(path: Path, uid: int, gid: int | None = None, mode: int = 0o700) -> Path:
+    """Make ``path`` a folder owned by ``uid`` (when the grader is root), readable by no one else."""
+    path.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        os.chown(path, uid, gid if gid is not None else uid)
+    path.chmod(mode)
+    return path
 
 
 def python_paths() -> list[Path]:

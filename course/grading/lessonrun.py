@@ -1,31 +1,34 @@
-"""One lesson of one submission, graded in a sandbox of its own, and what came out of it.
+"""One lesson of one submission, graded: the checks in a sandbox of their own, the learner's code in workers.
 
-The supervising grader (outside the sandbox) owns the verdicts: the checks
-stream one JSON line per check into a pipe whose other end only it holds, so
-no file inside or outside the sandbox holds results the learner's code could
-rewrite. What arrives is checked against the checks the grader collected
-before any learner code ran:
+The grader starts the lesson's checks (trusted: the instructor's code) in one
+sandbox, as the checks' user. The checks never import the learner's file: they
+ask the grader, over a Unix socket (``course.checking.spawn``), for workers, and
+the grader starts each in a sandbox of its own, as the job slot's user, and
+hands the checks their ends of its pipes. Whatever the learner's code does, it
+does in a process that holds no verdict and can reach no other.
 
-* a result for a check that does not exist, a second result for the same
-  check, or anything after the final "done" line is **tampering**;
-* two **sentinel checks** with random names, one that must pass (at a random
-  place) and one that must fail (run last, after any learner code has been
-  imported), must come out one passed and one failed: code that turns every check, fixture or
-  ``expect`` into a no-op (or rewrites how pytest reports) gets them wrong.
+The verdicts come from the checks' process: one JSON line per check, into a
+pipe only the grader reads; anything that could not come from honest checks
+(a result for a check that does not exist, two for one, anything after the last
+line, control checks that come out wrong) is tampering.
 
-Code running in the same process as the checks can still, with enough effort,
-forge a consistent stream (it can read the sentinels' names from memory):
-INSTRUCTORS.md says so. The sandbox is what keeps it from anything outside its
-own lesson: other lessons, other submissions, the hidden checks, the solutions.
+Budgets count what the lesson's processes computed (CPU seconds, from their
+control groups, or from /proc where there are none): an honest lesson gets the
+same points on an idle machine, a busy one or half a CPU. A wall-clock backstop
+several times larger, and the submission's deadline, stop what still runs; the
+reason names which. A few seconds after the checks' last line, everything the
+lesson started is killed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -33,38 +36,46 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course.checking.budget import wall_backstop
 from course.checking.control import MESSAGE_LIMIT  # characters of one check's message that reach any report
-from course.checking.runner import plugin_arguments, process_limit
+from course.checking.runner import plugin_arguments, timeout_s
+from course.checking.spawn import pipes, serve_broker, worker_command
+from course.grading.cgroups import Cgroup
 from course.grading.checkset import HIDDEN_PREFIX, IMPORT_MODE, CheckSet
-from course.grading.isolation import Limits, Sandbox, prepare_scratch, python_paths
-from course.grading.submission import copy_safely
+from course.grading.isolation import Limits, Sandbox, python_paths, uid_for
 from course.lessons import LESSONS_DIR, ROOT
 
 STREAM_LIMIT = 1_000_000  # bytes of results one run may send
 LOG_LIMIT = 32_000  # bytes kept of the start and of the end of a run's output
+GRACE_S = 5  # seconds the checks' process has to end after its last line
 LAUNCH = "import sys; sys.path.insert(0, {root!r}); import pytest; sys.exit(pytest.main(sys.argv[1:]))"
+RUN_NUMBERS = itertools.count(1)
 
 
 @dataclass
 class RunOutcome:
     """What one sandboxed run of a lesson's checks produced."""
 
-    status: int | None  # the process's exit status; None when it ran past its time budget
-    records: list[dict] = field(default_factory=list)  # one per check, sentinels removed
+    status: int | None  # the checks' process's exit status; None when it was stopped
+    records: list[dict] = field(default_factory=list)  # one per check, control checks removed
     done: dict | None = None  # the checks' final line: sandbox violations, collection errors
     tampering: list[str] = field(default_factory=list)
     log: str = ""
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    stopped: str | None = None  # "cpu", "wall" or "deadline": why the grader stopped it
+    out_of_memory: bool = False
+    peak_memory_mb: float | None = None
+    limits: list[str] = field(default_factory=list)
 
     @property
     def ran_out(self) -> bool:
-        return self.status is None
+        return self.stopped is not None
 
 
-def lesson_budget(lesson, time_limit: float | None = None) -> float:
-    """Seconds one lesson's run may take: its own limit, or the instructor's TIME_LIMIT if smaller."""
-    budget = process_limit(lesson)
-    return min(budget, time_limit) if time_limit else budget
+def lesson_budget(lesson, time_limit: float | None = None, check_seconds: float | None = None) -> float:
+    """CPU seconds one lesson's processes may use together: the instructor's TIME_LIMIT, or ten checks' worth."""
+    return float(time_limit) if time_limit else 60 + 10 * (check_seconds or timeout_s(lesson))
 
 
 class _Reader(threading.Thread):
@@ -74,14 +85,16 @@ class _Reader(threading.Thread):
         super().__init__(daemon=True)
         self.stream, self.limit, self.tail = stream, limit, tail
         self.head, self.end, self.total = bytearray(), bytearray(), 0
+        self.changed = threading.Event()
 
     def run(self):
-        for chunk in iter(lambda: self.stream.read(65536), b""):
+        for chunk in iter(lambda: self.stream.read1(65536) if hasattr(self.stream, "read1") else b"", b""):
             self.total += len(chunk)
             room = self.limit - len(self.head)
             self.head += chunk[: max(0, room)]
             if self.tail:
                 self.end = (self.end + chunk)[-self.limit :]
+            self.changed.set()
 
     def text(self) -> str:
         if self.total <= len(self.head) or not self.tail:
@@ -93,118 +106,328 @@ class _Reader(threading.Thread):
         )
 
 
-def _environment(scratch: Path, tree: Path, data_file: Path | None, threads: int | None) -> dict[str, str]:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "HOME": str(scratch / "home"),
-        "TMPDIR": str(scratch / "tmp"),
-        "COURSE_OUTPUTS": str(scratch / "outputs"),
-        "COURSE_TARGET": str(tree),
-        "COURSE_SHORT_PATHS": str(scratch),  # reports say lessons/..., not the scratch path
-        "COURSE_SANDBOX": json.dumps({"write_roots": [str(scratch)], "learner_root": str(tree)}),
-        "MPLCONFIGDIR": str(scratch / "cache" / "matplotlib"),
-        "MPLBACKEND": "Agg",
-        "KERAS_HOME": str(scratch / "cache" / "keras"),
-        "XDG_CACHE_HOME": str(scratch / "cache"),
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "MNIST_OFFLINE": "1",
-        "NO_COLOR": "1",
-    }
-    if data_file is not None:
-        env["MNIST_NPZ"] = str(data_file)
-    if threads:
-        env.update(TF_NUM_INTRAOP_THREADS=str(threads), TF_NUM_INTEROP_THREADS="1", OMP_NUM_THREADS=str(threads))
-    for name in ("COURSE_TIMEOUT_S", "VERBOSE"):
-        if os.environ.get(name):
-            env[name] = os.environ[name]
-    return env
+@dataclass
+class Plan:
+    """Everything one run needs to know: the lesson, its checks, the submission's copy, budgets, who runs it."""
+
+    lesson: object
+    files: list[Path]
+    folder: Path  # the checks' folder (public or hidden)
+    expected: list[dict]
+    tree: Path  # the submission's lessons tree (read-only to everyone)
+    scratch: Path  # a folder of this run's own (host side)
+    checks: CheckSet
+    hidden: bool = False
+    cpu_budget: float = 260.0
+    deadline: float | None = None  # time.monotonic() by which the whole submission must be done
+    level: str = "bwrap"
+    limits: Limits = field(default_factory=Limits)
+    slot: int = 0
+    threads: int | None = None
+    check_seconds: float | None = None
+    verbose: bool = False
 
 
-def run_lesson_checks(
-    lesson,
-    files: list[Path],
-    folder: Path,
-    expected: list[dict],
-    tree: Path,
-    work: Path,
-    checks: CheckSet,
-    hidden: bool = False,
-    budget: float | None = None,
-    limits: Limits | None = None,
-    threads: int | None = None,
-    isolation: str | None = None,
-) -> RunOutcome:
-    """Run ``files`` (checks in ``folder``) against a fresh copy of ``tree`` in a sandbox; collect the verdicts."""
-    scratch = work
-    for name in ("home", "tmp", "outputs", "cache"):
-        (scratch / name).mkdir(parents=True, exist_ok=True)
-    copy_safely(tree, scratch / "lessons")
-    prepare_scratch(scratch)
-    budget = budget or process_limit(lesson)
-    limits = limits or Limits(cpu_seconds=int(budget * (os.cpu_count() or 1)) + 30)
-    readonly = [
-        *python_paths(),
-        ROOT / "course",
-        ROOT / "app_template",
-        LESSONS_DIR / "lessons.toml",
-        LESSONS_DIR / ".hints.json",
-        folder,
-    ]
-    if checks.data_file is not None:
-        readonly.append(checks.data_file)
-    env = _environment(scratch, scratch / "lessons", checks.data_file, threads)
-    sandbox = Sandbox(
-        scratch=scratch,
-        readonly=readonly,
-        env=env,
-        cwd=folder,
-        limits=limits,
-        **({"isolation": isolation} if isolation else {}),
-    )
-    sentinels = {"pass": f"test_{secrets.token_hex(6)}", "fail": f"test_{secrets.token_hex(6)}"}
-    results_read, results_write = os.pipe()
-    names_read, names_write = os.pipe()
-    os.write(names_write, json.dumps(sentinels).encode())
-    os.close(names_write)
-    arguments = [
-        *plugin_arguments(lesson, files, folder / "pytest.ini", basetemp=scratch / "tmp" / "pytest"),
-        *IMPORT_MODE,
-        "--results-fd",
-        str(results_write),
-        "--sentinels-fd",
-        str(names_read),
-    ]
-    command = sandbox.command([sys.executable, "-I", "-B", "-c", LAUNCH.format(root=str(ROOT)), *arguments])
-    started = time.monotonic()
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        pass_fds=(results_write, names_read),
-        **sandbox.popen_options(),
-    )
-    os.close(results_write)
-    os.close(names_read)
-    results = _Reader(os.fdopen(results_read, "rb"), STREAM_LIMIT)
-    output = _Reader(process.stdout, LOG_LIMIT, tail=True)
-    results.start()
-    output.start()
+class LessonRun:
+    """One sandboxed run of a lesson's checks, with the workers they ask for."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.number = next(RUN_NUMBERS)
+        tag = f"course-{os.getpid()}-{self.number}"
+        self.checks_group = Cgroup.create(f"{tag}-checks", plan.limits.memory_mb, plan.limits.processes)
+        self.workers_group = Cgroup.create(f"{tag}-workers", plan.limits.memory_mb, plan.limits.processes)
+        self.workers: dict[int, subprocess.Popen] = {}
+        self.worker_numbers = itertools.count(1)
+        self.logs: list[_Reader] = []
+        self.lock = threading.Lock()
+        self.closed = False
+
+    # -- the two kinds of sandbox ------------------------------------------------
+    def _common_env(self, home: Path) -> dict[str, str]:
+        plan = self.plan
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "USER": "learner",
+            "LOGNAME": "learner",
+            "HOME": str(home / "home"),
+            "TMPDIR": str(home / "tmp"),
+            "MPLCONFIGDIR": str(home / "cache" / "matplotlib"),
+            "XDG_CACHE_HOME": str(home / "cache"),
+            "KERAS_HOME": str(home / "cache" / "keras"),
+            "MPLBACKEND": "Agg",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "MNIST_OFFLINE": "1",
+            "NO_COLOR": "1",
+            "COURSE_TARGET": str(plan.tree),
+            "COURSE_SHORT_PATHS": str(plan.tree.parent),  # reports say lessons/..., not the scratch path
+        }
+        if plan.checks.data_file is not None:
+            env["MNIST_NPZ"] = str(plan.checks.data_file)
+        if plan.threads:
+            threads = str(plan.threads)
+            env.update(TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS="1", OMP_NUM_THREADS=threads)
+        if plan.verbose:
+            env["VERBOSE"] = "1"
+        return env
+
+    def _sandbox(self, role: str, writable: Path, readonly: list[Path], env: dict, cwd: Path, group) -> Sandbox:
+        plan = self.plan
+        uid = uid_for(role, plan.slot)
+        limits = Limits(
+            plan.limits.memory_mb,
+            plan.limits.processes,
+            int(plan.cpu_budget) + 30,
+            plan.limits.file_mb,
+            plan.limits.open_files,
+            plan.limits.disk_mb,
+        )
+        sandbox = Sandbox(
+            readonly=readonly,
+            env=env,
+            cwd=cwd,
+            isolation=plan.level,
+            limits=limits,
+            writable=writable,
+            uid=uid,
+            groups=(uid_for("worker", plan.slot),) if role == "checks" else (),
+            cgroup=group,
+            folders=["home", "tmp", "cache", "cache/matplotlib", "cache/keras", "outputs"],
+        )
+        sandbox.prepare()
+        return sandbox
+
+    def start_worker(self) -> tuple[int, tuple[int, int, int]]:
+        """A worker in a sandbox of its own; returns its number and the checks' ends of its three pipes."""
+        plan = self.plan
+        number = next(self.worker_numbers)
+        writable = plan.scratch / f"worker-{number}"
+        env = self._common_env(writable)
+        env["COURSE_OUTPUTS"] = str(writable / "outputs")
+        env["COURSE_SANDBOX"] = json.dumps({"write_roots": [str(writable)], "learner_root": str(plan.tree)})
+        readonly = [
+            *python_paths(),
+            ROOT / "course",
+            ROOT / "app_template",
+            LESSONS_DIR / "lessons.toml",
+            LESSONS_DIR / ".hints.json",
+            plan.tree,
+            *([plan.checks.data_file] if plan.checks.data_file is not None else []),
+        ]
+        sandbox = self._sandbox("worker", writable, readonly, env, writable, self.workers_group)
+        theirs, ours = pipes()
+        command = sandbox.command(worker_command(theirs, plan.tree))
+        output_read, output_write = os.pipe()
+        try:
+            process = subprocess.Popen(
+                command,
+                stdout=output_write,
+                stderr=output_write,
+                stdin=subprocess.DEVNULL,
+                pass_fds=theirs,
+                **sandbox.popen_options(),
+            )
+        finally:
+            for fd in (*theirs, output_write):
+                os.close(fd)
+        reader = _Reader(os.fdopen(output_read, "rb"), LOG_LIMIT // 4, tail=True)
+        reader.start()
+        with self.lock:
+            self.workers[number] = process
+            self.logs.append(reader)
+            if self.closed:
+                _kill(process)
+        return number, ours
+
+    def stop_worker(self, number: int) -> None:
+        process = self.workers.get(number)
+        if process is not None:
+            _kill(process)
+
+    def worker_ended(self, number: int) -> str | None:
+        from course.checking.spawn import ending
+
+        process = self.workers.get(number)
+        if process is None:
+            return None
+        status = process.poll()
+        if status is None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                status = process.wait(timeout=2)
+        if status is None:
+            return None
+        if self.workers_group is not None and self.workers_group.out_of_memory():
+            return f"your code's process ran out of its {self.plan.limits.memory_mb:,} MB of memory and was stopped"
+        return ending(status)
+
+    # -- the run ------------------------------------------------------------------------
+    def cpu_seconds(self, checks: subprocess.Popen) -> float:
+        """What the lesson's processes computed so far: from their cgroups, else from /proc."""
+        groups = [self.checks_group, self.workers_group]
+        if all(group is not None and group.cpu_seconds() is not None for group in groups):
+            return sum(group.cpu_seconds() for group in groups)
+        return sum(_tree_cpu(process.pid) for process in [checks, *self.workers.values()])
+
+    def run(self) -> RunOutcome:
+        plan = self.plan
+        checks_home = plan.scratch / "checks"
+        env = self._common_env(checks_home)
+        readonly = [
+            *python_paths(),
+            ROOT / "course",
+            LESSONS_DIR / "lessons.toml",
+            LESSONS_DIR / ".hints.json",
+            plan.folder,
+            plan.tree,
+            *([plan.checks.data_file] if plan.checks.data_file is not None else []),
+        ]
+        sandbox = self._sandbox("checks", checks_home, readonly, env, checks_home, self.checks_group)
+        sentinels = {"pass": f"test_{secrets.token_hex(6)}", "fail": f"test_{secrets.token_hex(6)}"}
+        results_read, results_write = os.pipe()
+        names_read, names_write = os.pipe()
+        os.write(names_write, json.dumps(sentinels).encode())
+        os.close(names_write)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        arguments = [
+            *plugin_arguments(plan.lesson, plan.files, plan.folder / "pytest.ini", checks_home / "tmp" / "pytest"),
+            *IMPORT_MODE,
+            "--target",
+            str(plan.tree),
+            "--results-fd",
+            str(results_write),
+            "--sentinels-fd",
+            str(names_read),
+            "--broker-fd",
+            str(theirs.fileno()),
+        ]
+        if plan.check_seconds:
+            arguments += ["--check-seconds", f"{plan.check_seconds:g}"]
+        command = sandbox.command([sys.executable, "-I", "-B", "-c", LAUNCH.format(root=str(ROOT)), *arguments])
+        started = time.monotonic()
+        try:
+            process = subprocess.Popen(
+                command,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                pass_fds=(results_write, names_read, theirs.fileno()),
+                **sandbox.popen_options(),
+            )
+        finally:
+            os.close(results_write)
+            os.close(names_read)
+            theirs.close()
+        broker = threading.Thread(
+            target=serve_broker, args=(ours, self.start_worker, self.stop_worker, self.worker_ended), daemon=True
+        )
+        broker.start()
+        results = _Reader(os.fdopen(results_read, "rb"), STREAM_LIMIT)
+        output = _Reader(process.stdout, LOG_LIMIT, tail=True)
+        results.start()
+        output.start()
+        stopped = self._watch(process, results, started)
+        self.close(process)
+        ours.close()
+        results.join(timeout=10)
+        output.join(timeout=10)
+        outcome = RunOutcome(
+            process.returncode if stopped is None else None,
+            log=output.text() + "".join(f"\n[worker]\n{log.text()}" for log in self.logs if log.total),
+            seconds=round(time.monotonic() - started, 2),
+            stopped=stopped,
+        )
+        outcome.cpu_seconds = round(self.last_cpu, 2)
+        groups = [group for group in (self.checks_group, self.workers_group) if group is not None]
+        outcome.out_of_memory = any(group.out_of_memory() for group in groups)
+        peaks = [group.peak_memory_mb() for group in groups if group.peak_memory_mb() is not None]
+        outcome.peak_memory_mb = round(max(peaks), 1) if peaks else None
+        outcome.limits = limits_held(plan, self.workers_group)
+        for group in groups:
+            group.remove()
+        _read_verdicts(outcome, bytes(results.head), results.total, plan.expected, sentinels, plan.hidden)
+        return outcome
+
+    def _watch(self, process: subprocess.Popen, results: _Reader, started: float) -> str | None:
+        """Wait for the checks; stop them when a budget is spent. Returns why they were stopped (or None)."""
+        plan = self.plan
+        wall_limit = wall_backstop(plan.cpu_budget)
+        finished_at = None
+        self.last_cpu = 0.0
+        while True:
+            try:
+                process.wait(timeout=0.5)
+                return None
+            except subprocess.TimeoutExpired:
+                pass
+            self.last_cpu = self.cpu_seconds(process)
+            now = time.monotonic()
+            if finished_at is None and b'"type": "done"' in bytes(results.head[-4096:]):
+                finished_at = now
+            if finished_at is not None and now - finished_at > GRACE_S:
+                return None  # its last line came; whatever still runs (a thread that never ends) is stopped
+            if self.last_cpu > plan.cpu_budget:
+                return "cpu"
+            if plan.deadline is not None and now > plan.deadline:
+                return "deadline"
+            if now - started > wall_limit:
+                return "wall"
+
+    def close(self, process: subprocess.Popen) -> None:
+        with self.lock:
+            self.closed = True
+            workers = list(self.workers.values())
+        for child in [process, *workers]:
+            _kill(child)
+        for group in (self.checks_group, self.workers_group):
+            if group is not None:
+                group.kill_all()
+
+
+def _kill(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and all it started (what has ended and was waited for included)."""
+    import psutil
+
+    total = 0.0
     try:
-        status = process.wait(timeout=budget)
-    except subprocess.TimeoutExpired:
-        status = None
-    finally:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)  # the sandbox and whatever it started
-        process.wait()
-    results.join(timeout=10)
-    output.join(timeout=10)
-    outcome = RunOutcome(status, log=output.text(), seconds=round(time.monotonic() - started, 2))
-    _read_verdicts(outcome, bytes(results.head), results.total, expected, sentinels, hidden)
-    return outcome
+        root = psutil.Process(pid)
+        for each in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                times = each.cpu_times()
+                total += times.user + times.system + times.children_user + times.children_system
+    except psutil.Error:
+        pass
+    return total
+
+
+def limits_held(plan: Plan, group: Cgroup | None) -> list[str]:
+    """Which limits held for the learner's code in this run, in words (the report names them)."""
+    held = [f"isolation {plan.level}"]
+    if group is not None:
+        held += group.held
+    if group is None or not any(item.startswith("memory") for item in group.held):
+        held.append(f"memory {plan.limits.memory_mb:,} MB per process (RLIMIT_DATA: shared memory not counted)")
+    if group is None or not any("processes" in item for item in group.held):
+        held.append(
+            f"{plan.limits.processes} processes per user (RLIMIT_NPROC, a user per job slot)"
+            if os.geteuid() == 0 and plan.level != "none"
+            else "processes not limited (not root)"
+        )
+    if plan.level == "bwrap":
+        held.append(f"writable space {plan.limits.disk_mb:,} MB (tmpfs)")
+    else:
+        held.append(f"files up to {plan.limits.file_mb:,} MB each (RLIMIT_FSIZE), no total")
+    if group is None or group.cpu_seconds() is None:
+        held.append("CPU time counted from /proc (a process that leaves its parent is not counted)")
+    return held
 
 
 def _read_verdicts(
@@ -257,3 +480,9 @@ def _read_verdicts(
         )
     elif outcome.done is not None and (passing is None or failing is None):
         outcome.tampering.append("the grader's control checks did not report")
+
+
+def run_lesson_checks(plan: Plan) -> RunOutcome:
+    """Run one lesson's checks (public or hidden) for one submission; collect the verdicts."""
+    return LessonRun(plan).run()
+

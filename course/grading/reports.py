@@ -61,6 +61,8 @@ def text_report(grade: Grade) -> str:
         passed, total = lesson.counts(hidden=False)
         counts = f"public checks {passed}/{total}" + hidden_words(lesson, grade.hidden_checks)
         lines.append(f"  {lesson.label.ljust(width)}  {lesson.score:6.2f}/{lesson.max_score:<3g}  {counts}")
+    if grade.limits:
+        lines.append("  Graded with: " + "; ".join(grade.limits))
     if grade.reasons or grade.notes:
         lines.append("Problems:")
         lines += [f"  - {reason}" for reason in grade.reasons]
@@ -100,7 +102,27 @@ def gradescope_results(grade: Grade) -> dict:
 
 
 def write_submission_files(grade: Grade, folder: Path) -> None:
+    """grade.json, results.json (Gradescope) and report.txt; any name in them survives any bytes."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "grade.json").write_text(json.dumps(grade.to_dict(), indent=2))
-    (folder / "results.json").write_text(json.dumps(gradescope_results(grade), indent=2))
-    (folder / "report.txt").write_text(text_report(grade) + "\n")
+    (folder / "grade.json").write_text(json.dumps(grade.to_dict(), indent=2), encoding="utf-8", errors="replace")
+    results = json.dumps(gradescope_results(grade), indent=2)
+    (folder / "results.json").write_text(results, encoding="utf-8", errors="replace")
+    (folder / "report.txt").write_text(text_report(grade) + "\n", encoding="utf-8", errors="replace")
+
+
+def say_grade(grade: Grade, out: Path, results: Path | None = None, say=print) -> int:
+    """`make grade`: write the files, print the report; the exit status is 0 when every check that ran passed."""
+    from course.lessons import display_path
+
+    write_submission_files(grade, out)
+    if results is not None:
+        results.parent.mkdir(parents=True, exist_ok=True)
+        results.write_text(json.dumps(gradescope_results(grade), indent=2), encoding="utf-8", errors="replace")
+    say(text_report(grade))
+    say(
+        f"\nWritten: {display_path(out / 'results.json')} (Gradescope format), "
+        f"{display_path(out / 'report.txt')}, {display_path(out / 'grade.json')}"
+    )
+    if results is not None:
+        say(f"         {results}")
+    return 0 if grade.status in ("complete", "graded") and grade.checks_that_ran_passed else 1

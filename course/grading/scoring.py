@@ -14,6 +14,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from course.checking.budget import wall_backstop
 from course.checking.runner import timeout_s
 from course.grading import integrity
 
@@ -97,6 +98,7 @@ class Grade:
     seconds: float = 0.0
     modified: list[str] = field(default_factory=list)
     isolation: str = ""
+    limits: list[str] = field(default_factory=list)  # which limits held for the learner's code, in words
 
     def counts(self, hidden: bool) -> tuple[int, int]:
         """(passed, total) of every lesson's public (or hidden) checks."""
@@ -181,7 +183,7 @@ def score_lesson(
                 max_score=max_score,
             )
         )
-    score = round(lesson.points * earned_weight / total_weight, 2)
+    score = round(sum(check.score for check in checks), 2)  # the lesson is the sum of its checks, to the cent
     return LessonScore(lesson.id, lesson.title, lesson.label, lesson.points, score, checks, reasons, seconds)
 
 
@@ -200,7 +202,7 @@ def dodge_reasons(lesson, tree: Path) -> list[str]:
     ]
 
 
-def run_reasons(lesson, run, budget: float, memory_mb: int) -> list[str]:
+def run_reasons(lesson, run, budget: float, memory_mb: int, deadline: float | None = None) -> list[str]:
     """Why one sandboxed run went wrong, in words: tampering, the audit hook, errors, time, memory."""
     reasons = [f"tampering detected: {what}{ZERO}" for what in dict.fromkeys(run.tampering)]
     for violation in (run.done or {}).get("sandbox", []):
@@ -218,15 +220,22 @@ def run_reasons(lesson, run, budget: float, memory_mb: int) -> list[str]:
             reasons.append(f"{words} ({error.get('detail')})")
         elif error:
             reasons.append(f"{error['type']} in {error.get('file', lesson.stub)}, line {error.get('line', '?')}")
-    if any(error.get("type") == "MemoryError" for error in errors):
+    if any(error.get("type") == "MemoryError" for error in errors) or getattr(run, "out_of_memory", False):
         reasons.append(f"ran out of its {memory_mb:,} MB of memory")
     timed_out = [record for record in run.records if record.get("status") == "timeout"]
     if timed_out:
         reasons.append(
             f"{len(timed_out)} check(s) ran past the {timeout_s(lesson):g} s limit (a loop that never ends?)"
         )
-    if run.ran_out:
-        reasons.append(f"stopped: the lesson used up its {budget:g} s time budget")
+    stopped = getattr(run, "stopped", None)
+    if stopped == "cpu":
+        reasons.append(f"stopped: the lesson used up its {budget:g} s of computing")
+    elif stopped == "wall":
+        reasons.append(
+            f"stopped: the lesson ran past its wall-clock backstop ({wall_backstop(budget):g} s; a very busy machine?)"
+        )
+    elif stopped == "deadline":
+        reasons.append(f"stopped: the submission used up its {deadline or 0:g} s deadline")
     elif run.done is None and not run.tampering:
         reasons.append(
             f"the checks' process ended without finishing (exit status {run.status}): "
