@@ -120,7 +120,9 @@ def test_compile_model(lesson):
     )
     schedule = given.cosine_decay(1.7, 100)
     setting = (
-        lesson.compile_model(given.clone_model(plain), learning_rate=schedule).optimizer.get_config().get("learning_rate")
+        lesson.compile_model(given.clone_model(plain), learning_rate=schedule)
+        .optimizer.get_config()
+        .get("learning_rate")
     )
     used = isinstance(setting, dict) and setting.get("config", {}).get("initial_learning_rate") == 1.7
     expect(

@@ -2,9 +2,11 @@
 
 Packages:
 
-* ``checking/``: checking a learner's code. ``checks/`` import ``expect``,
-  ``describe`` and ``import_lesson`` from ``course.checking``; the pytest plugin
-  and the runner behind ``make check-lessonN`` live there too.
+* ``checking/``: checking a learner's code, from the trusted side. ``checks/``
+  import ``expect``, ``import_lesson``, ``given`` ... from ``course.checking``;
+  the pytest plugin and the runner behind ``make check-lessonN`` live there too.
+* ``worker/``: what runs beside the learner's code, in the worker process that
+  alone imports a lesson file; it decides nothing.
 * ``learner/``: the learner's commands: progress, watch, hints, reset, run,
   the notebooks of ``make lab``.
 * ``grading/``: instructors' grading: check sets, submissions, the sandbox,
@@ -17,8 +19,10 @@ Packages:
 
 Modules, flat, the digit recognizer's own machinery:
 
-* ``lessons``: the lesson list (lessons.toml) and the folders of a tree.
-* ``lesson_files``: lessons/.stubs.json and .hints.json (make stubs writes them).
+* ``lessons``: the lesson list (lessons.toml), the folders of a tree, the
+  class's hidden-checks setting.
+* ``lesson_files``: lessons/.stubs.json, .originals.json and .hints.json (make stubs writes them).
+* ``channel`` and ``npy``: the channel between the checks and the worker: data only.
 * ``helpers``: **the one module lesson files import** (the tamper scan flags
   any other ``course`` import in a learner's file).
 * ``data`` (MNIST, offline first), ``pendigits`` (UCI's pen digits),

@@ -3,6 +3,8 @@
 * ``lessons/.stubs.json`` (``RECORD``): each stub's path and the digest of the
   text `make stubs` wrote, so a stub a learner edited is never overwritten and
   ``make reset-lessonN`` knows the fresh one.
+* ``lessons/.originals.json`` (``ORIGINALS``): the text of each stub as `make
+  stubs` wrote it, so ``make reset-lessonN`` works in a copy without solutions/.
 * ``lessons/.hints.json`` (``HINTS``): the solutions' ``# HINT:`` lines, so
   ``make hint-lessonN`` and "Stuck on TODO n?" work in a learner's copy
   without solutions/.
@@ -20,6 +22,7 @@ from pathlib import Path
 from course.lessons import LESSONS_DIR
 
 RECORD = LESSONS_DIR / ".stubs.json"
+ORIGINALS = LESSONS_DIR / ".originals.json"
 HINTS = LESSONS_DIR / ".hints.json"
 
 
@@ -35,6 +38,19 @@ def read_record(record: Path | None = None) -> dict[str, str]:
 
 def write_record(entries: dict[str, str], record: Path | None = None) -> None:
     (record or RECORD).write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n")
+
+
+def originals_text(stubs: dict[str, str]) -> str:
+    """lessons/.originals.json: each stub's text under its path in lessons/."""
+    return json.dumps(stubs, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def original_stub(key: str) -> str | None:
+    """The text `make stubs` wrote for the stub at ``key`` (a path under lessons/), or None if it is not recorded."""
+    try:
+        return json.loads(ORIGINALS.read_text()).get(key)
+    except (OSError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)

@@ -141,3 +141,52 @@ def add_stage_paths(target: Path) -> None:
     for path in reversed(stage_paths(target)):
         if path not in sys.path:
             sys.path.insert(0, path)
+
+
+def forget_standins() -> None:
+    """Forget the course's stand-ins for earlier lessons (``course.worker.standins``), if any are loaded.
+
+    The next import of an earlier lesson then finds the tree's own file: the whole pipeline
+    (``make train``, lesson 6's capstone) runs the learner's lessons, never the graders' stand-ins.
+    """
+    for name, module in list(sys.modules.items()):
+        if getattr(module, "__course_standin__", False):
+            del sys.modules[name]
+
+
+@dataclass(frozen=True)
+class HiddenChecks:
+    """Which hidden checks a grade runs: a folder (or none), and whether the class has hidden checks at all.
+
+    ``configured`` with no ``folder`` means "this class has hidden checks, but
+    they are not on this machine": a report then says they are still to come.
+    """
+
+    folder: Path | None
+    configured: bool
+
+    @classmethod
+    def none(cls) -> HiddenChecks:
+        return cls(None, False)
+
+    @classmethod
+    def at(cls, folder: str | os.PathLike) -> HiddenChecks:
+        path = Path(folder).resolve()
+        if not path.is_dir():
+            raise SystemExit(f"HIDDEN_CHECKS={folder} is not a folder.")
+        return cls(path, True)
+
+    @classmethod
+    def setting(cls) -> HiddenChecks:
+        """HIDDEN_CHECKS, else ``[grading] hidden_checks`` in lessons.toml.
+
+        A folder that is not here: ``configured``, with no ``folder``.
+        """
+        value = os.environ.get("HIDDEN_CHECKS")
+        if value is None:
+            value = course_info().get("grading", {}).get("hidden_checks", "")
+        if not value:
+            return cls.none()
+        folder = Path(value).expanduser()
+        folder = folder if folder.is_absolute() else (ROOT / folder)
+        return cls(folder.resolve() if folder.is_dir() else None, True)

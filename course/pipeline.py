@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from course.lessons import add_stage_paths, all_lessons, display_path, tree_path
+from course.lessons import add_stage_paths, all_lessons, display_path, forget_standins, tree_path
 from course.model_file import default_model_path, load_trained_model, train_command
 
 VALIDATION_SIZE = 5000  # the last 5,000 training images; the test set stays unseen until evaluation
@@ -26,9 +26,7 @@ def load_steps(target: Path) -> SimpleNamespace:
 
     import_tensorflow()  # first, so the lessons' own imports find it loaded (and quiet)
     add_stage_paths(target)
-    from course.checking import standins
-
-    standins.remove()  # the whole pipeline runs the tree's own lessons, never the graders' stand-ins
+    forget_standins()  # the whole pipeline runs the tree's own lessons, never the graders' stand-ins
     modules = {}
     for lesson in all_lessons():
         if lesson.file_in(target).is_file():

@@ -266,7 +266,7 @@ def test_a_grade_survives_a_round_trip_through_grade_json():
 @pytest.fixture
 def run():
     """A sandboxed run that finished cleanly; each test changes what it needs."""
-    return SimpleNamespace(tampering=[], done={"sandbox": []}, records=[], ran_out=False, status=0)
+    return SimpleNamespace(tampering=[], done={"sandbox": []}, records=[], stopped=None, status=0)
 
 
 def test_run_reasons_names_checks_that_timed_out(run, monkeypatch):
@@ -313,8 +313,23 @@ def test_run_reasons_tells_a_spent_budget_from_a_process_that_died(run, monkeypa
     run.done, run.status = None, -9
     (died,) = run_reasons(lesson(), run, 300, 2048)
     assert died.startswith("the checks' process ended without finishing (exit status -9)")
-    run.ran_out = True
-    assert run_reasons(lesson(), run, 45.5, 2048) == ["stopped: the lesson used up its 45.5 s time budget"]
+    run.stopped = "cpu"
+    assert run_reasons(lesson(), run, 45.5, 2048) == ["stopped: the lesson used up its 45.5 s of computing"]
+
+
+def test_run_reasons_name_which_clock_stopped_a_lesson(run):
+    """CPU seconds are the budget; the wall-clock backstop and the submission's deadline each say so."""
+    run.done, run.status = None, None
+    run.stopped = "wall"
+    (reason,) = run_reasons(lesson(), run, 100, 2048)
+    assert reason == "stopped: the lesson ran past its wall-clock backstop (430 s; a very busy machine?)"
+    run.stopped = "deadline"
+    assert run_reasons(lesson(), run, 100, 2048, deadline=900) == ["stopped: the submission used up its 900 s deadline"]
+
+
+def test_running_out_of_memory_in_a_cgroup_is_named(run):
+    run.out_of_memory = True
+    assert run_reasons(lesson(), run, 100, 3072) == ["ran out of its 3,072 MB of memory"]
 
 
 # ---------------------------------------------------------------------------

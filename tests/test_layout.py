@@ -95,3 +95,65 @@ def test_every_expect_in_the_checks_has_one_argument_per_line():
                 if len(starts) > 1 and len(set(starts)) < len(starts):
                     crowded.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not crowded, crowded
+
+
+# Who may import whom inside course/: the rules the package docstrings state, in one table.
+# "flat" is every module directly in course/ (the recognizer's machinery and shared helpers).
+MAY_IMPORT = {
+    "flat": {"flat"},
+    "checking": {"flat", "checking"},
+    "worker": {"flat", "worker"},
+    "learner": {"flat", "checking", "learner"},
+    "grading": {"flat", "checking", "grading"},
+    "authoring": {"flat", "checking", "grading", "authoring"},
+    "bench": {"flat", "checking", "worker", "learner", "grading", "authoring", "bench"},
+    "cli": {"flat", "checking", "worker", "learner", "grading", "authoring", "bench", "cli"},
+}
+
+
+def _part(module: str) -> str | None:
+    """The part of course/ a dotted module name belongs to (None: not the course's)."""
+    parts = module.split(".")
+    if parts[0] != "course":
+        return None
+    if len(parts) == 1 or parts[1] not in MAY_IMPORT:
+        return "flat"
+    return parts[1]
+
+
+def _imports(path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from ((alias.name, node.lineno) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "course":
+                yield from ((f"course.{alias.name}", node.lineno) for alias in node.names)
+            else:
+                yield node.module, node.lineno
+
+
+def test_the_import_rules_hold():
+    """checking never imports grading or the worker; the worker imports no grader; learner commands no grading."""
+    broken = []
+    for path in sorted(COURSE.rglob("*.py")):
+        relative = path.relative_to(COURSE)
+        importer = relative.parts[0] if len(relative.parts) > 1 else "cli" if path.name == "__main__.py" else "flat"
+        for module, line in _imports(path):
+            imported = _part(module)
+            if imported is not None and imported not in MAY_IMPORT[importer]:
+                broken.append(f"course/{relative}:{line} ({importer}) imports {module}")
+    assert not broken, "\n".join(broken)
+
+
+def test_checks_and_lessons_import_only_what_they_may():
+    """Checks use course.checking and the course's data helpers; lesson files use course.helpers alone."""
+    broken = []
+    for folder, allowed in (("checks", {"flat", "checking"}), ("solutions", set()), ("lessons", set())):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for module, line in _imports(path):
+                if folder != "checks" and module.startswith("course") and module != "course.helpers":
+                    broken.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+                elif folder == "checks" and _part(module) not in (None, *allowed):
+                    broken.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert not broken, "\n".join(broken)

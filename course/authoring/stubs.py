@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course.lesson_files import HINTS, RECORD, digest, read_record, write_record
+from course.lesson_files import HINTS, ORIGINALS, RECORD, digest, originals_text, read_record, write_record
 from course.lessons import LESSONS_DIR, SOLUTIONS_DIR, all_lessons, display_path, report_problems
 
 BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN TODO (?P<number>\d+):\s*(?P<text>.*)$")
@@ -138,6 +138,11 @@ def expected_stubs(gutted: bool = False) -> dict[Path, str]:
     return stubs
 
 
+def fresh_stubs() -> dict[str, str]:
+    """Each stub's text as `make stubs` writes it, by its path under lessons/."""
+    return {path.relative_to(LESSONS_DIR).as_posix(): text for path, text in expected_stubs().items()}
+
+
 def hints_text() -> str:
     """Every lesson's hints as ``make stubs`` writes them to lessons/.hints.json."""
     hints = {}
@@ -157,6 +162,8 @@ def out_of_sync() -> list[str]:
     problems = []
     if not HINTS.exists() or HINTS.read_text() != hints_text():
         problems.append(f"{display_path(HINTS)} differs from the solutions' hints")
+    if not ORIGINALS.exists() or ORIGINALS.read_text() != originals_text(fresh_stubs()):
+        problems.append(f"{display_path(ORIGINALS)} differs from the stubs `make stubs` writes")
     for path, text in expected_stubs().items():
         key = path.relative_to(LESSONS_DIR).as_posix()
         if not path.exists():
@@ -195,6 +202,7 @@ def write_stubs(force: bool = False) -> int:
         record[key] = digest(text)
         print(f"  ✓ {shown} written")
     write_record(record, RECORD)
+    ORIGINALS.write_text(originals_text(fresh_stubs()))
     HINTS.write_text(hints_text())
     print(f"  ✓ {display_path(HINTS)} written (the hints for `make hint-lessonN`)")
     if refused:

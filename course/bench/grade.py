@@ -21,9 +21,9 @@ from pathlib import Path
 
 from course.bench.sample_class import KINDS, make_submission
 from course.grading import isolation
-from course.grading.checkset import HiddenChecks, prepare_checks
+from course.grading.checkset import prepare_checks
 from course.grading.grade import grade_all, grade_submission
-from course.lessons import ROOT
+from course.lessons import ROOT, HiddenChecks
 
 
 def build(folder: Path, count: int) -> list[str]:

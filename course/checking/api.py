@@ -9,7 +9,7 @@ imports lesson 3's file in a worker process and gives back its stand-in here:
 ``lesson.build_model(...)`` runs there, and what it returns comes back as data,
 or as a reference to an object that stays there (``course.checking.remote``).
 ``given.tiny_model()`` asks the worker to make an input the checks hand to the
-learner's code (``course.checking.inputs`` lists them); ``folder("name")`` is
+learner's code (``course.worker.inputs`` lists them); ``folder("name")`` is
 a fresh folder in the worker's world, where the learner's code saves files.
 """
 
@@ -103,7 +103,7 @@ def import_lesson(lesson_id: int) -> RemoteModule:
 
 
 class _Given:
-    """``given.<name>(...)``: an input made in the worker by ``course.checking.inputs.<name>``."""
+    """``given.<name>(...)``: an input made in the worker by ``course.worker.inputs.<name>``."""
 
     def __init__(self, worker=None):
         self._worker = worker

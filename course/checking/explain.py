@@ -177,3 +177,29 @@ def _error_facts(excinfo, target: Path) -> dict:
         if mine:
             facts.update(file=mine[-1].file, line=mine[-1].line)
     return facts
+
+
+def fallback_report(item, call, problem: Exception):
+    """A failed report built by hand, for when pytest's own report could not be made.
+
+    Interrupting code at an instruction without a line number (an endless
+    ``while`` loop stopped by the time limit can be) leaves a traceback entry
+    whose ``tb_lineno`` is None, and pytest's ``_getreprcrash`` then raises a
+    TypeError while describing the failure. The check still failed; only its
+    long description is lost, so the learner's summary stays complete.
+    """
+    from _pytest.reports import TestReport
+
+    error = call.excinfo.value if call.excinfo is not None else problem
+    return TestReport(
+        item.nodeid,
+        item.location,
+        dict.fromkeys(item.keywords, 1),
+        "failed",
+        f"{type(error).__name__}: {error}",
+        call.when,
+        duration=call.duration,
+        start=call.start,
+        stop=call.stop,
+        user_properties=item.user_properties,
+    )

@@ -24,7 +24,7 @@ import pytest
 from course.checking import session
 from course.checking.budget import Clock
 from course.checking.control import MESSAGE_LIMIT, insert_control_checks, read_sentinels
-from course.checking.explain import error_facts, safe_explain, verbose
+from course.checking.explain import error_facts, fallback_report, safe_explain, verbose
 from course.checking.items import check_name, is_hidden, points_of, todos_of
 from course.checking.summary import summary_lines
 from course.lessons import display_path, get_lesson, tree_path
@@ -285,29 +285,3 @@ class Reporter:
 
 def pytest_unconfigure(config):
     session.close_session()  # the workers go with the checks
-
-
-def fallback_report(item, call, problem: Exception):
-    """A failed report built by hand, for when pytest's own report could not be made.
-
-    Interrupting code at an instruction without a line number (an endless
-    ``while`` loop stopped by the time limit can be) leaves a traceback entry
-    whose ``tb_lineno`` is None, and pytest's ``_getreprcrash`` then raises a
-    TypeError while describing the failure. The check still failed; only its
-    long description is lost, so the learner's summary stays complete.
-    """
-    from _pytest.reports import TestReport
-
-    error = call.excinfo.value if call.excinfo is not None else problem
-    return TestReport(
-        item.nodeid,
-        item.location,
-        dict.fromkeys(item.keywords, 1),
-        "failed",
-        f"{type(error).__name__}: {error}",
-        call.when,
-        duration=call.duration,
-        start=call.start,
-        stop=call.stop,
-        user_properties=item.user_properties,
-    )

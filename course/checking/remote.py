@@ -22,9 +22,8 @@ import os
 import sys
 import threading
 import weakref
-from types import SimpleNamespace
 
-from course.checking.channel import ChannelClosed, ChannelError, Decoder, Encoder, receive, send
+from course.channel import ChannelClosed, ChannelError, Decoder, Encoder, receive, send
 
 GENERATIONS = itertools.count(1)
 
@@ -167,8 +166,7 @@ class Worker:
         if isinstance(value, Ref):
             if value._worker is not self:
                 raise WorkerGone(
-                    "a value your code made earlier belonged to a process that was stopped; "
-                    "this check cannot use it"
+                    "a value your code made earlier belonged to a process that was stopped; this check cannot use it"
                 )
             return {"$t": "ref", "id": value._id}
         if isinstance(value, RemotePath):
@@ -272,58 +270,8 @@ class Ref:
 
 
 def is_a(value, cls: str) -> bool:
-    """``isinstance(value, <cls>)`` for a dotted public class name (``keras.Model``), for values here or in the worker."""
+    """``isinstance(value, <cls>)`` for a public class name (``keras.Model``), for values here or in the worker."""
     if isinstance(value, Ref):
         return bool(value._ask("isinstance", cls=cls))
     short = cls.rsplit(".", 1)[-1]
     return any(klass.__name__ == short for klass in type(value).__mro__)
-
-
-class Pool:
-    """The workers of one lesson's checks: the current one, replaced when it is gone, and clean extra ones."""
-
-    def __init__(self, spawner, target):
-        self.spawner = spawner
-        self.target = target
-        self.worker: Worker | None = None
-        self.everyone: list[Worker] = []
-        self.modules: dict[tuple[int, int], SimpleNamespace] = {}
-
-    def current(self) -> Worker:
-        if self.worker is None or self.worker.dead:
-            self.worker = self._start()
-        return self.worker
-
-    def clean(self) -> Worker:
-        """A fresh worker that has not imported the learner's code (for reading files the learner's code wrote)."""
-        return self._start()
-
-    def _start(self) -> Worker:
-        worker = Worker(self.spawner.spawn(self.target))
-        self.everyone.append(worker)
-        return worker
-
-    def cpu(self) -> float:
-        return sum(worker.cpu for worker in self.everyone)
-
-    def where(self):
-        return self.worker.where if self.worker is not None else None
-
-    def violations(self) -> list[dict]:
-        return [violation for worker in self.everyone for violation in worker.violations][:20]
-
-    def import_lesson(self, lesson_id: int) -> SimpleNamespace:
-        worker = self.current()
-        key = (worker.generation, lesson_id)
-        if key not in self.modules:
-            self.modules[key] = SimpleNamespace(**worker.request("import", lesson=lesson_id))
-        return self.modules[key]
-
-    def close(self) -> None:
-        for worker in self.everyone:
-            if not worker.dead:
-                try:
-                    send(worker.process.requests, {"op": "bye"})
-                except OSError:
-                    pass
-                worker.stop("the checks are done")

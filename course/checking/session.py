@@ -1,14 +1,70 @@
 """The checks' process's one session: which tree is checked, and the pool of workers that run its code.
 
+``Pool`` keeps the current worker (replaced when it is gone), clean extra
+ones, the lesson modules imported in each, and what they used (CPU, the
+learner's line last seen running, what the guard refused).
+
 The pytest plugin opens it (``open_session``) before any check runs and
 closes it at the end; ``import_lesson`` and ``given`` reach the workers through it.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+from types import SimpleNamespace
 
-from course.checking.remote import Pool
+from course.channel import send
+from course.checking.remote import Worker
+
+
+class Pool:
+    """The workers of one lesson's checks: the current one, replaced when it is gone, and clean extra ones."""
+
+    def __init__(self, spawner, target):
+        self.spawner = spawner
+        self.target = target
+        self.worker: Worker | None = None
+        self.everyone: list[Worker] = []
+        self.modules: dict[tuple[int, int], SimpleNamespace] = {}
+
+    def current(self) -> Worker:
+        if self.worker is None or self.worker.dead:
+            self.worker = self._start()
+        return self.worker
+
+    def clean(self) -> Worker:
+        """A fresh worker that has not imported the learner's code (for reading files the learner's code wrote)."""
+        return self._start()
+
+    def _start(self) -> Worker:
+        worker = Worker(self.spawner.spawn(self.target))
+        self.everyone.append(worker)
+        return worker
+
+    def cpu(self) -> float:
+        return sum(worker.cpu for worker in self.everyone)
+
+    def where(self):
+        return self.worker.where if self.worker is not None else None
+
+    def violations(self) -> list[dict]:
+        return [violation for worker in self.everyone for violation in worker.violations][:20]
+
+    def import_lesson(self, lesson_id: int) -> SimpleNamespace:
+        worker = self.current()
+        key = (worker.generation, lesson_id)
+        if key not in self.modules:
+            self.modules[key] = SimpleNamespace(**worker.request("import", lesson=lesson_id))
+        return self.modules[key]
+
+    def close(self) -> None:
+        for worker in self.everyone:
+            if not worker.dead:
+                with contextlib.suppress(OSError):
+                    send(worker.process.requests, {"op": "bye"})
+                worker.stop("the checks are done")
+
 
 _session: Pool | None = None
 

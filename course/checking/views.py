@@ -214,7 +214,9 @@ class RemoteClient:
             body = environ["wsgi.input"].read()
         finally:
             builder.close()
-        headers = [(key, value) for key, value in builder.headers.items() if key not in ("Content-Type", "Content-Length")]
+        headers = [
+            (key, value) for key, value in builder.headers.items() if key not in ("Content-Type", "Content-Length")
+        ]
         if environ.get("CONTENT_TYPE"):
             headers.append(("Content-Type", environ["CONTENT_TYPE"]))
         answer = self.app._worker.request(

@@ -69,7 +69,7 @@ def grade(args):
     INSTRUCTORS, "grade-all", "grade a class in parallel (make grade-all)", SUBMISSIONS, OUT, JOBS, QUIET, *GRADING
 )
 def grade_all(args):
-    from course.grading.grade import grade_all
+    from course.grading.class_grading import grade_all
 
     grade_all(Path(args.submissions), out_folder(args, "grades"), grading_settings(args), progress=not args.quiet)
     return 0

@@ -55,7 +55,7 @@ def hidden_checks(args):
 
     --no-hidden: none; --hidden DIR: that folder; neither: None, the class's setting (HIDDEN_CHECKS or lessons.toml).
     """
-    from course.grading.checkset import HiddenChecks
+    from course.lessons import HiddenChecks
 
     if getattr(args, "no_hidden", False):
         return HiddenChecks.none()

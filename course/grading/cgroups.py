@@ -49,7 +49,7 @@ def places() -> dict[str, Place]:
         if len(parts) != 2:
             continue
         mount_point = Path(parts[0].split()[4])
-        kind, _source, options = (parts[1].split() + ["", ""])[:3]
+        kind, _source, options = [*parts[1].split(), "", ""][:3]
         if kind == "cgroup2":
             unified = mount_point
         elif kind == "cgroup":
@@ -59,7 +59,7 @@ def places() -> dict[str, Place]:
     own: dict[str, str] = {}
     try:
         for line in Path("/proc/self/cgroup").read_text().splitlines():
-            number, controllers, path = line.split(":", 2)
+            _number, controllers, path = line.split(":", 2)
             for name in controllers.split(",") if controllers else [""]:
                 own["cpu" if name == "cpuacct" else (name or "unified")] = path
     except (OSError, ValueError):

@@ -19,47 +19,9 @@ from course.checking.items import HIDDEN_PREFIX  # hidden checks' node ids start
 from course.checking.runner import check_environment, pytest_command, run_process
 from course.grading import integrity
 from course.grading.isolation import uid_for
-from course.lessons import ROOT, all_lessons, course_info, display_path
+from course.lessons import ROOT, HiddenChecks, all_lessons, display_path
 
 IMPORT_MODE = ("--import-mode=importlib",)  # public and hidden check files may share a name
-
-
-@dataclass(frozen=True)
-class HiddenChecks:
-    """Which hidden checks a grade runs: a folder (or none), and whether the class has hidden checks at all.
-
-    ``configured`` with no ``folder`` means "this class has hidden checks, but
-    they are not on this machine": a report then says they are still to come.
-    """
-
-    folder: Path | None
-    configured: bool
-
-    @classmethod
-    def none(cls) -> HiddenChecks:
-        return cls(None, False)
-
-    @classmethod
-    def at(cls, folder: str | os.PathLike) -> HiddenChecks:
-        path = Path(folder).resolve()
-        if not path.is_dir():
-            raise SystemExit(f"HIDDEN_CHECKS={folder} is not a folder.")
-        return cls(path, True)
-
-    @classmethod
-    def setting(cls) -> HiddenChecks:
-        """HIDDEN_CHECKS, else ``[grading] hidden_checks`` in lessons.toml.
-
-        A folder that is not here: ``configured``, with no ``folder``.
-        """
-        value = os.environ.get("HIDDEN_CHECKS")
-        if value is None:
-            value = course_info().get("grading", {}).get("hidden_checks", "")
-        if not value:
-            return cls.none()
-        folder = Path(value).expanduser()
-        folder = folder if folder.is_absolute() else (ROOT / folder)
-        return cls(folder.resolve() if folder.is_dir() else None, True)
 
 
 @dataclass

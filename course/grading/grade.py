@@ -1,4 +1,4 @@
-"""Grading one submission, one tree (``make grade``) or a whole class (``make grade-all``).
+"""Grading one submission, or one tree (``make grade``); a whole class is ``class_grading``.
 
 Grading is a function that returns a ``Grade``; printing and writing files are
 the commands' (``grade_tree``, ``grade_all``) and the renderers' (``reports``,
@@ -11,24 +11,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import shutil
-import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from course.grading import integrity, isolation
 from course.grading.checkset import CheckSet, prepare_checks
-from course.grading.gradebook import class_summary_lines, write_gradebook
-from course.grading.lessonrun import Plan, lesson_budget, run_lesson_checks
-from course.grading.reports import write_submission_files
+from course.grading.lessonrun import lesson_budget, run_lesson_checks
+from course.grading.sandboxes import Plan
 from course.grading.scoring import Grade, dodge_reasons, run_reasons, score_lesson
 from course.grading.settings import GradingSettings
-from course.grading.submission import find_submissions, printable, take_in, unique_names
-from course.lessons import LESSONS_DIR, SOLUTIONS_DIR, all_lessons, course_info, display_path
+from course.grading.submission import printable, take_in
+from course.lessons import LESSONS_DIR, SOLUTIONS_DIR, all_lessons, display_path
 
 
 class GradingRefused(SystemExit):
@@ -99,7 +94,7 @@ def grade_submission(
     grade = Grade(printable(name), printable(str(source)), checks.fingerprint, checks.hidden_state, isolation=level)
     try:
         graded = _grade_into(grade, lessons, source, checks, workdir, settings, level, slot, threads, started)
-    except Exception as error:  # noqa: BLE001 (one submission never stops the class)
+    except Exception as error:
         detail = printable(f"{type(error).__name__}: {error}")[:300]
         return _broken(grade, lessons, checks, f"the grader could not grade it ({detail})", started)
     return grade.finish(graded, time.monotonic() - started)
@@ -175,7 +170,9 @@ def _grade_lesson(lesson, tree, checks, workdir, settings, level, slot, threads,
             if reason not in reasons
         ]
         if run.ran_out:
-            missing = "not run: " + next(reason for reason in reasons if reason.startswith("stopped"))[len("stopped: ") :]
+            missing = (
+                "not run: " + next(reason for reason in reasons if reason.startswith("stopped"))[len("stopped: ") :]
+            )
         elif run.done is None:
             missing = f"not run: the checks' process ended early (exit status {run.status})"
         shutil.rmtree(scratch, ignore_errors=True)
@@ -184,7 +181,7 @@ def _grade_lesson(lesson, tree, checks, workdir, settings, level, slot, threads,
 
 def _read_only_for_all(tree: Path) -> None:
     """The submission's copy: readable by the checks' and the workers' users, writable by none of them."""
-    for folder, directories, files in os.walk(tree):
+    for folder, _folders, files in os.walk(tree):
         os.chmod(folder, 0o555)
         for name in files:
             os.chmod(os.path.join(folder, name), 0o444)
@@ -216,122 +213,3 @@ def grade_tree(target: Path, settings: GradingSettings, say=print) -> Grade:
         where = {"bwrap": "each lesson in sandboxes of its own", "user": "each lesson as unprivileged users"}
         say(f"Grading {name}/ with the course's checks ({where.get(level, 'not sandboxed')}) ...", flush=True)
         return grade_submission(name, target, checks, Path(scratch) / "submission", settings, level)
-
-
-class _Slots:
-    """Job slots: each submission graded at once gets its own (and with it its own user for its workers)."""
-
-    def __init__(self, jobs: int):
-        self.free: queue.Queue[int] = queue.Queue()
-        for slot in range(jobs):
-            self.free.put(slot)
-
-    @contextlib.contextmanager
-    def taken(self):
-        slot = self.free.get()
-        try:
-            yield slot
-        finally:
-            self.free.put(slot)
-
-
-def grade_all(
-    submissions: Path, out: Path, settings: GradingSettings, progress: bool = True, say=print
-) -> tuple[list[Grade], dict]:
-    """Grade every submission in ``submissions`` in parallel; write the gradebook to ``out`` (always)."""
-    from tqdm import tqdm
-
-    if not submissions.is_dir():
-        raise GradingRefused(
-            f"SUBMISSIONS={submissions} is not a folder: give the folder that holds one folder (or .zip) per learner."
-        )
-    level = isolation_for(settings)
-    entries = find_submissions(submissions)
-    if not entries:
-        raise GradingRefused(f"No submissions in {submissions}: expected one folder (or .zip) per learner.")
-    jobs = max(1, settings.jobs or os.cpu_count() or 1)
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    out.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    grades: list[Grade] = []
-    with tempfile.TemporaryDirectory(prefix="course-grade-all-") as scratch, solutions_kept_from_others(level):
-        Path(scratch).chmod(0o711)  # the sandboxes' users pass through; what is inside says who may read it
-        checks = prepare_checks(Path(scratch), settings.hidden)
-        if checks.modified:
-            raise GradingRefused(
-                "The course's grading files differ from checks/manifest.json: "
-                + ", ".join(checks.modified[:5])
-                + ".\nIf you changed the checks on purpose, run `make manifest`, then grade again."
-            )
-        lock = threading.Lock()
-        names = unique_names(entries)
-        numbers = {entry: index for index, entry in enumerate(entries)}
-        slots = _Slots(jobs)
-
-        def one(entry: Path) -> Grade:
-            folder = Path(scratch) / f"s{numbers[entry]:05d}"
-            with slots.taken() as slot:
-                grade = grade_submission(names[entry], entry, checks, folder, settings, level, slot, threads)
-            changed = integrity.modified_files()
-            if changed:  # the instructor's own files changed while this submission ran
-                grade.status = "broken"
-                grade.reasons.append(f"the course's own files changed while it was graded: {', '.join(changed[:3])}")
-            with contextlib.suppress(OSError):
-                _writable_again(folder)
-                shutil.rmtree(folder, ignore_errors=True)
-            return grade
-
-        bar = tqdm(
-            total=len(entries), unit="submission", disable=not (progress and sys.stderr.isatty()), dynamic_ncols=True
-        )
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            for future in as_completed([pool.submit(one, entry) for entry in entries]):
-                grade = future.result()
-                with lock:
-                    grades.append(grade)
-                    try:
-                        write_submission_files(grade, out / "submissions" / grade.submission)
-                    except OSError as error:
-                        grade.notes.append(printable(f"its report could not be written: {error}"))
-                    if progress:
-                        bar.write(_one_line(grade))
-                    bar.update()
-        bar.close()
-    grades.sort(key=lambda grade: grade.submission)
-    elapsed = time.monotonic() - started
-    summary = {
-        "course": course_info()["course"]["title"],
-        "graded_at": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "checks_fingerprint": checks.fingerprint,
-        "hidden_checks": checks.hidden_state,
-        "isolation": level,
-        "limits": next((grade.limits for grade in grades if grade.limits), []),
-        "submissions": len(grades),
-        "jobs": jobs,
-        "time_limit_s": settings.time_limit,
-        "deadline_s": settings.deadline,
-        "seconds": round(elapsed, 1),
-        "submissions_per_minute": round(60 * len(grades) / elapsed, 2) if elapsed else None,
-        "longest_submission_s": max(grade.seconds for grade in grades),
-    }
-    write_gradebook(grades, summary, out)
-    say("\n".join(class_summary_lines(grades, summary, out)))
-    return grades, summary
-
-
-def _writable_again(folder: Path) -> None:
-    """The submission's read-only copy, made removable again."""
-    for root, directories, _files in os.walk(folder):
-        for name in directories:
-            with contextlib.suppress(OSError):
-                os.chmod(os.path.join(root, name), 0o755)
-        with contextlib.suppress(OSError):
-            os.chmod(root, 0o755)
-
-
-def _one_line(grade: Grade) -> str:
-    mark = "✓" if grade.status == "complete" else "✗" if grade.status in ("broken", "no submission") else "·"
-    line = f"{mark} {grade.submission}: {grade.score:g}/{grade.max_score:g} ({grade.seconds:.0f} s)"
-    if grade.reasons:
-        line += f" · {grade.reasons[0]}" + (f" (+{len(grade.reasons) - 1} more)" if len(grade.reasons) > 1 else "")
-    return line

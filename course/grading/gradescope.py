@@ -76,7 +76,8 @@ exec .venv/bin/python -m course gradescope-grade --submission "$ROOT/submission"
 def build_package(out: Path = DIST, hidden: Path | None = None) -> Path:
     """Write the autograder package: setup.sh and run_autograder at its root, the course beside them."""
     from course.grading import integrity
-    from course.grading.checkset import HiddenChecks, mnist_on_disk
+    from course.grading.checkset import mnist_on_disk
+    from course.lessons import HiddenChecks
 
     changed = integrity.modified_files()
     if changed:
@@ -132,9 +133,10 @@ def grade_one(submission: Path, results: Path, settings) -> int:
     """Grade one upload; write Gradescope's results.json. The exit status is 0 whenever results were written."""
     from dataclasses import replace
 
-    from course.grading.checkset import HiddenChecks, prepare_checks
+    from course.grading.checkset import prepare_checks
     from course.grading.grade import grade_submission, isolation_for
     from course.grading.reports import gradescope_results, text_report
+    from course.lessons import HiddenChecks
 
     hidden = ROOT / "hidden_checks"
     settings = replace(settings, hidden=HiddenChecks.at(hidden) if hidden.is_dir() else HiddenChecks.none())

@@ -212,7 +212,7 @@ class Sandbox:
         self.limits.apply(per_user_processes=os.geteuid() == 0 and self.isolation != "none")
 
     def popen_options(self) -> dict:
-        """Options for subprocess.Popen: limits and groups, a session of its own (killed as a group), the environment."""
+        """Options for subprocess.Popen: limits and groups, a session of its own (killed as a group), environment."""
         options = {"preexec_fn": self._prepare_child, "start_new_session": True}
         if self.isolation != "bwrap":
             options["env"] = dict(self.env)

@@ -162,14 +162,12 @@ def score_lesson(
     """One lesson's points from the checks that reported (``records``); the others are ``missing``."""
     by_id = {record["nodeid"]: record for record in records}
     zeroed = any(reason.endswith(ZERO) for reason in reasons)
-    total_weight = sum(check["points"] for check in expected) or 1
     shares = shares_of(lesson.points, [wanted["points"] for wanted in expected])
-    checks, earned_weight = [], 0.0
+    checks = []
     for wanted, max_score in zip(expected, shares):
         found = by_id.get(wanted["nodeid"])
         status = str(found["status"]) if found else "not run"
         earned = status == "passed" and not zeroed
-        earned_weight += wanted["points"] if earned else 0
         checks.append(
             CheckResult(
                 name=wanted["name"],

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from course.grading.checkset import HiddenChecks
 from course.grading.isolation import Limits
+from course.lessons import HiddenChecks
 
 DEADLINE_S = 900.0  # wall-clock seconds one whole submission may take (every lesson, public and hidden)
 

@@ -1,4 +1,4 @@
-"""A submission, taken in: copied (bounded), then found: a ``lessons/`` tree, a whole clone, a .zip, or files uploaded flat.
+"""A submission, taken in: copied (bounded), then found: a ``lessons/`` tree, a clone, a .zip, or files uploaded flat.
 
 Whatever the learner hands in is copied before anything else looks at it, and
 copied carefully, as root or not:

@@ -39,7 +39,7 @@ def check_lessons(which: str, target: Path) -> int:
         if failed:
             print(f"Lessons with checks still to pass: {', '.join(map(str, failed))}")
         else:
-            from course.grading.checkset import HiddenChecks
+            from course.lessons import HiddenChecks
 
             if HiddenChecks.setting().configured:  # hidden checks exist for this class: say "public", never "all"
                 print(

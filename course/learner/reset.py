@@ -15,16 +15,14 @@ from course.lessons import LESSONS_DIR, display_path, get_lesson
 
 def reset_lesson(lesson_id, assume_yes: bool = False, ask=input, out=say, lessons_dir: Path = LESSONS_DIR) -> int:
     """Put a lesson's stub back as `make stubs` wrote it, after asking; the learner's file is kept as .bak."""
-    from course.authoring.stubs import expected_stubs  # the fresh stub, made from the solution as `make stubs` does
-    from course.lesson_files import digest, read_record, write_record
+    from course.lesson_files import digest, original_stub, read_record, write_record
 
     lesson = get_lesson(lesson_id)
     path = lesson.file_in(lessons_dir)
-    try:
-        original = expected_stubs()[lesson.file_in(LESSONS_DIR)]
-    except FileNotFoundError:  # a learners' copy without solutions/
+    original = original_stub(lesson.file_in(LESSONS_DIR).relative_to(LESSONS_DIR).as_posix())
+    if original is None:  # a copy without lessons/.originals.json
         out(
-            f"Resetting needs the course's solutions/, which this copy does not have. "
+            f"This copy of the course does not record the fresh stubs (lessons/.originals.json is missing). "
             f"`git checkout -- {display_path(path)}` restores the file as you last committed it."
         )
         return 1

@@ -18,8 +18,7 @@ from a tag. There is no pickle and no eval:
 
 from __future__ import annotations
 
-import ast
-import io
+import contextlib
 import json
 import math
 import os
@@ -29,11 +28,12 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from course.npy import ArrayError, array_from, array_parts
+
 MAX_HEADER = 16 * 1024 * 1024  # bytes of JSON in one message
 MAX_BLOBS = 768 * 1024 * 1024  # bytes of arrays and blobs in one message (all 60,000 images as float32 fit)
 MAX_DEPTH = 48
 MAX_ITEMS = 2_000_000
-NPY_MAGIC = b"\x93NUMPY"
 
 
 class ChannelError(Exception):
@@ -52,61 +52,6 @@ def _records() -> dict[str, type]:
     from course.pendigits import PenDigit
 
     return {"PenDigit": PenDigit}
-
-
-# ---------------------------------------------------------------------------
-# NumPy arrays as .npy bytes, read without trusting the header
-
-
-def array_parts(array: np.ndarray) -> list:
-    """An array as .npy: its header's bytes, then its own memory (no copy when it is contiguous already)."""
-    array = np.asarray(array)
-    if not array.flags.c_contiguous:
-        array = array.copy(order="C")  # (np.ascontiguousarray would turn a 0-d array into shape (1,))
-    if array.dtype.hasobject:
-        raise ChannelError("an array of Python objects cannot cross (only numbers, bools and fixed-size text)")
-    header = io.BytesIO()
-    np.lib.format.write_array_header_2_0(header, np.lib.format.header_data_from_array_1_0(array))
-    try:
-        body = memoryview(array).cast("B")
-    except (TypeError, ValueError):  # a dtype the buffer protocol cannot show (datetimes, ...)
-        body = array.tobytes()
-    return [header.getvalue(), body]
-
-
-def array_from(blob: bytes | memoryview) -> np.ndarray:
-    """A plain ndarray from .npy bytes; the header is checked against the data before any memory is taken."""
-    data = memoryview(blob)
-    if bytes(data[:6]) != NPY_MAGIC or len(data) < 10:
-        raise ChannelError("an array that is not in .npy format")
-    major = data[6]
-    if major == 1:
-        (size,), start = struct.unpack("<H", data[8:10]), 10
-    elif major in (2, 3):
-        (size,), start = struct.unpack("<I", data[8:12]), 12
-    else:
-        raise ChannelError(f"an .npy array of an unknown version ({major})")
-    if size > 10_000 or start + size > len(data):
-        raise ChannelError("an .npy header that is too long")
-    try:
-        header = ast.literal_eval(bytes(data[start : start + size]).decode("latin1"))
-        dtype = np.dtype(np.lib.format.descr_to_dtype(header["descr"]))
-        shape = tuple(int(n) for n in header["shape"])
-        fortran = bool(header["fortran_order"])
-    except (ValueError, SyntaxError, KeyError, TypeError) as error:
-        raise ChannelError(f"an .npy header that cannot be read ({error})") from None
-    if dtype.hasobject:
-        raise ChannelError("an array of Python objects (a pickle) is refused")
-    if any(n < 0 for n in shape) or len(shape) > 32:
-        raise ChannelError("an array with an impossible shape")
-    count = math.prod(shape)
-    body = data[start + size :]
-    if count * dtype.itemsize != len(body):
-        raise ChannelError(f"an array whose header says {shape} {dtype} but whose data has {len(body):,} bytes")
-    array = np.frombuffer(body, dtype=dtype, count=count)
-    if not array.flags.writeable:
-        array = array.copy()  # read-only bytes: a copy the checks may change
-    return array.reshape(shape, order="F" if fortran else "C")
 
 
 # ---------------------------------------------------------------------------
@@ -141,10 +86,12 @@ class Encoder:
             return value if abs(value) < 2**63 else {"$t": "bigint", "v": str(value)}
         if kind is float:
             return value if math.isfinite(value) else {"$t": "float", "v": repr(value)}
-        if isinstance(value, np.ndarray):
-            return {"$t": "array", "b": self.blob(array_parts(value))}
-        if isinstance(value, np.generic):
-            return {"$t": "scalar", "b": self.blob(array_parts(np.asarray(value)))}
+        if isinstance(value, (np.ndarray, np.generic)):
+            try:
+                parts = array_parts(np.asarray(value))
+            except ArrayError as error:
+                raise ChannelError(str(error)) from None
+            return {"$t": "array" if isinstance(value, np.ndarray) else "scalar", "b": self.blob(parts)}
         if isinstance(value, (bytes, bytearray, memoryview)):
             return {"$t": "bytes", "b": self.blob(bytes(value))}
         if isinstance(value, bool):
@@ -210,7 +157,10 @@ class Decoder:
             blob = self._blob(item)
             if tag == "bytes":
                 return bytes(blob)
-            array = array_from(blob)
+            try:
+                array = array_from(blob)
+            except ArrayError as error:
+                raise ChannelError(str(error)) from None
             return array[()] if tag == "scalar" else array
         if tag in ("tuple", "list", "set", "frozenset"):
             items = [self.decode(value, depth + 1) for value in self._list(item)]
@@ -271,10 +221,8 @@ def widen(*fds: int) -> None:
     import fcntl
 
     for fd in fds:
-        try:
+        with contextlib.suppress(OSError, AttributeError):
             fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
-        except (OSError, AttributeError):
-            pass
 
 
 def send(fd: int, header: dict, blobs: list = ()) -> None:

@@ -20,80 +20,18 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import io
 import os
 import resource
 import sys
 import threading
 import time
-import traceback
 from pathlib import Path
 
-from course.checking.channel import Encoder, receive, send
+from course.channel import Encoder, receive, send
+from course.worker.answers import Capped, Objects, error_facts, resolve_class, type_names
 
-PRINTED_LIMIT = 64_000  # characters of what the code printed during one call that go back
 ITERATION_LIMIT = 200_000  # items of one iteration (a dataset's batches, say)
 BEAT_SECONDS = 0.2
-
-
-class Capped(io.TextIOBase):
-    """A text stream that keeps the first PRINTED_LIMIT characters and counts the rest."""
-
-    def __init__(self):
-        self.parts: list[str] = []
-        self.kept = 0
-        self.dropped = 0
-
-    def write(self, text) -> int:
-        text = str(text)
-        room = PRINTED_LIMIT - self.kept
-        self.parts.append(text[: max(0, room)])
-        self.kept += min(len(text), max(0, room))
-        self.dropped += max(0, len(text) - max(0, room))
-        return len(text)
-
-    def writable(self) -> bool:
-        return True
-
-    def isatty(self) -> bool:
-        return False
-
-    def text(self) -> str:
-        tail = f"\n[... {self.dropped:,} more characters left out ...]\n" if self.dropped else ""
-        return "".join(self.parts) + tail
-
-
-class Objects:
-    """The objects the checks hold references to: by number, and the same number for the same object."""
-
-    def __init__(self):
-        self.by_id: dict[int, object] = {}
-        self.numbers: dict[int, int] = {}
-        self.next = 1
-
-    def number(self, value) -> int:
-        known = self.numbers.get(id(value))
-        if known is not None and self.by_id.get(known) is value:
-            return known
-        number, self.next = self.next, self.next + 1
-        self.by_id[number] = value
-        self.numbers[id(value)] = number
-        return number
-
-    def get(self, number):
-        if type(number) is not int or number not in self.by_id:
-            raise LookupError("the checks asked for an object this process does not hold")
-        return self.by_id[number]
-
-    def release(self, numbers) -> None:
-        for number in numbers if isinstance(numbers, list) else []:
-            value = self.by_id.pop(number, None)
-            if value is not None and self.numbers.get(id(value)) == number:
-                del self.numbers[id(value)]
-
-
-def type_names(value) -> list[str]:
-    return [f"{cls.__module__}.{cls.__qualname__}" for cls in type(value).__mro__]
 
 
 class Worker:
@@ -107,7 +45,7 @@ class Worker:
 
     # -- encoding what goes back -------------------------------------------
     def fallback(self, encoder: Encoder, value, depth: int):
-        from course.checking import portray
+        from course.worker import portray
 
         view = portray.view_of(value, encoder, depth)
         if view is not None:
@@ -131,14 +69,14 @@ class Worker:
     def make(self, tag, item, decoder, depth):
         if tag == "ref":
             return self.objects.get(item.get("id"))
-        from course.checking.channel import ChannelError
+        from course.channel import ChannelError
 
         raise ChannelError(f"a value of an unknown kind ({str(tag)[:20]})")
 
     # -- the loop --------------------------------------------------------------
     def serve(self) -> None:
         threading.Thread(target=self.beat, daemon=True).start()
-        from course.checking.channel import ChannelClosed, Decoder
+        from course.channel import ChannelClosed, Decoder
 
         while True:
             try:
@@ -158,23 +96,23 @@ class Worker:
                 with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
                     result = self.run(op, arguments)
                 reply = {"ok": True, "value": encoder.encode(result)}
-            except BaseException as error:  # noqa: BLE001 (the learner's error is the answer)
+            except BaseException as error:
                 encoder = Encoder(self.fallback)
-                reply = {"ok": False, "error": self.error_facts(error)}
+                reply = {"ok": False, "error": error_facts(error, self.mine)}
             finally:
                 self.busy = False
             reply["printed"] = printed.text()
             reply["violations"] = self.new_violations()
             try:
                 send(self.replies, reply, encoder.blobs)
-            except Exception as error:  # noqa: BLE001 (an answer that cannot be sent is an answer too)
-                send(self.replies, {"ok": False, "error": self.error_facts(error), "printed": printed.text()})
+            except Exception as error:
+                send(self.replies, {"ok": False, "error": error_facts(error, self.mine), "printed": printed.text()})
 
     def run(self, op: str, arguments: dict):
         if op == "import":
             return self.import_lesson(int(arguments["lesson"]))
         if op == "given":
-            from course.checking import inputs
+            from course.worker import inputs
 
             name = str(arguments["name"])
             if name.startswith("_") or name not in inputs.__all__:
@@ -217,9 +155,9 @@ class Worker:
         return items
 
     def import_lesson(self, lesson_id: int):
-        from course.checking import standins
         from course.lessons import add_stage_paths, get_lesson
         from course.quiet import import_tensorflow, uses_tensorflow
+        from course.worker import standins
 
         lesson = get_lesson(lesson_id)
         path = lesson.file_in(self.target)
@@ -230,31 +168,6 @@ class Worker:
         module = importlib.import_module(lesson.module_name)
         return {"module": module, "file": str(Path(module.__file__).resolve())}
 
-    # -- what went wrong, as data ---------------------------------------------
-    def error_facts(self, error: BaseException) -> dict:
-        from course.lessons import display_path
-
-        facts = {
-            "type": type(error).__name__,
-            "mro": [cls.__name__ for cls in type(error).__mro__ if cls.__module__ == "builtins"],
-            "message": safe_text(error)[:4000],
-            "frames": [],
-        }
-        if isinstance(error, SyntaxError):
-            facts["syntax"] = {
-                "file": display_path(Path(error.filename)) if error.filename else None,
-                "line": error.lineno,
-                "text": (error.text or "")[:300],
-                "msg": str(error.msg)[:300],
-                "mine": bool(error.filename and self.mine(error.filename)),
-            }
-        for frame in traceback.extract_tb(error.__traceback__)[-40:]:
-            if self.mine(frame.filename):
-                facts["frames"].append([display_path(Path(frame.filename)), frame.lineno, frame.name, frame.line or ""])
-        if isinstance(error, (AttributeError, NameError)) and getattr(error, "name", None):
-            facts["name"] = str(error.name)[:100]
-        return facts
-
     def mine(self, filename: str) -> bool:
         try:
             Path(filename).resolve().relative_to(self.target)
@@ -263,7 +176,7 @@ class Worker:
         return True
 
     def new_violations(self) -> list[dict]:
-        from course.checking import audit
+        from course.worker import audit
 
         fresh = audit.violations[self.reported_violations : self.reported_violations + 20]
         self.reported_violations = len(audit.violations)
@@ -301,33 +214,10 @@ def where_json(worker: Worker) -> str:
     return "null"
 
 
-def safe_text(error: BaseException) -> str:
-    try:
-        return str(error)
-    except Exception:  # noqa: BLE001 (an error whose str() fails still gets named)
-        return f"<{type(error).__name__}>"
-
-
-ROOTS = ("keras", "tensorflow", "numpy", "matplotlib", "flask", "werkzeug", "builtins")
-
-
-def resolve_class(name: str):
-    """A class by its dotted public name (``keras.Model``, ``tensorflow.data.Dataset``), from a few libraries only."""
-    root, *rest = name.replace("tf.", "tensorflow.", 1).split(".")
-    if root not in ROOTS or not rest:
-        raise LookupError(f"the checks cannot ask about {name[:60]}")
-    value = importlib.import_module(root)
-    for part in rest:
-        value = getattr(value, part)
-    if not isinstance(value, type):
-        raise LookupError(f"{name[:60]} is not a class")
-    return value
-
-
 def main(argv: list[str]) -> None:
     requests, replies, beats, target = int(argv[0]), int(argv[1]), int(argv[2]), Path(argv[3])
     os.set_blocking(beats, False)
-    from course.checking import audit
+    from course.worker import audit
 
     audit.install_from_environment()  # grading: the audit hook, before any learner code is imported
     Worker(requests, replies, beats, target).serve()
