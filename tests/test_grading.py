@@ -60,7 +60,7 @@ def test_sandbox_refuses_writes_network_and_programs(tmp_path):
     script = textwrap.dedent(
         f"""
         import os, socket, subprocess
-        from course.grading import audit as sandbox
+        from course.worker import audit as sandbox
         sandbox.install([{str(inside)!r}], {str(inside)!r})
         def refused(action):
             try:
@@ -287,7 +287,7 @@ def test_their_own_checks_are_never_used(graded_class):
 
 
 def test_the_time_limit_stops_a_lesson_not_the_others(make, tmp_path):
-    """TIME_LIMIT bounds each lesson of a submission: an endless loop in lesson 1 costs lesson 1 only."""
+    """TIME_LIMIT bounds each lesson's CPU seconds: an endless loop in lesson 1 costs lesson 1 only."""
     sample_class.build_class(tmp_path / "class", kinds=("infinite_loop",))
     result = make(
         "grade-all",
@@ -302,7 +302,7 @@ def test_the_time_limit_stops_a_lesson_not_the_others(make, tmp_path):
     assert result.returncode == 0, result.output
     (grade,) = json.loads((tmp_path / "out" / "gradebook.json").read_text())["grades"]
     assert grade["seconds"] < 60, grade["seconds"]
-    assert any("used up its 8 s time budget" in reason for reason in grade["reasons"]), grade["reasons"]
+    assert any("used up its 8 s of computing" in reason for reason in grade["reasons"]), grade["reasons"]
     assert grade["lessons"][0]["score"] == 0 and grade["lessons"][0]["checks"][-1]["message"].startswith("not run")
     assert grade["lessons"][1]["score"] == grade["lessons"][1]["max_score"]  # lesson 2 has a budget of its own
 

@@ -1,22 +1,34 @@
-"""Red team: submissions that try to forge a grade or spoil a classmate's, graded as `make grade-all` grades.
+"""Red team: submissions that try to forge a grade, spoil a classmate's, or take what the machine has.
 
 One class holds every attack in course/bench/attacks.py, a complete classmate
 and an untouched-stub classmate, graded on lessons 1-3 with the example hidden
-checks, two at a time. Each attack must earn only what its honest part earns,
-the classmates keep their honest grades, nothing outside the grader's scratch
-is written, and no report claims more than the points say.
+checks, two at a time, as `make grade-all` grades. Each attack must earn only
+what its honest part earns, the classmates keep their honest grades, the class
+finishes with its gradebook, nothing outside the grader's scratch is written,
+every sandbox stays within its memory, and no report claims more than the
+points say. A second set of tests hands the checks forged values (an array
+that lies, a huge one, a pickle, a model with code in it) through `make check`.
 """
 
 import json
+import os
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
-from course.bench import attacks, sample_class
+from course.bench import attack_code, attacks, sample_class
 from course.grading import integrity, isolation
-from course.lessons import ROOT
+from course.lessons import ROOT, SOLUTIONS_DIR, get_lesson
 
 HIDDEN_EXAMPLE = ROOT / "checks" / "hidden_example"
+MEMORY_MB = 3072
+
+
+def shared_leftovers() -> set[str]:
+    """What sits in the machine's shared temporary folders (a sandbox must leave nothing there)."""
+    return {entry.name for folder in ("/dev/shm", "/var/tmp") for entry in os.scandir(folder)}
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +44,7 @@ def graded(tmp_path_factory):
     sample_class.make_submission("complete", folder / "class" / "zz-complete")
     sample_class.make_submission("stub", folder / "class" / "zz-stub")
     out = folder / "out"
+    before = shared_leftovers()
     completed = subprocess.run(
         [
             "make",
@@ -47,50 +60,83 @@ def graded(tmp_path_factory):
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1200,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     grades = {grade["submission"]: grade for grade in json.loads((out / "gradebook.json").read_text())["grades"]}
-    return grades, out, escape
+    return grades, out, escape, shared_leftovers() - before
 
 
 @pytest.mark.parametrize("kind", attacks.ATTACKS)
 def test_an_attack_earns_only_its_honest_part(graded, kind):
-    grades, _, _ = graded
+    grades = graded[0]
     scores = {lesson["id"]: lesson["score"] for lesson in grades[kind]["lessons"]}
     for lesson_id, points in attacks.EXPECTED[kind].items():
         assert scores[lesson_id] == points, (kind, lesson_id, scores, grades[kind]["reasons"], grades[kind]["notes"])
 
 
 def test_classmates_keep_their_honest_grades(graded):
-    grades, _, _ = graded
+    grades = graded[0]
     assert grades["zz-complete"]["score"] == grades["zz-complete"]["max_score"] == 35, grades["zz-complete"]["reasons"]
     assert grades["zz-complete"]["status"] == "complete"
     assert grades["zz-stub"]["score"] == 0
 
 
-def test_tampering_is_named(graded):
-    grades, _, _ = graded
-    assert any("tampering detected" in reason for reason in grades["no_ops_the_checks"]["reasons"])
-    assert any("tampering detected" in reason for reason in grades["forges_results_at_exit"]["reasons"])
-    assert any("points outside the submission" in note for note in grades["symlinks_to_solutions"]["notes"])
-    assert any("ran out of its" in reason and "memory" in reason for reason in grades["holds_memory"]["reasons"])
-    assert any("used up its 20 s time budget" in reason for reason in grades["c_loop_at_import"]["reasons"])
+def test_the_class_finishes_whatever_a_submission_holds(graded):
+    """Folders 1,200 deep, a 100,000-deep expression, a link named in bytes that are not UTF-8: each a line."""
+    grades, out = graded[0], graded[1]
+    assert set(attacks.ATTACKS) <= set(grades)
+    assert any("nested deeper than" in note for note in grades["deep_folders"]["notes"])
+    assert any("nested too deeply for Python to read" in reason for reason in grades["deep_expression"]["reasons"])
+    (note,) = [note for note in grades["odd_link_name"]["notes"] if "a link" in note]
+    assert "\ufffd" in note  # the bytes that are not UTF-8, shown as replacement characters
+    assert "\ufffd" in (out / "submissions" / "odd_link_name" / "report.txt").read_text()
+    assert (out / "gradebook.csv").is_file() and (out / "scores.png").is_file()
+
+
+def test_what_happened_is_named(graded):
+    grades = graded[0]
+    assert any("links are never followed" in note for note in grades["symlinks_to_solutions"]["notes"])
+    assert any("links are never followed" in note for note in grades["big_links_in_its_checks"]["notes"])
+    for kind in ("holds_memory", "memfd_hog"):
+        assert any(f"ran out of its {MEMORY_MB:,} MB of memory" in reason for reason in grades[kind]["reasons"]), kind
+    assert any("used up its 20 s of computing" in reason for reason in grades["c_loop_at_import"]["reasons"])
+
+
+def test_code_that_reaches_for_the_checks_finds_nothing_to_forge(graded):
+    """No-op'ing the checks, forging results at exit, rewriting everything gc, frames and pipes can reach: the
+    worker holds no check and no verdict, so each scores what the stub scores, 0, in every lesson."""
+    grades = graded[0]
+    for kind in ("no_ops_the_checks", "forges_results_at_exit", "forges_everything"):
+        assert grades[kind]["score"] == 0, (kind, grades[kind]["reasons"])
+        assert not any("tampering" in reason for reason in grades[kind]["reasons"]), grades[kind]["reasons"]
+
+
+def test_every_sandbox_stays_within_its_memory(graded):
+    """Memory is counted by cgroup (tmpfs, /dev/shm and memfd included): no sandbox ever held more than its limit."""
+    grades = graded[0]
+    peaks = [lesson["peak_memory_mb"] for grade in grades.values() for lesson in grade["lessons"]]
+    measured = [peak for peak in peaks if peak is not None]
+    assert measured, "no cgroup measured the runs' memory"
+    assert max(measured) <= MEMORY_MB, max(measured)
+    assert grades["zz-complete"]["limits"], "the report says which limits held"
 
 
 def test_nothing_outside_the_scratch_is_written(graded):
-    _, _, escape = graded
+    escape, leftovers = graded[2], graded[3]
     assert not escape.exists(), "a submission wrote outside its sandbox"
-    assert not list(escape.parent.iterdir())
+    assert not [entry for entry in escape.parent.iterdir() if entry.name != "big-file.bin"]
+    assert not leftovers, f"left in the machine's shared folders: {leftovers}"
+    assert not Path("/tmp/pickled-by-a-learner").exists()
     assert integrity.modified_files() == [], "grading changed the course's own files"
     assert not list((ROOT / "checks").glob("pytest.py")) and not list((ROOT / "course").rglob("pytest.py"))
 
 
 def test_hidden_checks_and_classmates_stay_out_of_reach(graded):
-    """The public checks' sandbox holds no hidden check; what the hidden run says reaches no learner."""
-    grades, out, _ = graded
-    public = [check for check in grades["reads_hidden_checks"]["lessons"][0]["checks"] if not check["hidden"]]
-    assert public and all(check["status"] == "passed" for check in public), public
+    """No worker sees a check, public or hidden; what the hidden run says reaches no learner."""
+    grades, out = graded[0], graded[1]
+    checks = grades["reads_hidden_checks"]["lessons"][0]["checks"]
+    assert checks and all(check["status"] == "passed" for check in checks), checks
     for name in ("results.json", "report.txt"):
         text = (out / "submissions" / "reads_hidden_checks" / name).read_text()
         assert "HIDDEN CHECKS FOUND" not in text and "def test_" not in text, text[:500]
@@ -98,7 +144,7 @@ def test_hidden_checks_and_classmates_stay_out_of_reach(graded):
 
 
 def test_output_is_capped(graded):
-    grades, out, _ = graded
+    grades, out = graded[0], graded[1]
     results = out / "submissions" / "huge_message" / "results.json"
     assert results.stat().st_size < 200_000, results.stat().st_size
     assert all(
@@ -107,13 +153,77 @@ def test_output_is_capped(graded):
 
 
 def test_reports_tell_the_truth(graded):
-    grades, out, _ = graded
+    grades, out = graded[0], graded[1]
     for name, grade in grades.items():
         report = (out / "submissions" / name / "report.txt").read_text()
         if grade["score"] < grade["max_score"]:
             assert "All checks passed" not in report, (name, report)
         if grade["reasons"]:
             assert grade["status"] == "broken" and "Problems:" in report, (name, report)
+
+
+def test_a_thread_that_never_ends_does_not_hold_the_slot(graded):
+    """The lesson's processes are stopped a few seconds after the checks' last line, not at the wall-clock limit."""
+    grade = graded[0]["immortal_thread"]
+    assert grade["score"] == grade["max_score"] - 15  # lessons 1 and 2 complete, lesson 3 a stub
+    assert all(lesson["seconds"] < 60 for lesson in grade["lessons"]), [
+        lesson["seconds"] for lesson in grade["lessons"]
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Forged values: what the learner's code hands back never runs and never lies here
+
+
+@pytest.fixture(scope="module")
+def forged(tmp_path_factory):
+    """The solutions, with four lesson files that hand the checks forged values."""
+    tree = shutil.copytree(SOLUTIONS_DIR, tmp_path_factory.mktemp("forged") / "tree")
+    for lesson_id, code in (
+        (1, attack_code.LYING_ARRAY),
+        (2, attack_code.HUGE_ARRAY),
+        (4, attack_code.LAMBDA_MODEL),
+        (5, attack_code.PICKLE_ON_THE_WIRE),
+    ):
+        path = get_lesson(lesson_id).file_in(tree)
+        path.write_text(path.read_text() + "\n" + code)
+    return tree
+
+
+def failures(result, lesson_id):
+    return {
+        check["name"]: check["message"] for check in result.results[lesson_id]["checks"] if check["status"] != "passed"
+    }
+
+
+def test_an_array_with_a_lying_eq_is_read_for_its_numbers(make, forged):
+    result = make("check-lesson1", f"TARGET={forged}")
+    (message,) = failures(result, 1).values()
+    assert "wrong counts for the training labels" in message and "found [0, 0, 0, 0" in message, message
+
+
+def test_a_huge_array_is_refused_with_a_message(make, forged):
+    result = make("check-lesson2", f"TARGET={forged}")
+    messages = failures(result, 2)
+    assert "images reshaped to (N, 28, 28, 1)" in messages
+    assert (
+        "cannot go to the checks: more than 768 MB of data in one message"
+        in messages["images reshaped to (N, 28, 28, 1)"]
+    )
+
+
+def test_a_pickle_is_refused_and_never_runs(make, forged):
+    result = make("check-lesson5", f"TARGET={forged}")
+    messages = failures(result, 5)
+    assert any("an array of Python objects (a pickle) is refused" in message for message in messages.values()), messages
+    assert not Path("/tmp/pickled-by-a-learner").exists(), "a pickle from the learner's code ran"
+
+
+def test_a_model_file_with_a_lambda_layer_is_refused(make, forged):
+    result = make("check-lesson4", f"TARGET={forged}")
+    messages = failures(result, 4)
+    assert list(messages) == ["the saved file reloads and gives identical predictions"], messages
+    assert "holds code (a Lambda layer or a class of your own)" in next(iter(messages.values()))
 
 
 def test_no_isolation_means_no_untrusted_grading(tmp_path, make):

@@ -13,11 +13,13 @@ see, ``gc`` to reach the checks, file descriptors found in ``/proc/self/fd``.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 from course.authoring import stubs
-from course.lessons import SOLUTIONS_DIR, get_lesson
+from course.bench import attack_code
+from course.lessons import SOLUTIONS_DIR, all_lessons, get_lesson
 
 # Run at import of lesson 1's file: find the grader's solutions/ and run the reference instead.
 RUN_THE_REFERENCE = """
@@ -106,8 +108,13 @@ if _found is not None:
 READ_THE_HIDDEN_CHECKS = """
 import glob as _g, os as _o
 _places = [_o.getcwd(), _o.path.dirname(_o.getcwd()), "/tmp", "/tmp/*", "/tmp/*/*", _o.path.expanduser("~/..")]
-_hidden = sorted({_p for _place in _places for _p in _g.glob(_o.path.join(_place, "**", "test_lesson*hidden*.py"), \
-recursive=True)})
+_hidden = set()
+for _place in _places:
+    try:
+        _hidden |= set(_g.glob(_o.path.join(_place, "**", "test_lesson*hidden*.py"), recursive=True))
+    except (RecursionError, OSError):
+        continue
+_hidden = sorted(_hidden)
 if _hidden:
     raise RuntimeError("HIDDEN CHECKS FOUND: " + " | ".join(open(_p).read()[:300] for _p in _hidden))
 """
@@ -187,6 +194,8 @@ def build(kind: str, destination: Path, escape_target: Path | None = None) -> Pa
         _prepend(_tree(destination, (1, 2)), 1, HOLD_MEMORY)
     elif kind == "huge_message":
         _append(_tree(destination, (1, 2)), 2, HUGE_MESSAGE)
+    elif kind in SECOND_TEAM:
+        SECOND_TEAM[kind](destination, escape_target)
     else:
         raise ValueError(f"unknown attack: {kind}")
     return destination
@@ -201,9 +210,84 @@ EXPECTED = {
     "hook_off_then_escape": {1: 0, 2: 0},
     "poisoner": {1: 0, 2: 0},
     "copies_a_classmate": {1: 0},
-    "reads_hidden_checks": {1: 8, 2: 10},  # found nothing in the public run; in the hidden one it breaks itself
+    "reads_hidden_checks": {1: 10, 2: 10},  # finds nothing: no worker ever sees a check, public or hidden
     "c_loop_at_import": {1: 10, 2: 0, 3: 15},
     "holds_memory": {1: 0, 2: 10},
     "huge_message": {1: 10},
 }
+
+
+def _forges_everything(destination: Path, _escape) -> None:
+    tree = _tree(destination, ())
+    for lesson in all_lessons():
+        _prepend(tree, lesson.id, attack_code.FORGE_EVERYTHING)
+
+
+def _deep_folders(destination: Path, _escape) -> None:
+    tree = _tree(destination, (1,))
+    folder = tree / "01_load_data"
+    for _ in range(1200):  # one folder at a time (os.makedirs recurses, and gives up long before 1,200)
+        folder = folder / "d"
+        folder.mkdir()
+
+
+def _deep_expression(destination: Path, _escape) -> None:
+    _prepend(_tree(destination, (1, 2)), 2, attack_code.deep_expression())
+
+
+def _odd_link_name(destination: Path, _escape) -> None:
+    tree = _tree(destination, (1,))
+    os.symlink(b"/nowhere/\xff", os.fsencode(tree / "01_load_data") + b"/\xff\xfe-notes.py")
+
+
+def _big_links_in_its_checks(destination: Path, escape_target) -> None:
+    tree = _tree(destination / "lessons", (1,))
+    checks = tree.parent / "checks"
+    checks.mkdir()
+    big = (escape_target or destination).parent / "big-file.bin"
+    with open(big, "wb") as handle:
+        handle.truncate(2 * 1024**3)  # 2 GiB, sparse
+    for name, target in (
+        ("conftest.py", big),
+        ("zero.py", Path("/dev/zero")),
+        ("pagemap.py", Path("/proc/self/pagemap")),
+    ):
+        (checks / name).symlink_to(target)
+    (checks / "root").symlink_to("/")
+
+
+def _at_import(code: str, solved: tuple[int, ...], lesson_id: int):
+    def build_it(destination: Path, _escape) -> None:
+        _prepend(_tree(destination, solved), lesson_id, code)
+
+    return build_it
+
+
+# The second red team (issues 18 and 19): forging from the worker, and taking what a sandbox can take.
+SECOND_TEAM = {
+    "forges_everything": _forges_everything,
+    "deep_folders": _deep_folders,
+    "deep_expression": _deep_expression,
+    "odd_link_name": _odd_link_name,
+    "big_links_in_its_checks": _big_links_in_its_checks,
+    "memfd_hog": _at_import(attack_code.MEMFD_HOG, (1, 2), 1),
+    "shm_hog": _at_import(attack_code.SHM_HOG, (1, 2), 1),
+    "disk_hog": _at_import(attack_code.DISK_HOG, (1, 2), 1),
+    "thread_bomb": _at_import(attack_code.THREAD_BOMB, (1, 2), 1),
+    "immortal_thread": _at_import(attack_code.IMMORTAL_THREAD, (1, 2), 1),
+}
+EXPECTED.update(
+    {
+        "forges_everything": {1: 0, 2: 0, 3: 0},
+        "deep_folders": {1: 10},
+        "deep_expression": {1: 10, 2: 0},
+        "odd_link_name": {1: 10},
+        "big_links_in_its_checks": {1: 10},
+        "memfd_hog": {1: 0, 2: 10},
+        "shm_hog": {1: 0, 2: 10},  # /dev/shm is not its to write: it breaks its own lesson
+        "disk_hog": {1: 10, 2: 10},  # the disk is bounded; nothing is gained or broken
+        "thread_bomb": {1: 0, 2: 10},  # it breaks its own lesson (its threads take its memory), and no one else's
+        "immortal_thread": {1: 10, 2: 10},
+    }
+)
 ATTACKS = tuple(EXPECTED)

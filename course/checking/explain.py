@@ -86,7 +86,7 @@ def _syntax_file(error: SyntaxError) -> str:
 def explain(excinfo, target: Path) -> tuple[str, list[str]]:
     """Return (status, message lines) for a failed check."""
     from course.checking.budget import CheckTimeout
-    from course.checking.remote import WorkerGone
+    from course.checking.remote import WorkerGone, WorkerRefused
 
     error = excinfo.value
     kind = type(error).__name__
@@ -104,6 +104,12 @@ def explain(excinfo, target: Path) -> tuple[str, list[str]]:
         return "timeout", [
             f"stopped after {spent}: the check took too long{where}",
             "hint: is there a loop that never ends, or work on all 60,000 images where a few would do?",
+        ]
+
+    if isinstance(error, WorkerRefused):
+        return "error", [
+            str(error),
+            "hint: return what the docstring promises: NumPy arrays of numbers, numbers, text, lists, tuples, dicts.",
         ]
 
     if isinstance(error, WorkerGone):

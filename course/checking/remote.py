@@ -32,6 +32,10 @@ class WorkerGone(RuntimeError):
     """The worker is no more: it ended, was stopped, or sent what the channel refuses."""
 
 
+class WorkerRefused(WorkerGone):
+    """The worker sent what the channel refuses (too much, a pickle, malformed): it is stopped."""
+
+
 class RemoteFailure:
     """Mixed into the exceptions raised for errors in the learner's code (they keep its builtin type)."""
 
@@ -131,7 +135,7 @@ class Worker:
         except ChannelClosed:
             raise self._gone(self.process.ended() or "your code's process ended") from None
         except ChannelError as error:
-            raise self._gone(f"your code sent back something the checks refuse: {error}") from None
+            raise self._gone(f"your code sent back something the checks refuse: {error}", WorkerRefused) from None
         except BrokenPipeError:
             raise self._gone(self.process.ended() or "your code's process ended") from None
         except BaseException:  # the time limit, Ctrl+C: the reply (if any) is lost, so is the worker
@@ -147,12 +151,12 @@ class Worker:
                 return Decoder(reply_blobs, self._make_here).decode(reply.get("value"))
             facts = reply.get("error")
         except ChannelError as error:
-            raise self._gone(f"your code sent back something the checks refuse: {error}") from None
+            raise self._gone(f"your code sent back something the checks refuse: {error}", WorkerRefused) from None
         raise remote_exception(facts if isinstance(facts, dict) else {"message": "an unreadable error"})
 
-    def _gone(self, why: str) -> WorkerGone:
+    def _gone(self, why: str, kind: type[WorkerGone] = WorkerGone) -> WorkerGone:
         self.stop(why)
-        return WorkerGone(why)
+        return kind(why)
 
     def stop(self, why: str) -> None:
         if not self.dead:

@@ -132,6 +132,7 @@ def _grade_lesson(lesson, tree, checks, workdir, settings, level, slot, threads,
     budget = lesson_budget(lesson, settings.time_limit, settings.check_seconds)
     reasons = dodge_reasons(lesson, tree)
     records, seconds, missing, held = [], 0.0, "not run", []
+    cpu, peaks = 0.0, []
     runs = [(checks.files[lesson.id], checks.folder, False)]
     if checks.hidden_files[lesson.id]:
         runs.append((checks.hidden_files[lesson.id], checks.hidden_dir, True))  # a sandbox of its own
@@ -163,6 +164,8 @@ def _grade_lesson(lesson, tree, checks, workdir, settings, level, slot, threads,
         run = run_lesson_checks(plan)
         records += run.records
         seconds += run.seconds
+        cpu += run.cpu_seconds
+        peaks += [run.peak_memory_mb] if run.peak_memory_mb is not None else []
         held = held or run.limits
         reasons += [
             reason
@@ -176,7 +179,9 @@ def _grade_lesson(lesson, tree, checks, workdir, settings, level, slot, threads,
         elif run.done is None:
             missing = f"not run: the checks' process ended early (exit status {run.status})"
         shutil.rmtree(scratch, ignore_errors=True)
-    return score_lesson(lesson, checks.expected[lesson.id], records, missing, reasons, round(seconds, 2)), held
+    score = score_lesson(lesson, checks.expected[lesson.id], records, missing, reasons, round(seconds, 2))
+    score.cpu_seconds, score.peak_memory_mb = round(cpu, 2), (max(peaks) if peaks else None)
+    return score, held
 
 
 def _read_only_for_all(tree: Path) -> None:

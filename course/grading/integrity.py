@@ -29,6 +29,7 @@ from course.lessons import ROOT, display_path, report_problems
 
 MANIFEST = ROOT / "checks" / "manifest.json"
 GUARDED = ("checks/*.py", "checks/pytest.ini", "course/**/*.py", "lessons/lessons.toml")
+NOT_GRADING = ("course/bench/", "course/authoring/")  # course makers' tools: no grade depends on them
 
 
 def _sha256(path: Path) -> str:
@@ -36,8 +37,21 @@ def _sha256(path: Path) -> str:
 
 
 def current_hashes(root: Path = ROOT) -> dict[str, str]:
-    """SHA-256 of every guarded file under ``root``, keyed by its path relative to ``root``."""
-    files = sorted({path for pattern in GUARDED for path in root.glob(pattern) if path.is_file()})
+    """SHA-256 of every file that decides a grade under ``root``, keyed by its path relative to ``root``.
+
+    Only regular files are read (a link is never followed), and only what grading uses: editing a
+    benchmark or a course maker's tool leaves every grade's fingerprint as it was.
+    """
+    files = sorted(
+        {
+            path
+            for pattern in GUARDED
+            for path in root.glob(pattern)
+            if path.is_file()
+            and not path.is_symlink()
+            and not path.relative_to(root).as_posix().startswith(NOT_GRADING)
+        }
+    )
     return {path.relative_to(root).as_posix(): _sha256(path) for path in files}
 
 
@@ -149,6 +163,8 @@ def dodges(source: str, filename: str = "<lesson>") -> list[Flag]:
         tree = ast.parse(source, filename)
     except SyntaxError:
         return []  # the checks report syntax errors themselves
+    except (RecursionError, MemoryError):  # one expression nested thousands deep: Python's parser gives up
+        return [Flag("is nested too deeply for Python to read (an expression thousands of levels deep)", 1)]
     main_block = _in_main_block(tree)
     flags: list[Flag] = []
     for node in ast.walk(tree):

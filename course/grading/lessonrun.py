@@ -27,18 +27,21 @@ import itertools
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 from course.checking.budget import wall_backstop
 from course.checking.runner import plugin_arguments, timeout_s
 from course.checking.spawn import pipes, serve_broker, worker_command
 from course.grading.cgroups import Cgroup
 from course.grading.checkset import IMPORT_MODE
+from course.grading.isolation import uid_for
 from course.grading.sandboxes import Plan, checks_readonly, environment, limits_held, sandbox_for, worker_readonly
 from course.grading.verdicts import LOG_LIMIT, STREAM_LIMIT, Reader, RunOutcome, read_verdicts
 from course.lessons import ROOT
@@ -234,6 +237,27 @@ class LessonRun:
         for group in (self.checks_group, self.workers_group):
             if group is not None:
                 group.kill_all()
+        if self.plan.level != "bwrap" and os.geteuid() == 0:  # no namespaces: what the slot's user left behind
+            leftovers_removed(uid_for("worker", self.plan.slot))
+
+
+def leftovers_removed(uid: int) -> None:
+    """Without namespaces: kill every process of a job slot's user, and remove what it left in the shared folders."""
+    import psutil
+
+    for each in psutil.process_iter(["uids"]):
+        with contextlib.suppress(psutil.Error):
+            if each.info["uids"] and each.info["uids"].real == uid:
+                each.kill()
+    for shared in (Path("/dev/shm"), Path("/tmp"), Path("/var/tmp")):
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(shared):
+                with contextlib.suppress(OSError):
+                    if entry.stat(follow_symlinks=False).st_uid == uid:
+                        if entry.is_dir(follow_symlinks=False):
+                            shutil.rmtree(entry.path, ignore_errors=True)
+                        else:
+                            os.unlink(entry.path)
 
 
 def _kill(process: subprocess.Popen) -> None:

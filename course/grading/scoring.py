@@ -46,6 +46,8 @@ class LessonScore:
     checks: list[CheckResult]
     reasons: list[str] = field(default_factory=list)
     seconds: float | None = None
+    cpu_seconds: float | None = None  # what its processes computed (the budget counts this)
+    peak_memory_mb: float | None = None  # the most memory one of its sandboxes held (where a cgroup measured it)
 
     def counts(self, hidden: bool) -> tuple[int, int]:
         """(passed, total) of this lesson's public (or hidden) checks."""

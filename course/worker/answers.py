@@ -99,7 +99,7 @@ def error_facts(error: BaseException, mine) -> dict:
     for frame in traceback.extract_tb(error.__traceback__)[-40:]:
         if mine(frame.filename):
             facts["frames"].append([display_path(Path(frame.filename)), frame.lineno, frame.name, frame.line or ""])
-    if isinstance(error, (AttributeError, NameError)) and getattr(error, "name", None):
+    if isinstance(error, (AttributeError, NameError, ImportError)) and getattr(error, "name", None):
         facts["name"] = str(error.name)[:100]
     return facts
 

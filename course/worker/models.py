@@ -117,7 +117,15 @@ def predict_saved_model(data: bytes, images, suffix: str = ".h5"):
     with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
         handle.write(data)
         handle.flush()
-        model = keras.models.load_model(handle.name, compile=False, safe_mode=True)
+        try:
+            model = keras.models.load_model(handle.name, compile=False, safe_mode=True)
+        except (ValueError, TypeError) as error:
+            if "Lambda" in str(error) or "safe_mode" in str(error) or "Could not locate" in str(error):
+                raise ValueError(
+                    "the saved model holds code (a Lambda layer or a class of your own): the checks load models in "
+                    "safe mode, with Keras's built-in layers only. Save the model you trained, made of Keras's layers."
+                ) from None
+            raise
     return np.asarray(model(np.asarray(images, "float32"), training=False))
 
 

@@ -27,7 +27,7 @@ import threading
 import time
 from pathlib import Path
 
-from course.channel import Encoder, receive, send
+from course.channel import ChannelError, Encoder, receive, send
 from course.worker.answers import Capped, Objects, error_facts, resolve_class, type_names
 
 ITERATION_LIMIT = 200_000  # items of one iteration (a dataset's batches, say)
@@ -95,8 +95,12 @@ class Worker:
                 arguments = decoder.decode(header.get("arguments", {"$t": "dict", "v": []}))
                 with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
                     result = self.run(op, arguments)
-                reply = {"ok": True, "value": encoder.encode(result)}
-            except BaseException as error:
+                try:
+                    reply = {"ok": True, "value": encoder.encode(result)}
+                except ChannelError as error:  # what the code returned cannot cross: say so, as a ValueError
+                    encoder = Encoder(self.fallback)
+                    reply = {"ok": False, "error": unsendable(error)}
+            except BaseException as error:  # the learner's error is the answer
                 encoder = Encoder(self.fallback)
                 reply = {"ok": False, "error": error_facts(error, self.mine)}
             finally:
@@ -196,6 +200,16 @@ class Worker:
                 continue  # nobody read the last beats: skip this one
             except OSError:
                 return
+
+
+def unsendable(error: Exception) -> dict:
+    """The error for a value that cannot go to the checks (too big, Python objects in an array, ...)."""
+    return {
+        "type": "ValueError",
+        "mro": ["ValueError", "Exception", "BaseException", "object"],
+        "message": f"what your code returned cannot go to the checks: {error}",
+        "frames": [],
+    }
 
 
 def where_json(worker: Worker) -> str:
