@@ -25,6 +25,7 @@
 #   make classroom              regenerate the GitHub Classroom workflow from lessons.toml
 #   make gradescope             build dist/autograder.zip for Gradescope (setup.sh, run_autograder, MNIST, hidden checks)
 #   make bench-grade            grade 40 generated submissions: submissions per minute
+#   make bench-limits           which limits hold at each isolation level, with and without cgroups (measured)
 #   make mutants [LESSONS=1,2]  mutation testing of the checks: a score per lesson (MUTANTS=sample: the fixed sample;
 #                               MUTANTS=L5-T5-9c3cfc95,...: only those)
 #   make lint                   ruff: lint and format check of the course's code (FIX=1: fix what it can)
@@ -68,7 +69,7 @@ PORT ?= 5000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: setup check progress watch stubs test lint course-map help train bench-train app serve bench-app model bench-handwriting finetune lab \
-	grade grade-all manifest manifest-check data classroom classroom-result gradescope bench-grade mutants
+	grade grade-all manifest manifest-check data classroom classroom-result gradescope bench-grade bench-limits mutants
 .DEFAULT_GOAL := help
 
 help:
@@ -137,10 +138,12 @@ stubs: $(STAMP)
 	@$(PY) -m course stubs $(if $(FORCE),--force)
 
 # Grading (INSTRUCTORS.md). LESSONS=1,2 grades only those; HIDDEN_CHECKS=dir adds hidden checks;
-# TIME_LIMIT=s limits each lesson of a submission; JOBS=n grades n submissions at once; OUT=dir for the results;
+# TIME_LIMIT=s: CPU seconds each lesson of a submission may use; DEADLINE=s: wall-clock seconds for a whole
+# submission (default 900); JOBS=n grades n submissions at once; OUT=dir for the results;
 # TRUST=1 grades even where submissions cannot be sandboxed (no bubblewrap).
 GRADE_OPTIONS = $(if $(LESSONS),--lessons $(LESSONS)) $(if $(HIDDEN_CHECKS),--hidden $(HIDDEN_CHECKS)) \
-	$(if $(TIME_LIMIT),--time-limit $(TIME_LIMIT)) $(if $(OUT),--out $(OUT)) $(if $(TRUST),--trust-submissions)
+	$(if $(TIME_LIMIT),--time-limit $(TIME_LIMIT)) $(if $(DEADLINE),--deadline $(DEADLINE)) $(if $(OUT),--out $(OUT)) \
+	$(if $(TRUST),--trust-submissions)
 
 grade: $(STAMP)
 	@$(PY) -m course grade --target $(TARGET) $(GRADE_OPTIONS) $(if $(RESULTS),--results $(RESULTS))
@@ -169,6 +172,9 @@ gradescope: $(STAMP)
 
 bench-grade: $(STAMP)
 	@$(PY) -m course bench-grade
+
+bench-limits: $(STAMP)
+	@$(PY) -m course bench-limits
 
 mutants: $(STAMP)
 	@$(PY) -m course mutants $(if $(LESSONS),--lessons $(LESSONS)) $(if $(filter sample,$(MUTANTS)),--sample) \

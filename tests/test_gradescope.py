@@ -117,7 +117,7 @@ def test_a_zip_is_unpacked(autograder):
 
 
 def test_an_attack_earns_nothing(autograder):
-    results, _ = run_autograder(autograder, lambda folder: attacks.build("no_ops_the_checks", folder))
-    assert results["score"] == 0 and "tampering detected" in results["output"], results["output"]
+    results, _ = run_autograder(autograder, lambda folder: attacks.build("forges_everything", folder))
+    assert results["score"] == 0, results["output"]
     hidden = [test for test in results["tests"] if "(hidden)" in test["name"]]
     assert hidden and all(test["visibility"] == "after_published" for test in hidden)

@@ -110,6 +110,16 @@ def test_shares_that_do_not_divide_evenly_still_give_exactly_the_lesson_s_points
     assert grade.score == grade.max_score == 25 and grade.status == "complete"
 
 
+def test_a_lesson_s_score_is_the_sum_of_its_checks_scores():
+    """One result model: 10 points over 3 checks, only the first passing, is 3.34 on the check and on the lesson."""
+    first_only = score_lesson(lesson(points=10), expected(public=3), records(["passed", "failed", "failed"]), "", [])
+    assert [check.score for check in first_only.checks] == [3.34, 0.0, 0.0]
+    assert first_only.score == 3.34
+    grade = graded(first_only)
+    assert grade.score == 3.34 and reports.gradescope_results(grade)["score"] == 3.34
+    assert sum(test["score"] for test in reports.gradescope_results(grade)["tests"]) == 3.34
+
+
 def test_a_check_that_never_reported_scores_nothing_and_says_why():
     """A check with no record is "not run", with the grader's explanation as its message and no points."""
     score = score_lesson(

@@ -5,8 +5,10 @@ Not for lesson code or checks.
 * ``train``, ``app``, ``grade``, ``handwriting``: ``make bench-train``,
   ``bench-app``, ``bench-grade``, ``bench-handwriting``; each prints its figures
   and a ratio against a baseline measured in the same run.
+* ``limits``: ``make bench-limits``: which limits hold at each isolation level, measured.
 * ``servers``: the app as ``make serve`` runs it, on a free port (the browser
   test and ``bench-app``).
 * ``sample_class``: a made-up class built from the solutions and the stubs.
-* ``attacks``: submissions that try to cheat (the red-team tests grade them).
+* ``attacks`` and ``attack_code``: submissions that try to cheat or take what the
+  machine has (the red-team tests grade them).
 """

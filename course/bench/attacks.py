@@ -1,10 +1,11 @@
 """Submissions that try to cheat, for the red-team tests: what a determined student would hand in.
 
 Each attack is a folder built from the stubs (or the solutions) with a few
-lines added. Graded without isolation, most of them earned full marks; graded
-as ``make grade-all`` grades them now (bubblewrap, a fresh copy per lesson,
-verdicts through the grader's own pipe, control checks), each must earn only
-what its honest part earns. ``EXPECTED`` says what that is.
+lines added (``attack_code``). Graded in one process with the checks, most of
+the first team's earned full marks; graded as ``make grade-all`` grades them now
+(the checks and the learner's code in two processes, each worker in a sandbox
+of its own, limits counted by cgroup), each must earn only what its honest part
+earns. ``EXPECTED`` says what that is.
 
 The attack code is deliberately written the way a student who read the
 grader's source would write it: dynamic imports that the tamper scan cannot
@@ -20,121 +21,6 @@ from pathlib import Path
 from course.authoring import stubs
 from course.bench import attack_code
 from course.lessons import SOLUTIONS_DIR, all_lessons, get_lesson
-
-# Run at import of lesson 1's file: find the grader's solutions/ and run the reference instead.
-RUN_THE_REFERENCE = """
-import importlib as _i
-from pathlib import Path as _P
-_solutions = _P(_i.import_module("cour" + "se.less" + "ons").SOLUTIONS_DIR)
-exec(compile((_solutions / "{path}").read_text(), "{path}", "exec"), globals())
-"""
-
-# Turn every check (and the expect they use) in every loaded check module into a no-op.
-NO_OP_THE_CHECKS = """
-import gc as _gc, sys as _s, types as _t
-def _nothing(*args, **kwargs):
-    return None
-for _name, _module in list(getattr(_s, "mod" + "ules").items()):
-    if _name.startswith(("test_lesson", "course.checking")) or "test_lesson" in _name:
-        for _key, _value in list(vars(_module).items()):
-            if isinstance(_value, _t.FunctionType) and (_key.startswith("test_") or _key == "expect"):
-                _value.__code__ = _nothing.__code__
-"""
-
-# Write forged "passed" results to every pipe this process holds, at exit (after the real ones).
-FORGE_AT_EXIT = """
-import atexit as _a, json as _j, os as _o
-def _forge():
-    for _fd in _o.listdir("/proc/self/fd"):
-        try:
-            if _o.readlink(f"/proc/self/fd/{_fd}").startswith("pipe:"):
-                for _n in ("test_returns_classic_tuple", "test_training_arrays", \
-"test_test_arrays", "test_class_counts"):
-                    _o.write(int(_fd), (_j.dumps({"type": "check", "nodeid": f"test_lesson01.py::{_n}", \
-"status": "passed"}) + "\\n").encode())
-        except OSError:
-            pass
-_a.register(_forge)
-"""
-
-# Switch the audit hook off through its closure, then write outside the submission's folder.
-HOOK_OFF_THEN_ESCAPE = """
-import gc as _gc
-for _f in _gc.get_objects():
-    if getattr(_f, "__name__", "") == "hook" and getattr(_f, "__closure__", None):
-        for _cell in _f.__closure__:
-            try:
-                if hasattr(_cell.cell_contents, "on"):
-                    _cell.cell_contents.on = True
-            except ValueError:
-                pass
-try:
-    open({target!r}, "w").write("escaped")
-except OSError:
-    pass
-"""
-
-# Poison the classmates graded after it: a pytest.py wherever later runs might import it from.
-POISON = """
-import os as _o
-for _folder in (_o.getcwd(), _o.path.dirname(__file__), _o.path.dirname(_o.path.dirname(__file__))):
-    try:
-        open(_o.path.join(_folder, "pytest.py"), "w").write("raise SystemExit(0)\\n")
-    except OSError:
-        pass
-"""
-
-# Find classmates (or the class folder) through /proc, and run a complete classmate's lesson 1 instead.
-COPY_A_CLASSMATE = """
-import os as _o, re as _r
-from pathlib import Path as _P
-_found = None
-for _pid in [p for p in _o.listdir("/proc") if p.isdigit()]:
-    try:
-        _words = _P(f"/proc/{_pid}/cmdline").read_bytes().split(b"\\0")
-    except OSError:
-        continue
-    for _word in _words:
-        _match = _r.search(rb"SUBMISSIONS=(\\S+)", _word) or (_r.search(rb"^(/\\S+/class\\S*)$", _word))
-        if _match:
-            for _other in _P(_match.group(1).decode()).glob("*/01_load_data/load_data.py"):
-                if "raise NotImplementedError" not in _other.read_text():
-                    _found = _other
-if _found is not None:
-    exec(compile(_found.read_text(), str(_found), "exec"), globals())
-"""
-
-# Read the hidden checks, from wherever the grader keeps them.
-READ_THE_HIDDEN_CHECKS = """
-import glob as _g, os as _o
-_places = [_o.getcwd(), _o.path.dirname(_o.getcwd()), "/tmp", "/tmp/*", "/tmp/*/*", _o.path.expanduser("~/..")]
-_hidden = set()
-for _place in _places:
-    try:
-        _hidden |= set(_g.glob(_o.path.join(_place, "**", "test_lesson*hidden*.py"), recursive=True))
-    except (RecursionError, OSError):
-        continue
-_hidden = sorted(_hidden)
-if _hidden:
-    raise RuntimeError("HIDDEN CHECKS FOUND: " + " | ".join(open(_p).read()[:300] for _p in _hidden))
-"""
-
-# An endless loop at import that the per-check alarm cannot interrupt (C code, no bytecode boundary).
-C_LEVEL_LOOP = """
-import re as _re
-_re.match(r"(a|aa)*c", "a" * 60)
-"""
-
-# Hold 3 GB of memory.
-HOLD_MEMORY = """
-_blob = bytearray(3 * 1024 ** 3)
-"""
-
-# A 10 MB error message.
-HUGE_MESSAGE = """
-def preprocess_images(images):
-    raise ValueError("x" * 10_000_000)
-"""
 
 
 def _tree(destination: Path, solved: tuple[int, ...]) -> Path:
@@ -169,31 +55,31 @@ def build(kind: str, destination: Path, escape_target: Path | None = None) -> Pa
         tree = _tree(destination, ())
         for lesson_id in (1, 2):
             lesson = get_lesson(lesson_id)
-            _append(tree, lesson_id, RUN_THE_REFERENCE.format(path=f"{lesson.dir}/{lesson.stub}"))
+            _append(tree, lesson_id, attack_code.RUN_THE_REFERENCE.format(path=f"{lesson.dir}/{lesson.stub}"))
     elif kind == "no_ops_the_checks":
         tree = _tree(destination, ())
         for lesson_id in (1, 2):
-            _append(tree, lesson_id, NO_OP_THE_CHECKS)
+            _append(tree, lesson_id, attack_code.NO_OP_THE_CHECKS)
     elif kind == "forges_results_at_exit":
-        _append(_tree(destination, ()), 1, FORGE_AT_EXIT)
+        _append(_tree(destination, ()), 1, attack_code.FORGE_AT_EXIT)
     elif kind == "hook_off_then_escape":
         _append(
             _tree(destination, ()),
             1,
-            HOOK_OFF_THEN_ESCAPE.format(target=str(escape_target or "/tmp/course-escape.txt")),
+            attack_code.HOOK_OFF_THEN_ESCAPE.format(target=str(escape_target or "/tmp/course-escape.txt")),
         )
     elif kind == "poisoner":
-        _append(_tree(destination, ()), 1, POISON)
+        _append(_tree(destination, ()), 1, attack_code.POISON)
     elif kind == "copies_a_classmate":
-        _append(_tree(destination, ()), 1, COPY_A_CLASSMATE)
+        _append(_tree(destination, ()), 1, attack_code.COPY_A_CLASSMATE)
     elif kind == "reads_hidden_checks":
-        _append(_tree(destination, (1, 2)), 1, READ_THE_HIDDEN_CHECKS)
+        _append(_tree(destination, (1, 2)), 1, attack_code.READ_THE_HIDDEN_CHECKS)
     elif kind == "c_loop_at_import":
-        _prepend(_tree(destination, (1, 2, 3)), 2, C_LEVEL_LOOP)
+        _prepend(_tree(destination, (1, 2, 3)), 2, attack_code.C_LEVEL_LOOP)
     elif kind == "holds_memory":
-        _prepend(_tree(destination, (1, 2)), 1, HOLD_MEMORY)
+        _prepend(_tree(destination, (1, 2)), 1, attack_code.HOLD_MEMORY)
     elif kind == "huge_message":
-        _append(_tree(destination, (1, 2)), 2, HUGE_MESSAGE)
+        _append(_tree(destination, (1, 2)), 2, attack_code.HUGE_MESSAGE)
     elif kind in SECOND_TEAM:
         SECOND_TEAM[kind](destination, escape_target)
     else:
@@ -291,3 +177,19 @@ EXPECTED.update(
     }
 )
 ATTACKS = tuple(EXPECTED)
+
+
+def remove_deep(path: Path) -> None:
+    """Remove a folder tree however deep (shutil.rmtree recurses, and gives up at about 1,000 levels)."""
+    stack = [os.fspath(path)]
+    while stack:
+        top = stack[-1]
+        entries = list(os.scandir(top))
+        folders = [entry.path for entry in entries if entry.is_dir(follow_symlinks=False)]
+        if folders:
+            stack.extend(folders)
+            continue
+        for entry in entries:
+            os.unlink(entry.path)
+        os.rmdir(top)
+        stack.pop()

@@ -4,12 +4,11 @@ A failed ``expect`` is shown as it is; an unfinished TODO as "not done yet";
 a real error as the learner's own file, line and code, with a question for the
 errors beginners meet often; a time limit as where the code was. Used by the
 pytest plugin (every check) and by ``make run-lessonN``.
-``VERBOSE=1`` adds the full traceback (``verbose()``).
+``VERBOSE=1`` adds the full traceback (read once at the command line: ``runner.CheckSettings``).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import traceback
 from dataclasses import dataclass
@@ -18,11 +17,6 @@ from pathlib import Path
 from course.lessons import display_path
 
 VERBOSE_NOTE = "(VERBOSE=1 shows the full traceback.)"
-
-
-def verbose() -> bool:
-    """VERBOSE=1 (anything but empty or 0): show full tracebacks too."""
-    return os.environ.get("VERBOSE", "") not in ("", "0")
 
 
 TODO_MESSAGE = re.compile(r"TODO (?P<number>\d+): (?P<function>[\w.]+)\(\) is not done yet")

@@ -24,7 +24,7 @@ import pytest
 from course.checking import session
 from course.checking.budget import Clock
 from course.checking.control import MESSAGE_LIMIT, insert_control_checks, read_sentinels
-from course.checking.explain import error_facts, fallback_report, safe_explain, verbose
+from course.checking.explain import error_facts, fallback_report, safe_explain
 from course.checking.items import check_name, is_hidden, points_of, todos_of
 from course.checking.summary import summary_lines
 from course.lessons import display_path, get_lesson, tree_path
@@ -48,6 +48,9 @@ def pytest_addoption(parser):
         "--broker-fd", type=int, default=None, help="grading: ask the grader for sandboxed workers on this socket"
     )
     group.addoption("--check-seconds", type=float, default=None, help="CPU seconds one check may use")
+    group.addoption("--course-verbose", action="store_true", help="show full tracebacks too")
+    group.addoption("--no-colour", action="store_true", help="no colours, even on a terminal")
+    group.addoption("--watching", action="store_true", help="under make watch: the learner saves to re-grade")
     group.addoption("--target", default=None, help="the tree whose code is checked")
 
 
@@ -63,7 +66,12 @@ def pytest_configure(config):
     config.course_sentinels = read_sentinels(config.getoption("sentinels_fd", None))
     broker = config.getoption("broker_fd", None)
     if not config.getoption("collectonly", False):
-        spawner = BrokerSpawner(broker) if broker is not None else LocalSpawner()
+        basetemp = config.getoption("basetemp", None)
+        spawner = (
+            BrokerSpawner(broker)
+            if broker is not None
+            else LocalSpawner(Path(basetemp).parent / "workers" if basetemp else None)
+        )
         session.open_session(tree_path(config.getoption("target", None)), spawner)
     config.addinivalue_line("markers", "hint(text): a hint shown when this check fails")
     config.addinivalue_line("markers", "points(n): what this check is worth (default 1)")
@@ -78,8 +86,9 @@ class Reporter:
     def __init__(self, config):
         self.config = config
         self.results: list[dict] = []
-        self.verbose = verbose()
-        self.colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        self.verbose = bool(config.getoption("course_verbose", False))
+        self.colour = sys.stdout.isatty() and not config.getoption("no_colour", False)
+        self.watching = bool(config.getoption("watching", False))
         self.lesson = get_lesson(config.getoption("lesson")) if config.getoption("lesson") else None
         self.target = tree_path(config.getoption("target", None))
         self.last_message: list[str] | None = None
@@ -256,7 +265,7 @@ class Reporter:
         total = len(self.results)
         all_passed = total > 0 and passed == total and not self.collect_errors
         lesson_file = display_path(self.lesson.file_in(self.target))
-        first, *rest = summary_lines(self.lesson, self.results, all_passed, lesson_file, self.verbose)
+        first, *rest = summary_lines(self.lesson, self.results, all_passed, lesson_file, self.verbose, self.watching)
         self.write(self.paint("passed" if all_passed else "failed", first))
         for line in rest:
             self.write(line)

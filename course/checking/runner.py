@@ -14,12 +14,47 @@ import os
 import signal
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from course.checking.explain import verbose
 from course.lessons import ROOT, display_path
 
 CHECKS_INI = ROOT / "checks" / "pytest.ini"
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """How checks run for a learner, read once at the command line (``from_environment``) and handed down.
+
+    ``check_seconds``: CPU seconds per check (COURSE_TIMEOUT_S; None: each lesson's ``timeout_s``);
+    ``verbose``: full tracebacks too (VERBOSE=1); ``colour``: ✓ and ✗ in colour on a terminal (NO_COLOR
+    unset); ``watching``: under ``make watch`` (say "save" rather than "run make check-lessonN");
+    ``results_copy``: a folder to keep each lesson's results in as JSON (COURSE_RESULTS, for the tests).
+    """
+
+    check_seconds: float | None = None
+    verbose: bool = False
+    colour: bool = True
+    watching: bool = False
+    results_copy: Path | None = None
+
+    @classmethod
+    def from_environment(cls, environ=os.environ) -> CheckSettings:
+        seconds, results = environ.get("COURSE_TIMEOUT_S"), environ.get("COURSE_RESULTS")
+        return cls(
+            check_seconds=float(seconds) if seconds else None,
+            verbose=environ.get("VERBOSE", "") not in ("", "0"),
+            colour=not environ.get("NO_COLOR"),
+            results_copy=Path(results) if results else None,
+        )
+
+    def seconds_for(self, lesson) -> float:
+        return float(self.check_seconds or lesson.timeout_s)
+
+    def plugin_options(self) -> list[str]:
+        return [*(["--course-verbose"] if self.verbose else []), *([] if self.colour else ["--no-colour"])] + (
+            ["--watching"] if self.watching else []
+        )
 
 
 def check_environment(target: Path, extra: dict | None = None) -> dict:
@@ -37,20 +72,20 @@ def check_environment(target: Path, extra: dict | None = None) -> dict:
     return env
 
 
-def timeout_s(lesson) -> float:
-    """A check's time limit: the lesson's, unless COURSE_TIMEOUT_S overrides it (for tests)."""
-    return float(os.environ.get("COURSE_TIMEOUT_S") or lesson.timeout_s)
-
-
-def process_limit(lesson) -> float:
+def process_limit(lesson, settings: CheckSettings | None = None) -> float:
     """The outer wall-clock limit for a whole lesson's checks: start-up plus ten checks' worth of backstops."""
     from course.checking.budget import wall_backstop
 
-    return 60 + 10 * wall_backstop(timeout_s(lesson))
+    return 60 + 10 * wall_backstop((settings or CheckSettings()).seconds_for(lesson))
 
 
 def plugin_arguments(
-    lesson, check_files: list[Path], ini: Path, basetemp: Path | None = None, target: Path | None = None
+    lesson,
+    check_files: list[Path],
+    ini: Path,
+    basetemp: Path | None = None,
+    target: Path | None = None,
+    settings: CheckSettings | None = None,
 ) -> list[str]:
     """pytest's arguments for one lesson's checks: the files, their settings, the plugin, the tree, the time limit.
 
@@ -58,7 +93,10 @@ def plugin_arguments(
     system's shared ``pytest-of-<user>`` folder.
     """
     arguments = [*map(str, check_files), "-c", str(ini), "--rootdir", str(ini.parent), "-p", "course.checking.plugin"]
-    arguments += ["--lesson", str(lesson.id), "--check-seconds", f"{timeout_s(lesson):g}", "-p", "no:timeout"]
+    settings = settings or CheckSettings()
+    arguments += ["--lesson", str(lesson.id), "--check-seconds", f"{settings.seconds_for(lesson):g}"]
+    arguments += ["-p", "no:timeout"]  # the course's own budget (course.checking.budget), not pytest-timeout's
+    arguments += settings.plugin_options()
     arguments += ["--target", str(target)] if target is not None else []
     return arguments + (["--basetemp", str(basetemp)] if basetemp is not None else [])
 
@@ -71,12 +109,15 @@ def pytest_command(
     extra: tuple = (),
     basetemp: Path | None = None,
     target: Path | None = None,
+    settings: CheckSettings | None = None,
 ) -> list[str]:
     """``python -m pytest`` for one lesson's checks (``plugin_arguments``), writing results to ``results_file``."""
-    command = [sys.executable, "-m", "pytest", *plugin_arguments(lesson, check_files, ini, basetemp, target), *extra]
+    settings = settings or CheckSettings()
+    arguments = plugin_arguments(lesson, check_files, ini, basetemp, target, settings)
+    command = [sys.executable, "-m", "pytest", *arguments, *extra]
     if results_file:
         command += ["--results", str(results_file)]
-    if verbose():
+    if settings.verbose:
         command += ["--tb=long"]
     return command
 
@@ -139,15 +180,22 @@ def scratch_folder(name: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=base))
 
 
-def run_checks(lesson, target: Path, results_file: Path | None = None, quiet: bool = False) -> int:
+def run_checks(
+    lesson, target: Path, results_file: Path | None = None, quiet: bool = False, settings: CheckSettings | None = None
+) -> int:
     """Grade one lesson of ``target`` with the course's checks; returns pytest's exit status."""
     import shutil
 
     basetemp = scratch_folder(f"lesson{lesson.id:02d}")
     command = pytest_command(
-        lesson, [lesson.checks_path], results_file=results_file, basetemp=basetemp / "pytest", target=target
+        lesson,
+        [lesson.checks_path],
+        results_file=results_file,
+        basetemp=basetemp / "pytest",
+        target=target,
+        settings=settings,
     )
-    limit = process_limit(lesson)
+    limit = process_limit(lesson, settings)
     try:
         status = run_process(command, check_environment(target), limit, quiet=quiet)
     finally:

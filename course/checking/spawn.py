@@ -87,19 +87,25 @@ class LocalWorker:
 class LocalSpawner:
     """Workers as plain child processes (``make check`` on a learner's machine): not sandboxed, yet never here."""
 
-    def __init__(self, env: dict[str, str] | None = None):
+    def __init__(self, folder: Path | None = None, env: dict[str, str] | None = None):
+        """``folder``: where the workers keep their temporary files (the checks' own temporary folder)."""
         self.env = {**os.environ, **(env or {})}
-        self.folder = tempfile.mkdtemp(prefix="course-worker-", dir=self.env.get("TMPDIR"))
+        self.folder = Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix="course-worker-"))
+        self.count = 0
 
     def spawn(self, target: Path) -> LocalWorker:
         theirs, ours = pipes()
+        self.count += 1
+        home = self.folder / f"worker-{self.count}"
+        home.mkdir(parents=True, exist_ok=True)
         env = {**self.env, "COURSE_TARGET": str(target), "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
+        env["TMPDIR"] = str(home)
         try:
             process = subprocess.Popen(
                 worker_command(theirs, target),
                 pass_fds=theirs,
                 env=env,
-                cwd=self.folder,
+                cwd=home,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
                 preexec_fn=_die_with_parent,

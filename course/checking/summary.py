@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 
 from course.checking.explain import VERBOSE_NOTE
@@ -10,7 +9,9 @@ from course.checking.explain import VERBOSE_NOTE
 FAILED = ("failed", "error", "timeout")
 
 
-def summary_lines(lesson, results: list[dict], all_passed: bool, lesson_file: str, verbose: bool) -> list[str]:
+def summary_lines(
+    lesson, results: list[dict], all_passed: bool, lesson_file: str, verbose: bool, watching: bool = False
+) -> list[str]:
     """The summary line (first), then the next step and a question for the first stuck TODO.
 
     After an error it says how to see the traceback, unless ``verbose`` already shows them.
@@ -32,7 +33,7 @@ def summary_lines(lesson, results: list[dict], all_passed: bool, lesson_file: st
     stuck = next((result for result in results if result["status"] in FAILED), None)
     if stuck is not None:
         lines.append(stuck_line(lesson, stuck["todos"]))
-    if os.environ.get("COURSE_WATCH"):
+    if watching:
         lines.append(f"Next: edit {lesson_file} and save it; it is graded again straight away.")
     else:
         lines.append(f"Next: edit {lesson_file}, then run `make check-lesson{lesson.id}` again.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from course.checking.runner import CheckSettings
 from course.cli.registry import LEARNERS, LESSON, TREE, YES, command, option
 from course.lessons import tree_path
 
@@ -18,21 +19,21 @@ from course.lessons import tree_path
 def check(args):
     from course.learner.progress import check_lessons
 
-    return check_lessons(args.lesson, tree_path(args.target))
+    return check_lessons(args.lesson, tree_path(args.target), CheckSettings.from_environment())
 
 
 @command(LEARNERS, "run", "run lesson N's file and see what it prints (make run-lessonN)", LESSON, TREE)
 def run(args):
     from course.learner.run import run_as_script
 
-    return run_as_script(args.lesson, tree_path(args.target))
+    return run_as_script(args.lesson, tree_path(args.target), verbose=CheckSettings.from_environment().verbose)
 
 
 @command(LEARNERS, "progress", "a table of every lesson's checks, and what to do next (make progress)", TREE)
 def progress(args):
     from course.learner.progress import show_progress
 
-    return show_progress(tree_path(args.target))
+    return show_progress(tree_path(args.target), CheckSettings.from_environment())
 
 
 @command(
@@ -45,7 +46,7 @@ def progress(args):
 def watch(args):
     from course.learner.progress import watch_lessons
 
-    return watch_lessons(tree_path(args.target), stop_after=args.stop_after)
+    return watch_lessons(tree_path(args.target), CheckSettings.from_environment(), stop_after=args.stop_after)
 
 
 @command(

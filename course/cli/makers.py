@@ -48,6 +48,15 @@ def bench_grade(args):
     return main(args.submissions, args.baseline, args.jobs, isolation_cost_too=not args.no_isolation)
 
 
+@command(
+    MAKERS, "bench-limits", "which limits hold at each isolation level, with and without cgroups (make bench-limits)"
+)
+def bench_limits(args):
+    from course.bench.limits import main
+
+    return main()
+
+
 @command(MAKERS, "bench-handwriting", "unseen writers' pen digits: MNIST-only vs reference (make bench-handwriting)")
 def bench_handwriting(args):
     from course.bench.handwriting import main

@@ -65,8 +65,9 @@ def hidden_checks(args):
 def grading_settings(args, environ=None):
     """How to grade, read once: the command's options and the variables that tune grading for tests.
 
-    COURSE_ISOLATION forces a weaker isolation level than the machine allows; COURSE_TIMEOUT_S sets the CPU
-    seconds of every check; VERBOSE=1 shows tracebacks.
+    COURSE_ISOLATION forces a weaker isolation level than the machine allows; COURSE_CGROUPS=0 grades without
+    control groups (as where none can be made); COURSE_TIMEOUT_S sets the CPU seconds of every check;
+    VERBOSE=1 shows tracebacks.
     """
     import os
 
@@ -85,6 +86,7 @@ def grading_settings(args, environ=None):
         trust=bool(getattr(args, "trust_submissions", False)),
         check_seconds=float(timeout) if timeout else None,
         verbose=environ.get("VERBOSE", "") not in ("", "0"),
+        cgroups=environ.get("COURSE_CGROUPS", "1") not in ("0", "no", "false"),
     )
 
 

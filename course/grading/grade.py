@@ -160,6 +160,7 @@ def _grade_lesson(lesson, tree, checks, workdir, settings, level, slot, threads,
             threads=threads,
             check_seconds=settings.check_seconds,
             verbose=settings.verbose,
+            cgroups=settings.cgroups,
         )
         run = run_lesson_checks(plan)
         records += run.records
@@ -169,7 +170,9 @@ def _grade_lesson(lesson, tree, checks, workdir, settings, level, slot, threads,
         held = held or run.limits
         reasons += [
             reason
-            for reason in run_reasons(lesson, run, budget, settings.limits.memory_mb, settings.deadline)
+            for reason in run_reasons(
+                lesson, run, budget, settings.limits.memory_mb, settings.deadline, settings.check_seconds
+            )
             if reason not in reasons
         ]
         if run.ran_out:

@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 from course.checking.budget import wall_backstop
-from course.checking.runner import plugin_arguments, timeout_s
+from course.checking.runner import CheckSettings, plugin_arguments
 from course.checking.spawn import pipes, serve_broker, worker_command
 from course.grading.cgroups import Cgroup
 from course.grading.checkset import IMPORT_MODE
@@ -53,7 +53,7 @@ RUN_NUMBERS = itertools.count(1)
 
 def lesson_budget(lesson, time_limit: float | None = None, check_seconds: float | None = None) -> float:
     """CPU seconds one lesson's processes may use together: the instructor's TIME_LIMIT, or ten checks' worth."""
-    return float(time_limit) if time_limit else 60 + 10 * (check_seconds or timeout_s(lesson))
+    return float(time_limit) if time_limit else 60 + 10 * (check_seconds or lesson.timeout_s)
 
 
 class LessonRun:
@@ -63,8 +63,9 @@ class LessonRun:
         self.plan = plan
         self.number = next(RUN_NUMBERS)
         tag = f"course-{os.getpid()}-{self.number}"
-        self.checks_group = Cgroup.create(f"{tag}-checks", plan.limits.memory_mb, plan.limits.processes)
-        self.workers_group = Cgroup.create(f"{tag}-workers", plan.limits.memory_mb, plan.limits.processes)
+        groups = Cgroup.create if plan.cgroups else (lambda *_: None)
+        self.checks_group = groups(f"{tag}-checks", plan.limits.memory_mb, plan.limits.processes)
+        self.workers_group = groups(f"{tag}-workers", plan.limits.memory_mb, plan.limits.processes)
         self.workers: dict[int, subprocess.Popen] = {}
         self.worker_numbers = itertools.count(1)
         self.logs: list[Reader] = []
@@ -144,11 +145,12 @@ class LessonRun:
         os.write(names_write, json.dumps(sentinels).encode())
         os.close(names_write)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        settings = CheckSettings(check_seconds=plan.check_seconds, verbose=plan.verbose, colour=False)
         arguments = [
-            *plugin_arguments(plan.lesson, plan.files, plan.folder / "pytest.ini", checks_home / "tmp" / "pytest"),
+            *plugin_arguments(
+                plan.lesson, plan.files, plan.folder / "pytest.ini", checks_home / "tmp" / "pytest", plan.tree, settings
+            ),
             *IMPORT_MODE,
-            "--target",
-            str(plan.tree),
             "--results-fd",
             str(results_write),
             "--sentinels-fd",
@@ -156,8 +158,6 @@ class LessonRun:
             "--broker-fd",
             str(theirs.fileno()),
         ]
-        if plan.check_seconds:
-            arguments += ["--check-seconds", f"{plan.check_seconds:g}"]
         command = sandbox.command([sys.executable, "-I", "-B", "-c", LAUNCH.format(root=str(ROOT)), *arguments])
         started = time.monotonic()
         try:

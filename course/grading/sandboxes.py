@@ -40,6 +40,7 @@ class Plan:
     threads: int | None = None
     check_seconds: float | None = None
     verbose: bool = False
+    cgroups: bool = True
 
 
 def environment(plan: Plan, home: Path) -> dict[str, str]:

@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from course.checking.budget import wall_backstop
-from course.checking.runner import timeout_s
 from course.grading import integrity
 
 ZERO = "; 0 points for this lesson"
@@ -202,7 +201,9 @@ def dodge_reasons(lesson, tree: Path) -> list[str]:
     ]
 
 
-def run_reasons(lesson, run, budget: float, memory_mb: int, deadline: float | None = None) -> list[str]:
+def run_reasons(
+    lesson, run, budget: float, memory_mb: int, deadline: float | None = None, check_seconds: float | None = None
+) -> list[str]:
     """Why one sandboxed run went wrong, in words: tampering, the audit hook, errors, time, memory."""
     reasons = [f"tampering detected: {what}{ZERO}" for what in dict.fromkeys(run.tampering)]
     for violation in (run.done or {}).get("sandbox", []):
@@ -225,7 +226,8 @@ def run_reasons(lesson, run, budget: float, memory_mb: int, deadline: float | No
     timed_out = [record for record in run.records if record.get("status") == "timeout"]
     if timed_out:
         reasons.append(
-            f"{len(timed_out)} check(s) ran past the {timeout_s(lesson):g} s limit (a loop that never ends?)"
+            f"{len(timed_out)} check(s) ran past the {check_seconds or lesson.timeout_s:g} s limit "
+            "(a loop that never ends?)"
         )
     stopped = getattr(run, "stopped", None)
     if stopped == "cpu":

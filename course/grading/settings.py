@@ -28,4 +28,5 @@ class GradingSettings:
     trust: bool = False  # grade where code cannot be isolated
     check_seconds: float | None = None  # CPU seconds one check may use (None: the lesson's timeout_s)
     verbose: bool = False
+    cgroups: bool = True  # False: rlimits only, as where the grader cannot make control groups (COURSE_CGROUPS=0)
     limits: Limits = field(default_factory=Limits)

@@ -9,29 +9,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 from collections import Counter
 from pathlib import Path
 
-from course.checking.runner import run_checks
+from course.checking.runner import CheckSettings, run_checks
 from course.lessons import ROOT, all_lessons, course_info, display_path, get_lesson
 
 RESULTS_DIR = ROOT / ".course" / "results"
 
 
-def check_lessons(which: str, target: Path) -> int:
+def check_lessons(which: str, target: Path, settings: CheckSettings) -> int:
     """`make check-lessonN` (``which`` = N) and `make check` (``which`` = "all"): grade, print, keep the results."""
     lessons = all_lessons() if which == "all" else [get_lesson(which)]
     statuses = {}
     for index, lesson in enumerate(lessons):
         if index:
             print()
-        results = grade_cached(lesson, target, quiet=False, refresh=True)  # `make progress` reuses them
+        results = grade_cached(lesson, target, settings, quiet=False, refresh=True)  # `make progress` reuses them
         statuses[lesson.id] = results.get("exit_status", 1)
-        # COURSE_RESULTS=dir/ keeps each lesson's results as JSON (the project's tests read them).
-        if os.environ.get("COURSE_RESULTS"):
-            copy = Path(os.environ["COURSE_RESULTS"]) / f"lesson{lesson.id:02d}.json"
+        if settings.results_copy is not None:  # COURSE_RESULTS=dir/: each lesson's results as JSON (for the tests)
+            copy = settings.results_copy / f"lesson{lesson.id:02d}.json"
             copy.write_text(json.dumps(results, indent=2))
     if len(lessons) > 1:
         failed = [lesson_id for lesson_id, status in statuses.items() if status]
@@ -77,7 +75,7 @@ def _cache_dir(target: Path) -> Path:
     return cache
 
 
-def grade_cached(lesson, target: Path, quiet: bool = True, refresh: bool = False) -> dict:
+def grade_cached(lesson, target: Path, settings: CheckSettings, quiet: bool = True, refresh: bool = False) -> dict:
     """A lesson's results, from the cache when neither the learner's file nor the checks changed."""
     results_file = _cache_dir(target) / f"lesson{lesson.id:02d}.json"
     stamp = results_key(lesson, target)
@@ -89,7 +87,7 @@ def grade_cached(lesson, target: Path, quiet: bool = True, refresh: bool = False
         if quiet:
             print(f"  grading lesson {lesson.id} ...", file=sys.stderr, flush=True)
         results_file.unlink(missing_ok=True)
-        status = run_checks(lesson, target, results_file, quiet=quiet)
+        status = run_checks(lesson, target, results_file, quiet=quiet, settings=settings)
         try:
             cached = json.loads(results_file.read_text())
         except (OSError, ValueError):
@@ -132,11 +130,11 @@ def lesson_status(counts: Counter) -> str:
     return "in progress"
 
 
-def show_progress(target: Path) -> int:
+def show_progress(target: Path, settings: CheckSettings) -> int:
     """`make progress`: a table of every lesson's checks (graded again only where something changed), then what next."""
     rows, next_lesson = [], None
     for lesson in all_lessons():
-        results = grade_cached(lesson, target)
+        results = grade_cached(lesson, target, settings)
         counts = Counter(check["status"] for check in results.get("checks", []))
         status = lesson_status(counts)
         if status != "✓ done" and next_lesson is None:
@@ -155,17 +153,20 @@ def show_progress(target: Path) -> int:
     return 0
 
 
-def watch_lessons(target: Path, stop_after: float | None = None) -> int:
+def watch_lessons(target: Path, settings: CheckSettings, stop_after: float | None = None) -> int:
     """`make watch`: from the first unfinished lesson, re-graded on every save."""
+    from dataclasses import replace
+
     from course.learner.watch import watch
 
     print(f"Finding your first unfinished lesson in {display_path(target)}/ ...", flush=True)
-    start = next((lesson for lesson in all_lessons() if not all_passed(grade_cached(lesson, target))), None)
+    start = next((lesson for lesson in all_lessons() if not all_passed(grade_cached(lesson, target, settings))), None)
     if start is None:
         print(course_info()["course"]["finished"])
         return 0
+    watching = replace(settings, watching=True)  # the checks then say "save" rather than "run make check-lessonN"
 
     def regrade(lesson) -> bool:
-        return all_passed(grade_cached(lesson, target, quiet=False, refresh=True))
+        return all_passed(grade_cached(lesson, target, watching, quiet=False, refresh=True))
 
     return watch(target, regrade, start=start, stop_after=stop_after)

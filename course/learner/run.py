@@ -7,11 +7,11 @@ import runpy
 import traceback
 from pathlib import Path
 
-from course.checking.explain import TODO_MESSAGE, VERBOSE_NOTE, learner_frames, verbose
+from course.checking.explain import TODO_MESSAGE, VERBOSE_NOTE, learner_frames
 from course.lessons import add_stage_paths, all_lessons, display_path, get_lesson
 
 
-def run_as_script(lesson_id, target: Path) -> int:
+def run_as_script(lesson_id, target: Path, verbose: bool = False) -> int:
     """Run a lesson's file as a script; an unfinished TODO or an error is told in a few plain lines."""
     lesson = get_lesson(lesson_id)
     path = lesson.file_in(target)
@@ -35,7 +35,7 @@ def run_as_script(lesson_id, target: Path) -> int:
     except Exception as error:
         from course.data import MNISTDataError
 
-        if verbose():
+        if verbose:
             traceback.print_exc()
         mine = learner_frames(error, error.__traceback__, target)
         match = TODO_MESSAGE.search(str(error))

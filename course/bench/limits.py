@@ -1,0 +1,115 @@
+"""`make bench-limits`: which limits hold at each isolation level, with and without control groups, measured.
+
+A small class (a complete submission beside submissions that take memory
+through memfd, /dev/shm and the heap, fill the disk, start threads without end,
+or loop in C) is graded on lesson 1 at each level the machine allows (bwrap,
+user, none), each once with control groups and once without (as in a container
+that cannot make them). For each attack the table says what the grader saw and
+how far the machine's memory in use rose while it ran (sampled every 0.1 s):
+a limit held if the rise stayed under the sandbox's limit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from course.bench import attacks, sample_class
+from course.grading import isolation
+from course.lessons import ROOT
+
+ATTACKS = ("memfd_hog", "shm_hog", "holds_memory", "disk_hog", "thread_bomb", "c_loop_at_import")
+
+
+class MemoryWatch(threading.Thread):
+    """The largest rise of the machine's memory in use (RAM taken, shared memory included) while it runs."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.baseline = self.in_use()
+        self.peak = self.baseline
+        self.running = True
+
+    @staticmethod
+    def in_use() -> int:
+        facts = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+        kilobytes = {key: int(value.split()[0]) for key, value in facts.items()}
+        return (kilobytes["MemTotal"] - kilobytes["MemAvailable"]) * 1024
+
+    def run(self):
+        while self.running:
+            self.peak = max(self.peak, self.in_use())
+            time.sleep(0.1)
+
+    def rise_mb(self) -> float:
+        return (self.peak - self.baseline) / 2**20
+
+
+def grade_one(submission: Path, level: str, cgroups: bool, out: Path) -> tuple[dict, float, float]:
+    """Grade one submission's lesson 1; returns (its grade, seconds, how far memory in use rose, in MB)."""
+    env = {**os.environ, "COURSE_ISOLATION": level, "COURSE_CGROUPS": "1" if cgroups else "0"}
+    command = [
+        "make",
+        "--no-print-directory",
+        "grade",
+        f"TARGET={submission}",
+        "LESSONS=1",
+        f"OUT={out}",
+        "HIDDEN_CHECKS=",
+        "TIME_LIMIT=15",
+        "TRUST=1",
+    ]
+    watch = MemoryWatch()
+    watch.start()
+    started = time.monotonic()
+    subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    seconds = time.monotonic() - started
+    watch.running = False
+    watch.join()
+    return json.loads((out / "grade.json").read_text()), seconds, watch.rise_mb()
+
+
+def outcome(grade: dict, rise: float) -> str:
+    lesson = grade["lessons"][0]
+    reason = (lesson["reasons"] or [""])[0].replace("; 0 points for this lesson", "")
+    reason = reason[:48] + "..." if len(reason) > 51 else reason
+    return f"{lesson['score']:g}/10, +{rise:,.0f} MB" + (f" ({reason})" if reason else "")
+
+
+def main() -> int:
+    levels = [level for level in ("bwrap", "user", "none") if _available(level)]
+    configurations = [(level, cgroups) for level in levels for cgroups in (True, False)]
+    print(f"Which limits hold: lesson 1 of each submission, graded at {', '.join(levels)}, with and without cgroups")
+    print(f"(memory limit {isolation.Limits().memory_mb:,} MB per sandbox; '+N MB': the rise of memory in use)\n")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-limits-") as scratch:
+        folder = Path(scratch)
+        submissions = {"complete": sample_class.make_submission("complete", folder / "class" / "complete")}
+        for kind in ATTACKS:
+            submissions[kind] = attacks.build(kind, folder / "class" / kind)
+        for kind, submission in submissions.items():
+            cells = []
+            for level, cgroups in configurations:
+                out = folder / "out" / f"{kind}-{level}-{cgroups}"
+                grade, _seconds, rise = grade_one(submission, level, cgroups, out)
+                cells.append(outcome(grade, rise))
+            rows.append((kind, cells))
+            print(f"  {kind}: " + " | ".join(cells), flush=True)
+    header = ["submission", *(f"{level}{' + cgroups' if cgroups else ''}" for level, cgroups in configurations)]
+    print("\n| " + " | ".join(header) + " |\n|" + "---|" * len(header))
+    for kind, cells in rows:
+        print(f"| {kind} | " + " | ".join(cells) + " |")
+    return 0
+
+
+def _available(level: str) -> bool:
+    if level == "bwrap":
+        return isolation.level() == "bwrap"
+    if level == "user":
+        return os.geteuid() == 0 and isolation.unreachable_python(isolation.uid_for("worker")) is None
+    return True
