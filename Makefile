@@ -26,8 +26,9 @@
 #   make gradescope             build dist/autograder.zip for Gradescope (setup.sh, run_autograder, MNIST, hidden checks)
 #   make bench-grade            grade 40 generated submissions: submissions per minute
 #   make bench-limits           which limits hold at each isolation level, with and without cgroups (measured)
-#   make mutants [LESSONS=1,2]  mutation testing of the checks: a score per lesson (MUTANTS=sample: the fixed sample;
-#                               MUTANTS=L5-T5-9c3cfc95,...: only those)
+#   make mutants [LESSONS=1,2]  mutation testing of the checks: AST mutants and the learner-bug catalogue, a score
+#                               per lesson (MUTANTS=sample: the fixed sample; MUTANTS=learner: the catalogue only;
+#                               MUTANTS=L5-T5-9c3cfc95,L4-B03,...: only those)
 #   make lint                   ruff: lint and format check of the course's code (FIX=1: fix what it can)
 #   make course-map             draw the top README's course map (images/course_map.png)
 #   make test                   make lint, then the project's own test suite (what CI runs)
@@ -178,7 +179,8 @@ bench-limits: $(STAMP)
 
 mutants: $(STAMP)
 	@$(PY) -m course mutants $(if $(LESSONS),--lessons $(LESSONS)) $(if $(filter sample,$(MUTANTS)),--sample) \
-		$(if $(filter-out sample,$(MUTANTS)),--ids $(MUTANTS)) $(if $(JOBS),--jobs $(JOBS))
+		$(if $(filter learner,$(MUTANTS)),--learner-bugs) $(if $(filter-out sample learner,$(MUTANTS)),--ids $(MUTANTS)) \
+		$(if $(JOBS),--jobs $(JOBS))
 
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check $(if $(FIX),--fix) . && $(VENV)/bin/ruff format $(if $(FIX),,--check) .

@@ -29,9 +29,12 @@ def mnist():
     return load_mnist()
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def outputs():
-    """Anything a lesson saves during a check goes to a fresh folder, in the worker's world."""
+    """A fresh folder in the worker's world where the lesson's code saves what it makes during this check.
+
+    (Outside a check's own folder, the worker's temporary space takes what a lesson saves: never the course's
+    outputs/.)"""
     return folder("outputs", outputs=True)
 
 

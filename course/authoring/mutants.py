@@ -38,6 +38,7 @@ import tomllib
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from course.authoring import learner_bugs
 from course.authoring.mutate import Mutant, mutants_of
 from course.authoring.mutation_report import OUTPUT, Outcome, print_report, write_report
 from course.lessons import CHECKS_DIR, SOLUTIONS_DIR, all_lessons, display_path, get_lesson
@@ -124,7 +125,7 @@ def run_all(mutants: list[Mutant], jobs: int | None = None, progress: bool = Tru
     """Grade every mutant, ``jobs`` at a time; equivalent ones (checks/mutants.toml) are not run."""
     from tqdm import tqdm
 
-    equivalent = reviewed()["equivalent"]
+    equivalent = {**reviewed()["equivalent"], **{m.id: m.harmless for m in mutants if getattr(m, "harmless", "")}}
     jobs = max(1, jobs or os.cpu_count() or 1)
     threads = max(1, (os.cpu_count() or 1) // jobs)
     outcomes = [Outcome(mutant, "equivalent", 0.0) for mutant in mutants if mutant.id in equivalent]
@@ -157,22 +158,28 @@ def main(
     jobs: int | None = None,
     progress: bool = True,
     ids: list[str] | None = None,
+    learner_only: bool = False,
 ) -> int:
-    """``make mutants``: generate, grade, report. Exit status 0 when every lesson scores >= THRESHOLD.
+    """``make mutants``: generate, grade, report. Exit status 0 when every lesson scores >= THRESHOLD
+    and every catalogued learner bug (checks/learner_bugs.toml) is caught or marked harmless.
 
     With ``sample`` only the fixed sample of checks/mutants.toml runs (``ids``: only those mutants),
-    and every one of them must be caught.
+    and every one of them must be caught; ``learner_only``: the catalogue alone.
     """
     if ids:
         lesson_ids = sorted({int(mutant_id[1:].split("-")[0]) for mutant_id in ids})
     lessons = [lesson for lesson in all_lessons() if lesson_ids is None or lesson.id in lesson_ids]
-    mutants = [mutant for lesson in lessons for mutant in mutants_of(lesson.id)]
+    bugs = learner_bugs.load({lesson.id for lesson in lessons})
+    mutants = [] if learner_only else [mutant for lesson in lessons for mutant in mutants_of(lesson.id)]
+    mutants += bugs
     known = {mutant.id for mutant in mutants}
     review = reviewed()
     stale = [
         mutant_id
         for mutant_id in review["equivalent"]
-        if mutant_id not in known and int(mutant_id[1:].split("-")[0]) in {lesson.id for lesson in lessons}
+        if mutant_id not in known
+        and int(mutant_id[1:].split("-")[0]) in {lesson.id for lesson in lessons}
+        and not learner_only
     ]
     if sample or ids:
         sample = True
@@ -191,8 +198,9 @@ def main(
         print(f"Mutation testing, {which}: {len(mutants)} mutants of lessons {lesson_list}")
     else:
         print(
-            f"Mutation testing: {len(mutants)} mutants of the solutions' TODO regions, "
-            f"each graded like `make check-lessonN` ({jobs or os.cpu_count()} at a time)"
+            f"Mutation testing: {len(mutants) - len(bugs)} mutants of the solutions' TODO regions and "
+            f"{len(bugs)} catalogued learner bugs, each graded like `make check-lessonN` "
+            f"({jobs or os.cpu_count()} at a time)"
         )
     started = time.monotonic()
     broken = clean_run_problems(lessons, jobs)
@@ -220,10 +228,15 @@ def main(
     print_report(summary)
     if stale:
         print(f"\nchecks/mutants.toml lists equivalents that no longer exist (remove them): {', '.join(stale)}")
-    low = [lesson_id for lesson_id, s in summary.items() if s["score"] < THRESHOLD]
+    low = [lesson_id for lesson_id, s in summary.items() if s["mutants"] and s["score"] < THRESHOLD]
+    escaped = [bug for s in summary.values() for bug in s["learner"]["survivors"]]
     print(f"\nTook {time.monotonic() - started:.0f} s. Report: {display_path(OUTPUT / 'summary.json')}")
     if low:
         print(f"✗ below {THRESHOLD:g}%: lesson {', '.join(map(str, low))}")
-    else:
+    elif not learner_only:
         print(f"✓ every lesson scores at least {THRESHOLD:g}%")
-    return 1 if low or stale else 0
+    if escaped:
+        print(f"✗ {len(escaped)} catalogued learner bug(s) pass the checks: {', '.join(b['id'] for b in escaped)}")
+    else:
+        print("✓ every catalogued learner bug is caught (or marked harmless, with its reason)")
+    return 1 if low or stale or escaped else 0

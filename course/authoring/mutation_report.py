@@ -37,6 +37,17 @@ def score(outcomes: list[Outcome]) -> dict:
     }
 
 
+def by_kind(outcomes: list[Outcome]) -> dict:
+    """Learner bugs per kind: how many there are, how many the checks caught, how many are harmless."""
+    kinds: dict[str, dict] = {}
+    for outcome in outcomes:
+        entry = kinds.setdefault(outcome.mutant.kind, {"bugs": 0, "caught": 0, "harmless": 0})
+        entry["bugs"] += 1
+        entry["caught"] += outcome.status in ("killed", "timed out")
+        entry["harmless"] += outcome.status == "equivalent"
+    return dict(sorted(kinds.items()))
+
+
 def diff_of(mutant: Mutant) -> str:
 
     lesson = get_lesson(mutant.lesson)
@@ -45,6 +56,16 @@ def diff_of(mutant: Mutant) -> str:
     changed = mutant.source.splitlines(keepends=True)
     header = f"# {mutant.id}: {mutant.description}\n"
     return header + "".join(difflib.unified_diff(original, changed, path, f"{path} (mutant {mutant.id})", n=2))
+
+
+def learner_cell(learner: dict) -> str:
+    """ "12/12 (1 harmless)": catalogued learner bugs caught, of those that change something."""
+    if not learner["mutants"]:
+        return "-"
+    counted = learner["mutants"] - learner["equivalent"]
+    caught = learner["killed"] + learner["timed_out"]
+    harmless = f" ({learner['equivalent']} harmless)" if learner["equivalent"] else ""
+    return f"{caught}/{counted}{harmless}"
 
 
 def write_report(outcomes: list[Outcome], out: Path = OUTPUT) -> dict:
@@ -57,21 +78,32 @@ def write_report(outcomes: list[Outcome], out: Path = OUTPUT) -> dict:
             continue
         folder = out / f"lesson{lesson.id:02d}"
         shutil.rmtree(folder, ignore_errors=True)
-        survivors = [outcome.mutant for outcome in mine if outcome.status == "survived"]
-        for mutant in survivors:
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{mutant.id}.diff").write_text(diff_of(mutant))
+        for outcome in mine:
+            if outcome.status == "survived":
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / f"{outcome.mutant.id}.diff").write_text(diff_of(outcome.mutant))
+        ast_ones = [outcome for outcome in mine if not hasattr(outcome.mutant, "kind")]
+        bugs = [outcome for outcome in mine if hasattr(outcome.mutant, "kind")]
         summary[lesson.id] = {
-            **score(mine),
-            "survivors": [{"id": m.id, "description": m.description} for m in survivors],
-            "operators": dict(Counter(outcome.mutant.operator.split(" ")[0] for outcome in mine)),
+            **score(ast_ones),
+            "survivors": [
+                {"id": o.mutant.id, "description": o.mutant.description} for o in ast_ones if o.status == "survived"
+            ],
+            "operators": dict(Counter(outcome.mutant.operator.split(" ")[0] for outcome in ast_ones)),
+            "learner": {
+                **score(bugs),
+                "survivors": [
+                    {"id": o.mutant.id, "description": o.mutant.description} for o in bugs if o.status == "survived"
+                ],
+                "kinds": by_kind(bugs),
+            },
         }
     (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     return summary
 
 
 def print_report(summary: dict, out: Path = OUTPUT) -> None:
-    header = ("Lesson", "Mutants", "Equivalent", "Killed", "Timed out", "Survived", "Score")
+    header = ("Lesson", "Mutants", "Equivalent", "Killed", "Timed out", "Survived", "Score", "Learner bugs caught")
     rows = [
         (
             f"{lesson_id} · {get_lesson(lesson_id).title}",
@@ -80,7 +112,8 @@ def print_report(summary: dict, out: Path = OUTPUT) -> None:
             str(s["killed"]),
             str(s["timed_out"]),
             str(s["survived"]),
-            f"{s['score']:.1f}%",
+            f"{s['score']:.1f}%" if s["mutants"] else "-",
+            learner_cell(s["learner"]),
         )
         for lesson_id, s in summary.items()
     ]
@@ -93,10 +126,21 @@ def print_report(summary: dict, out: Path = OUTPUT) -> None:
                 for column, (cell, width) in enumerate(zip(row, widths))
             )
         )
-    survivors = sum(s["survived"] for s in summary.values())
+    kinds = {}
+    for s in summary.values():
+        for kind, entry in s["learner"]["kinds"].items():
+            total = kinds.setdefault(kind, {"bugs": 0, "caught": 0, "harmless": 0})
+            for key in total:
+                total[key] += entry[key]
+    if kinds:
+        print(
+            "\n  Learner bugs by kind: "
+            + ", ".join(f"{k} {e['caught']}/{e['bugs'] - e['harmless']}" for k, e in kinds.items())
+        )
+    survivors = sum(s["survived"] + s["learner"]["survived"] for s in summary.values())
     if survivors:
         print(f"\n{survivors} survivor(s), each saved as a diff under {display_path(out)}/lessonNN/:")
         for s in summary.values():
-            for survivor in s["survivors"]:
+            for survivor in s["survivors"] + s["learner"]["survivors"]:
                 print(f"  {survivor['id']}  {survivor['description']}")
         print("Review each one: a check that catches it, or an entry in checks/mutants.toml if it changes nothing.")

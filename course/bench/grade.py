@@ -22,7 +22,9 @@ from pathlib import Path
 from course.bench.sample_class import KINDS, make_submission
 from course.grading import isolation
 from course.grading.checkset import prepare_checks
-from course.grading.grade import grade_all, grade_submission
+from course.grading.class_grading import grade_all
+from course.grading.grade import grade_submission
+from course.grading.settings import GradingSettings
 from course.lessons import ROOT, HiddenChecks
 
 
@@ -35,19 +37,22 @@ def build(folder: Path, count: int) -> list[str]:
 
 def run(submissions: Path, out: Path, jobs: int) -> tuple[float, list]:
     started = time.monotonic()
-    grades = grade_all(submissions, out, jobs=jobs, hidden=HiddenChecks.none(), progress=True)
+    grades, _summary = grade_all(submissions, out, GradingSettings(jobs=jobs, hidden=HiddenChecks.none()))
     return time.monotonic() - started, grades
 
 
 def isolation_cost(scratch: Path, repeats: int = 3) -> None:
     """A complete submission, graded alone, sandboxed and not, in turns: seconds each way and the ratio."""
     submission = make_submission("complete", scratch / "complete")
+    scratch.chmod(0o711)
     checks = prepare_checks(scratch / "checks", HiddenChecks.none())
+    settings = GradingSettings(hidden=HiddenChecks.none())
     times = {"bwrap": [], "none": []}
     for repeat in range(repeats):
         for level in times:
             started = time.monotonic()
-            grade = grade_submission("complete", submission, checks, scratch / f"{level}-{repeat}", level=level)
+            folder = scratch / f"{level}-{repeat}"
+            grade = grade_submission("complete", submission, checks, folder, settings, level)
             times[level].append(time.monotonic() - started)
             assert grade.score == grade.max_score, (level, grade.reasons)
     best = {level: min(values) for level, values in times.items()}

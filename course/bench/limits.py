@@ -23,7 +23,14 @@ from course.bench import attacks, sample_class
 from course.grading import isolation
 from course.lessons import ROOT
 
-ATTACKS = ("memfd_hog", "shm_hog", "holds_memory", "disk_hog", "thread_bomb", "c_loop_at_import")
+ATTACKS = {  # the attack, and the lesson whose file holds it
+    "memfd_hog": 1,
+    "shm_hog": 1,
+    "holds_memory": 1,
+    "disk_hog": 1,
+    "thread_bomb": 1,
+    "c_loop_at_import": 2,
+}
 
 
 class MemoryWatch(threading.Thread):
@@ -50,15 +57,15 @@ class MemoryWatch(threading.Thread):
         return (self.peak - self.baseline) / 2**20
 
 
-def grade_one(submission: Path, level: str, cgroups: bool, out: Path) -> tuple[dict, float, float]:
-    """Grade one submission's lesson 1; returns (its grade, seconds, how far memory in use rose, in MB)."""
+def grade_one(submission: Path, level: str, cgroups: bool, out: Path, lesson: int = 1) -> tuple[dict, float, float]:
+    """Grade one lesson of a submission; returns (its grade, seconds, how far memory in use rose, in MB)."""
     env = {**os.environ, "COURSE_ISOLATION": level, "COURSE_CGROUPS": "1" if cgroups else "0"}
     command = [
         "make",
         "--no-print-directory",
         "grade",
         f"TARGET={submission}",
-        "LESSONS=1",
+        f"LESSONS={lesson}",
         f"OUT={out}",
         "HIDDEN_CHECKS=",
         "TIME_LIMIT=15",
@@ -78,7 +85,7 @@ def outcome(grade: dict, rise: float) -> str:
     lesson = grade["lessons"][0]
     reason = (lesson["reasons"] or [""])[0].replace("; 0 points for this lesson", "")
     reason = reason[:48] + "..." if len(reason) > 51 else reason
-    return f"{lesson['score']:g}/10, +{rise:,.0f} MB" + (f" ({reason})" if reason else "")
+    return f"{lesson['score']:g}/{lesson['max_score']:g}, +{rise:,.0f} MB" + (f" ({reason})" if reason else "")
 
 
 def main() -> int:
@@ -89,14 +96,14 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-limits-") as scratch:
         folder = Path(scratch)
-        submissions = {"complete": sample_class.make_submission("complete", folder / "class" / "complete")}
-        for kind in ATTACKS:
-            submissions[kind] = attacks.build(kind, folder / "class" / kind)
-        for kind, submission in submissions.items():
+        submissions = {"complete": (sample_class.make_submission("complete", folder / "class" / "complete"), 1)}
+        for kind, lesson in ATTACKS.items():
+            submissions[kind] = (attacks.build(kind, folder / "class" / kind), lesson)
+        for kind, (submission, lesson) in submissions.items():
             cells = []
             for level, cgroups in configurations:
                 out = folder / "out" / f"{kind}-{level}-{cgroups}"
-                grade, _seconds, rise = grade_one(submission, level, cgroups, out)
+                grade, _seconds, rise = grade_one(submission, level, cgroups, out, lesson)
                 cells.append(outcome(grade, rise))
             rows.append((kind, cells))
             print(f"  {kind}: " + " | ".join(cells), flush=True)

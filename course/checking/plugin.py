@@ -228,6 +228,11 @@ class Reporter:
                 self.write(f"      {line}")
         if message:
             self.last_message = message
+        printed = printed_lines(report) if status in ("failed", "error") else []
+        if printed:
+            self.write("      your code printed (the last lines):")
+            for line in printed:
+                self.write(f"        | {line}")
         if self.verbose and report.failed:
             self.write(report.longreprtext)
         self.results.append(
@@ -290,6 +295,16 @@ class Reporter:
                 )
             )
             results_file.close()
+
+
+PRINTED_LINES = 6  # lines of what the learner's code printed that a failed check shows
+
+
+def printed_lines(report) -> list[str]:
+    """The last lines the learner's code printed while the check ran (the worker sends them with each answer)."""
+    text = getattr(report, "capstdout", "") or ""
+    lines = [line[:160] for line in text.splitlines() if line.strip() and "\x1b" not in line and "\r" not in line]
+    return lines[-PRINTED_LINES:]
 
 
 def pytest_unconfigure(config):

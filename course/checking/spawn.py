@@ -100,6 +100,7 @@ class LocalSpawner:
         home.mkdir(parents=True, exist_ok=True)
         env = {**self.env, "COURSE_TARGET": str(target), "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
         env["TMPDIR"] = str(home)
+        env["COURSE_OUTPUTS"] = str(home / "outputs")  # what lessons save while checked: never the course's outputs/
         try:
             process = subprocess.Popen(
                 worker_command(theirs, target),

@@ -17,7 +17,14 @@ def stubs(args):
 def mutants(args):
     from course.authoring.mutants import main
 
-    return main(lesson_ids(args.lessons), sample=args.sample, jobs=args.jobs, progress=not args.quiet, ids=args.ids)
+    return main(
+        lesson_ids(args.lessons),
+        sample=args.sample,
+        jobs=args.jobs,
+        progress=not args.quiet,
+        ids=args.ids,
+        learner_only=args.learner_bugs,
+    )
 
 
 @command(MAKERS, "course-map", "draw the top README's course map (images/course_map.png)")
