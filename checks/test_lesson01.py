@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course.checking import FigureView, describe, expect, given, import_lesson
+from course.checking import FigureView, describe, expect, fresh_worker, given, import_lesson
+from course.checking.properties import counterexample, hnp, st
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -141,6 +142,13 @@ def test_class_counts(lesson, mnist):
     )
     expected = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
     expect(
+        np.issubdtype(counts.dtype, np.integer),
+        "counts are whole numbers",
+        expected="an integer array (int64)",
+        found=f"dtype {counts.dtype}",
+        hint="np.zeros(10) is float64; np.bincount (or np.zeros(10, dtype=int)) counts in whole numbers.",
+    )
+    expect(
         counts.shape == (10,),
         "class_counts() should give one count per digit",
         expected="shape (10,)",
@@ -160,6 +168,34 @@ def test_class_counts(lesson, mnist):
         found=np.asarray(few).tolist(),
         hint="Digits that never appear still need their 0. What does np.bincount's minlength do?",
     )
+
+
+def shown(array) -> str:
+    """A small array as a learner would type it; a big one as its shape and first values."""
+    values = np.asarray(array).ravel().tolist()
+    if len(values) <= 12:
+        return str(np.asarray(array).tolist())
+    return f"an array of shape {np.shape(array)} starting {values[:8]}"
+
+
+@pytest.mark.todo(2)
+def test_class_counts_for_any_labels(lesson):
+    """class_counts() counts every label it is given, for any labels: a few, many, with digits missing"""
+    labels = hnp.arrays(np.uint8, st.integers(1, 400), elements=st.integers(0, 9))
+
+    def counts_right(values):
+        return np.asarray(lesson.class_counts(values)).tolist() == np.bincount(values, minlength=10).tolist()
+
+    example = counterexample(labels, counts_right)
+    if example is not None:
+        found = lesson.class_counts(example)
+        expect(
+            False,
+            f"class_counts() miscounts the labels {shown(example)}",
+            expected=np.bincount(example, minlength=10).tolist(),
+            found=np.asarray(found).tolist() if isinstance(found, np.ndarray) else describe(found),
+            hint="Does it count every label it is given, not the first few or a fixed number of them?",
+        )
 
 
 @pytest.mark.todo(3)
@@ -187,6 +223,18 @@ def test_pixel_range(lesson, mnist):
         expected=(3, 200),
         found=describe(other),
     )
+    stacks = hnp.arrays(np.uint8, st.tuples(st.integers(2, 6), st.integers(1, 5), st.integers(1, 5)))
+    example = counterexample(
+        stacks, lambda images: lesson.pixel_range(images) == (int(images.min()), int(images.max()))
+    )
+    if example is not None:
+        expect(
+            False,
+            f"pixel_range() of {len(example)} small images, {shown(example)}",
+            expected=(int(example.min()), int(example.max())),
+            found=describe(lesson.pixel_range(example)),
+            hint="Does it look at every image, not only the first one?",
+        )
 
 
 @pytest.fixture
@@ -224,6 +272,15 @@ def test_figure_is_saved_as_png(figure):
         "the picture is too small to see the digits",
         expected="at least 200 x 100 pixels",
         found=f"{width} x {height}",
+    )
+    with fresh_worker() as elsewhere:  # a process that never ran your code looks at the picture
+        facts = elsewhere.image_facts(path.read_bytes())
+    expect(
+        facts["dark"] > 0.15,
+        "the saved picture shows no digits (it is almost all white)",
+        expected="8 digits, white on black, filling much of the picture",
+        found=f"{facts['dark']:.0%} of it dark",
+        hint="Is the figure saved after the digits are drawn, or right after plt.subplots?",
     )
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from course.checking import describe, expect, given, import_lesson
+from course.checking.properties import counterexample, hnp, st
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +107,15 @@ def test_input_not_changed(lesson, sample):
         found=describe(images),
         hint="Work on a new array (astype makes one) rather than changing the input in place.",
     )
+    floats = sample[0][:3].astype(np.float32)  # pixels that are float32 already (a second pass, say)
+    watched = given.call_watching(lesson.preprocess_images, floats)
+    expect(
+        not watched["same_object"] and not watched["shares_memory"] and np.array_equal(watched["arguments"][0], floats),
+        "preprocess_images() changed a float32 array it was given",
+        expected="the input untouched, whatever its dtype",
+        found="the caller's pixels divided by 255 in place",
+        hint="astype(..., copy=False) and /= reuse the input when it is float32 already: is that what you want?",
+    )
 
 
 @pytest.mark.todo(2)
@@ -132,6 +142,38 @@ def test_single_and_full(lesson, mnist):
         expected="float32, max 1.0",
         found=f"{full.dtype}, max {float(full.max())}",
     )
+
+
+def shown(array) -> str:
+    """A small array as a learner would type it; a big one as its shape and first values."""
+    values = np.asarray(array).ravel().tolist()
+    if len(values) <= 12:
+        return str(np.asarray(array).tolist())
+    return f"an array of shape {np.shape(array)} starting {values[:8]}"
+
+
+@pytest.mark.todo(2)
+def test_scaling_for_any_pixels(lesson):
+    """preprocess_images() divides every pixel by 255, for any images: faint, bright, black, one or many"""
+    pictures = hnp.arrays(np.uint8, st.tuples(st.integers(1, 5), st.just(28), st.just(28)))
+
+    def scaled(images):
+        result = np.asarray(lesson.preprocess_images(images))
+        wanted = images.astype(np.float32)[..., np.newaxis] / 255.0
+        return result.shape == wanted.shape and result.dtype == np.float32 and np.allclose(result, wanted, atol=1e-6)
+
+    example = counterexample(pictures, scaled)
+    if example is not None:
+        result = as_array(lesson.preprocess_images(example), "preprocess_images()")
+        wanted = example.astype(np.float32)[..., np.newaxis] / 255.0
+        worst = float(np.nanmax(np.abs(result - wanted))) if result.shape == wanted.shape else None
+        expect(
+            False,
+            f"preprocess_images() of {len(example)} image(s) whose brightest pixel is {int(example.max())}",
+            expected=f"every pixel / 255 (so {int(example.max())} becomes {example.max() / 255:.3f})",
+            found=f"values off by up to {worst:.3f}" if worst is not None else describe(result),
+            hint="255 is the brightest a pixel can be, whatever the brightest pixel of this batch is.",
+        )
 
 
 @pytest.mark.hint(
@@ -219,6 +261,33 @@ def test_one_hot_values(lesson, sample):
         found=describe(twelve),
         hint="Is num_classes used, or the number 10 typed in (or NUM_CLASSES)?",
     )
+
+
+@pytest.mark.todo(3)
+def test_one_hot_for_any_labels(lesson):
+    """one_hot() puts a single 1.0 at each label's index, for any labels and any num_classes"""
+    cases = st.integers(2, 12).flatmap(
+        lambda classes: st.tuples(
+            st.just(classes),
+            hnp.arrays(st.sampled_from([np.uint8, np.int64]), st.integers(1, 40), elements=st.integers(0, classes - 1)),
+        )
+    )
+
+    def right(case):
+        classes, labels = case
+        rows = np.asarray(lesson.one_hot(labels, num_classes=classes))
+        return rows.dtype == np.float32 and np.array_equal(rows, np.eye(classes, dtype=np.float32)[labels])
+
+    example = counterexample(cases, right)
+    if example is not None:
+        classes, labels = example
+        rows = lesson.one_hot(labels, num_classes=classes)
+        expect(
+            False,
+            f"one_hot({shown(labels)}, num_classes={classes})",
+            expected=shown(np.eye(classes, dtype=np.float32)[labels]),
+            found=shown(rows) if isinstance(rows, np.ndarray) else describe(rows),
+        )
 
 
 @pytest.mark.todo(3)

@@ -198,6 +198,14 @@ def test_baseline_is_dense(baseline, lesson):
         expected="Dense sizes [128, 10]",
         found=f"Dense sizes {dense_sizes(baseline)}",
     )
+    first_dense = next((index for index, kind in enumerate(kinds) if kind == "Dense"), len(kinds))
+    expect(
+        "Flatten" in kinds[:first_dense] and facts["parameters"] == 784 * 128 + 128 + 128 * 10 + 10,
+        "the picture is flattened first, then the dense layers: 784 numbers into 128, 128 into 10",
+        expected="101,770 weights (784 x 128 + 128, then 128 x 10 + 10)",
+        found=f"layers {kinds}, {facts['parameters']:,} weights",
+        hint="A Dense layer before Flatten works on each pixel alone: which comes first?",
+    )
     hidden = built(lesson, "build_baseline", hidden_units=40)
     expect(
         dense_sizes(hidden) == [40, 10],

@@ -158,6 +158,35 @@ def test_dataset_shuffles_with_seed(lesson, train_slice):
     )
 
 
+def numbered(count):
+    """``count`` images whose pixels are their own number, with one-hot labels: each can be told apart."""
+    numbers = np.arange(count, dtype="float32")
+    images = np.broadcast_to(numbers[:, None, None, None], (count, 28, 28, 1)).copy()
+    return images, np.eye(10, dtype="float32")[np.arange(count) % 10]
+
+
+@pytest.mark.todo(2)
+def test_dataset_mixes_the_whole_set(lesson):
+    """make_dataset(shuffle=True) mixes examples across the whole set, not within batches or a small window"""
+    images, labels = numbered(300)
+    found = batches(lesson.make_dataset(images, labels, batch_size=50, shuffle=True, seed=3))
+    first = sorted(int(number) for number in found[0][0][:, 0, 0, 0])
+    expect(
+        first != list(range(first[0], first[0] + len(first))),
+        "the first batch should mix examples from all over the set",
+        expected="50 examples drawn from all 300",
+        found=f"examples {first[0]} to {first[-1]}, together as in the original order",
+        hint="Shuffle the examples, then batch them: .shuffle() after .batch() moves whole batches.",
+    )
+    expect(
+        first[-1] >= 150,
+        "the shuffle buffer should hold the whole set: the first batch can hold any example",
+        expected="some examples from the second half (150-299) in the first batch",
+        found=f"the first batch drawn from examples {first[0]} to {first[-1]} only",
+        hint="A buffer of batch_size only mixes neighbours: how many examples does .shuffle(buffer) mix?",
+    )
+
+
 @pytest.mark.todo(2)
 def test_dataset_reshuffles_each_epoch(lesson, train_slice):
     """make_dataset(shuffle=True): a new order every epoch, and another order for another seed"""
@@ -184,7 +213,10 @@ def test_dataset_reshuffles_each_epoch(lesson, train_slice):
 
 @pytest.mark.todo(3)
 def test_early_stopping(lesson):
-    """early_stopping(): watches the validation loss, waits `patience` epochs, keeps the best weights"""
+    """early_stopping(): stops `patience` epochs after the lowest validation loss, and puts that epoch's weights back"""
+    # A run whose training loss keeps falling while the validation loss is lowest at epoch 3, then rises.
+    val_losses = [0.9, 0.6, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85]
+    losses = [0.9 - 0.07 * epoch for epoch in range(len(val_losses))]
     for patience in (3, 5):
         callback = lesson.early_stopping(patience=patience)
         expect(
@@ -193,25 +225,21 @@ def test_early_stopping(lesson):
             expected="keras.callbacks.EarlyStopping(...)",
             found=describe(callback),
         )
+        run = given.drive_early_stopping(callback, val_losses, losses)
         expect(
-            callback.monitor == "val_loss",
-            "early stopping should watch the validation loss",
-            expected="monitor='val_loss'",
-            found=repr(callback.monitor),
-            hint="Which loss tells you the model stopped generalising?",
+            run["stopped_after"] == 3 + patience,
+            f"early_stopping(patience={patience}), on a run whose validation loss is lowest at epoch 3 "
+            "while the training loss keeps falling",
+            expected=f"training stopped after epoch {3 + patience}: {patience} epochs without a lower validation loss",
+            found="no stop" if run["stopped_after"] is None else f"a stop after epoch {run['stopped_after']}",
+            hint="Which loss does it watch, does it count a fall as the improvement, and is `patience` used?",
         )
         expect(
-            callback.patience == patience,
-            f"early_stopping(patience={patience}) should wait {patience} epochs",
-            expected=patience,
-            found=callback.patience,
-            hint="Is the patience argument used, or a number typed in?",
-        )
-        expect(
-            callback.restore_best_weights is True,
+            run["weights_of_epoch"] == 3,
             "when it stops, the best epoch's weights should come back",
-            expected="restore_best_weights=True",
-            found=callback.restore_best_weights,
+            expected="the weights of epoch 3 (the lowest validation loss)",
+            found=f"the weights of epoch {run['weights_of_epoch']}",
+            hint="Which argument of EarlyStopping puts the best weights back?",
         )
 
 
@@ -305,26 +333,36 @@ def working_in(place):
         given.working_folder(before)
 
 
+def scrambled(val_slice):
+    """The validation images with their labels shuffled: a model can only guess them (about 10% right)."""
+    images, labels = val_slice
+    return images, labels[np.random.default_rng(11).permutation(len(labels))]
+
+
 @pytest.fixture(scope="module")
 def quiet_run(lesson, train_slice, val_slice, make_tiny_model):
-    """One more short run, with verbose=0 and a callback that counts the epochs it sees."""
+    """One more short run, with verbose=0, a callback that counts the epochs it sees, and a validation set whose
+    labels are scrambled (so the validation accuracy says which data the run measured on)."""
     counter = given.epoch_counter()
     printed = io.StringIO()
     with working_in(folder("quiet")) as place, contextlib.redirect_stdout(printed):
-        lesson.train_model(
+        history = lesson.train_model(
             make_tiny_model(),
-            train_slice[0][:500],
-            train_slice[1][:500],
-            *val_slice,
-            epochs=2,
-            batch_size=100,
+            train_slice[0][:600],
+            train_slice[1][:600],
+            *scrambled(val_slice),
+            epochs=3,
+            batch_size=60,
             model_path=None,
             seed=2,
             verbose=0,
             callbacks=[counter],
         )
     return SimpleNamespace(
-        printed=printed.getvalue(), epochs_seen=counter.epochs, files=sorted(path.name for path in place.iterdir())
+        printed=printed.getvalue(),
+        epochs_seen=counter.epochs,
+        files=sorted(path.name for path in place.iterdir()),
+        history=getattr(history, "history", None),
     )
 
 
@@ -332,9 +370,9 @@ def quiet_run(lesson, train_slice, val_slice, make_tiny_model):
 def test_verbose_and_callbacks_are_passed_on(quiet_run):
     """train_model() passes verbose and callbacks on to fit, and saves nothing when model_path is None"""
     expect(
-        quiet_run.epochs_seen == 2,
+        quiet_run.epochs_seen == 3,
         "callbacks should reach model.fit: Keras calls them after every epoch",
-        expected="a callback called after each of 2 epochs",
+        expected="a callback called after each of 3 epochs",
         found=f"called {quiet_run.epochs_seen} times",
         hint="Does fit get callbacks=list(callbacks)?",
     )
@@ -351,6 +389,61 @@ def test_verbose_and_callbacks_are_passed_on(quiet_run):
         expected="no file written",
         found=quiet_run.files[:3],
         hint="Is the model saved only when model_path is not None?",
+    )
+
+
+@pytest.mark.todo(4)
+def test_validation_measures_the_validation_set(quiet_run):
+    """train_model() measures on the validation set it is given, never on the data it fits"""
+    metrics = quiet_run.history or {}
+    seen, fitted = metrics.get("val_accuracy") or [1.0], metrics.get("accuracy") or [0.0]
+    expect(
+        seen[-1] < 0.35 and fitted[-1] > seen[-1] + 0.2,
+        "with a validation set whose labels were scrambled, the validation accuracy should stay near 10%",
+        expected="val_accuracy near 0.1 while the training accuracy climbs",
+        found=f"val_accuracy {seen[-1]:.2f}, accuracy {fitted[-1]:.2f}",
+        hint="Which data does fit get as validation_data: the validation set, or the training data?",
+    )
+
+
+@pytest.fixture(scope="module")
+def seeded_runs(lesson, train_slice, val_slice, make_tiny_model):
+    """Three one-epoch runs from the same starting weights: seeds 1, 1 and 2 (the losses they end with)."""
+    losses = []
+    for seed in (1, 1, 2):
+        with contextlib.redirect_stdout(io.StringIO()):
+            history = lesson.train_model(
+                make_tiny_model(),
+                train_slice[0][:400],
+                train_slice[1][:400],
+                *val_slice,
+                epochs=1,
+                batch_size=40,
+                model_path=None,
+                seed=seed,
+                verbose=0,
+            )
+        losses.append(float((getattr(history, "history", None) or {}).get("loss", [np.nan])[-1]))
+    return losses
+
+
+@pytest.mark.todo(4)
+def test_the_seed_decides_the_order(seeded_runs):
+    """train_model(seed=...) trains on its seeded dataset: the same seed repeats a run, another seed changes it"""
+    same, again, other = seeded_runs
+    expect(
+        abs(same - again) < 1e-5,
+        "two runs with the same seed, from the same weights, should end with the same loss",
+        expected=f"{same:.5f} twice",
+        found=f"{same:.5f} and {again:.5f}",
+        hint="Does fit train on make_dataset(..., seed=seed), the pipeline that shuffles with the seed?",
+    )
+    expect(
+        abs(same - other) > 1e-4,
+        "another seed should shuffle the training examples into another order (and end with another loss)",
+        expected="a different loss for seed=2",
+        found=f"{other:.5f} for seed=2, as for seed=1",
+        hint="Does fit get the dataset make_dataset built, or the raw arrays (which it shuffles its own way)?",
     )
 
 
@@ -461,13 +554,15 @@ def test_overfitting_experiment(lesson, overfitting):
 
 @pytest.fixture(scope="module")
 def sweep(lesson, train_slice, val_slice):
-    """The learner's learning_rate_sweep, in small: two rates, 3 epochs of batch 50 on 1,000 digits."""
+    """The learner's learning_rate_sweep, in small: two rates, 3 epochs of batch 50 on 1,000 digits.
+
+    Its validation labels are scrambled, so the validation accuracy says which data each run was measured on."""
     build_model = given.sweep_builder()  # the fixture CNN, compiled with the rate it is asked for; remembers the rates
     x, y = train_slice
     printed = io.StringIO()
     with working_in(folder("sweep")) as place, contextlib.redirect_stdout(printed):
         histories = lesson.learning_rate_sweep(
-            build_model, (0.001, 1.0), x[:1000], y[:1000], *val_slice, epochs=3, batch_size=50
+            build_model, (0.001, 1.0), x[:1000], y[:1000], *scrambled(val_slice), epochs=3, batch_size=50
         )
     return SimpleNamespace(
         histories=histories,
@@ -528,12 +623,20 @@ def test_learning_rate_sweep(sweep):
         expected="no files",
         found=sweep.files[:3],
     )
-    slow, fast = (min(sweep.histories[rate].history["val_loss"]) for rate in (0.001, 1.0))
+    slow, fast = (min(sweep.histories[rate].history["loss"]) for rate in (0.001, 1.0))
     expect(
         fast < slow,
         "at rate 1.0 the model should learn much faster than at 0.001 (lesson 3's trap)",
-        expected=f"a lower validation loss at 1.0 than {slow:.3f}",
+        expected=f"a lower training loss at 1.0 than {slow:.3f}",
         found=f"{fast:.3f}",
+    )
+    learned = sweep.histories[1.0].history
+    expect(
+        learned["val_accuracy"][-1] < 0.35 and learned["accuracy"][-1] > learned["val_accuracy"][-1] + 0.2,
+        "each rate should be measured on the validation set the sweep is given (its labels were scrambled here)",
+        expected="a validation accuracy near 10% while the training accuracy climbs",
+        found=f"val_accuracy {learned['val_accuracy'][-1]:.2f}, accuracy {learned['accuracy'][-1]:.2f}",
+        hint="Does train_model get x_val and y_val, or the digits it fits?",
     )
 
 
@@ -588,7 +691,7 @@ def curves(lesson, outputs):
 
 @pytest.mark.todo(8)
 def test_curves_saved_as_png(curves):
-    """plot_history() saves a real PNG file"""
+    """plot_history() saves a real PNG file, with the curves on it"""
     _, _, path = curves
     expect(
         path.is_file(),
@@ -603,6 +706,15 @@ def test_curves_saved_as_png(curves):
         "the saved file is not a PNG",
         expected="a PNG file",
         found=f"a file starting with {header!r}",
+    )
+    with fresh_worker() as elsewhere:  # a process that never ran your code looks at the picture
+        facts = elsewhere.image_facts(path.read_bytes())
+    expect(
+        facts["colour"] > 0.002,
+        "the saved picture shows no curves",
+        expected="coloured lines on two plots",
+        found="no colour at all: empty plots",
+        hint="Is the figure saved after the lines are drawn, or right after plt.subplots?",
     )
 
 

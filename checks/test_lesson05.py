@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from course.checking import describe, expect, given, import_lesson
+from course.checking.properties import counterexample, hnp, st
 
 N = 600
 
@@ -192,6 +193,39 @@ def test_confusion_matrix(lesson, labels, probabilities):
     )
 
 
+def label_pairs(classes=10, most=60):
+    """Random (true, predicted) label arrays of one length: some digits may never occur in either."""
+    return st.integers(1, most).flatmap(
+        lambda n: st.tuples(
+            hnp.arrays(np.int64, n, elements=st.integers(0, classes - 1)),
+            hnp.arrays(np.int64, n, elements=st.integers(0, classes - 1)),
+        )
+    )
+
+
+@pytest.mark.todo(3)
+def test_confusion_matrix_for_any_labels(lesson):
+    """confusion_matrix() counts every (true, predicted) pair, for any labels, even when some digit never occurs"""
+
+    def right(pair):
+        matrix = np.asarray(lesson.confusion_matrix(*pair))
+        return matrix.shape == (10, 10) and np.array_equal(matrix, slow_confusion(*pair))
+
+    example = counterexample(label_pairs(), right)
+    if example is not None:
+        y_true, y_pred = example
+        found = lesson.confusion_matrix(y_true, y_pred)
+        expect(
+            False,
+            f"confusion_matrix(y_true={y_true.tolist()}, y_pred={y_pred.tolist()})",
+            expected=f"a 10 x 10 matrix with {len(y_true)} counts, matrix[true, predicted]",
+            found=describe(found)
+            if not isinstance(found, np.ndarray) or found.shape != (10, 10)
+            else f"counts {[(int(t), int(p), int(found[t, p])) for t, p in np.argwhere(found)][:6]}",
+            hint="Is the matrix num_classes x num_classes, whichever digits happen to occur?",
+        )
+
+
 @pytest.mark.todo(4)
 def test_per_class_accuracy(lesson, labels, probabilities):
     """per_class_accuracy(): for each digit, the fraction of its images recognised"""
@@ -314,12 +348,25 @@ def test_confusion_heatmap(lesson, labels, probabilities, outputs):
             expected=(10, 10),
             found=ax.images[0].get_array().shape,
         )
-        labels_text = (ax.get_xlabel() + " " + ax.get_ylabel()).lower()
         expect(
-            "true" in labels_text and "predicted" in labels_text,
-            "label the axes so a reader knows which is which",
-            expected="'predicted' and 'true'",
-            found=repr(labels_text.strip()),
+            np.array_equal(np.asarray(ax.images[0].get_array()), matrix),
+            "the heatmap should show the matrix as it is: row = true digit, column = predicted",
+            expected="imshow(matrix, ...): the colours match the counts written in the cells",
+            found="another arrangement (the matrix transposed?)",
+            hint="imshow draws matrix[row, column] at row, column already: no .T is needed.",
+        )
+        expect(
+            "Log" in ax.images[0].norm_name,
+            "the heatmap should use the given logarithmic colour scale, so that small counts stay visible",
+            expected="ax.imshow(matrix, **log_colours(matrix))",
+            found=f"a {ax.images[0].norm_name or 'linear'} colour scale",
+        )
+        xlabel, ylabel = ax.get_xlabel().lower(), ax.get_ylabel().lower()
+        expect(
+            "predicted" in xlabel and "true" in ylabel,
+            "label the axes so a reader knows which is which: columns are the prediction, rows the true digit",
+            expected="x axis 'predicted', y axis 'true'",
+            found=f"x axis {ax.get_xlabel()!r}, y axis {ax.get_ylabel()!r}",
         )
         for axis, ticks in (("x", ax.get_xticks()), ("y", ax.get_yticks())):
             shown = [float(tick) for tick in ticks if -0.5 <= tick <= 9.5]
@@ -355,11 +402,12 @@ def test_confusion_heatmap(lesson, labels, probabilities, outputs):
                 count = int(matrix[row, column])
                 shown = cells.get((row, column), "")
                 expect(
-                    shown == str(count) or (count == 0 and shown in ("", "0")),
+                    shown == (str(count) if count else ""),
                     f"the cell in row {row} (true {row}), column {column} (predicted {column}) shows the wrong count",
-                    expected=repr(str(count)),
+                    expected=repr(str(count)) if count else "nothing written (an empty cell stays empty)",
                     found=repr(shown) if shown else "nothing written there",
-                    hint="ax.text(x, y, ...) takes the column first: x is the predicted digit, y the true one.",
+                    hint="ax.text(x, y, ...) takes the column first: x is the predicted digit, y the true one; "
+                    "only counts that are not 0 are written.",
                 )
     finally:
         given.close_figures()

@@ -135,6 +135,26 @@ def test_white_on_black(lesson):
         found=describe(kept),
         hint="When is the border bright? Compare border_level(pixels) with 0.5.",
     )
+    heavy = np.full((20, 20), 0.95, dtype=np.float32)
+    heavy[2:18, 2:18] = 0.05  # light paper, a big dark blot of ink: darker than 0.5 on average
+    flipped = lesson.white_on_black(heavy)
+    expect(
+        isinstance(flipped, np.ndarray) and np.allclose(flipped, 1.0 - heavy),
+        "the paper decides, not the average: light paper with a lot of dark ink is still flipped",
+        expected="1 - pixels (the border is 0.95)",
+        found="the pixels unchanged" if np.allclose(np.asarray(flipped), heavy) else describe(flipped),
+        hint="Is the decision taken from border_level(pixels), or from the whole picture's mean?",
+    )
+    middle = np.full((10, 10), 0.5, dtype=np.float32)
+    middle[4:6, 4:6] = 1.0
+    kept = lesson.white_on_black(middle)
+    expect(
+        isinstance(kept, np.ndarray) and np.allclose(kept, middle),
+        "paper exactly at 0.5 is not 'above 0.5': it is left as it is",
+        expected="the pixels unchanged",
+        found=describe(kept),
+        hint="Flip only when border_level(pixels) > 0.5, as the TODO says.",
+    )
 
 
 @pytest.mark.todo(3)

@@ -7,7 +7,7 @@ if a check is weakened, the sample shows it.
 
 import pytest
 
-from course.authoring import mutants, stubs
+from course.authoring import learner_bugs, mutants, stubs
 from course.authoring.mutate import Mutant
 from course.authoring.mutation_report import Outcome, score
 from course.lessons import all_lessons
@@ -81,6 +81,7 @@ def test_reviewed_list_names_real_mutants_with_reasons():
     review = mutants.reviewed()
     known = {mutant.id for lesson in all_lessons() for mutant in mutants.mutants_of(lesson.id)}
     stale = [mutant_id for mutant_id in review["equivalent"] if mutant_id not in known]
+    known |= {bug.id for bug in learner_bugs.load()}
     assert not stale, f"checks/mutants.toml lists mutants that no longer exist: {stale}"
     assert all(len(reason) > 10 for reason in review["equivalent"].values())
     sample = review["sample"]
@@ -88,6 +89,20 @@ def test_reviewed_list_names_real_mutants_with_reasons():
     assert not set(sample) & set(review["equivalent"])
     lessons = {int(mutant_id[1:].split("-")[0]) for mutant_id in sample}
     assert lessons == {lesson.id for lesson in all_lessons()}, "the sample should cover every lesson"
+
+
+def test_the_learner_bug_catalogue_applies_and_covers_every_lesson():
+    """checks/learner_bugs.toml: at least 10 bugs per lesson, each inside a TODO region of today's solution,
+    each with a kind and one line of what the learner did; a harmless one says why."""
+    from collections import Counter
+
+    bugs = learner_bugs.load()  # raises CatalogueError for a patch that no longer applies
+    per_lesson = Counter(bug.lesson for bug in bugs)
+    for lesson in all_lessons():
+        assert per_lesson[lesson.id] >= 10, f"lesson {lesson.id}: only {per_lesson[lesson.id]} learner bugs"
+    assert all(bug.kind in learner_bugs.KINDS and len(bug.what) > 15 for bug in bugs)
+    assert all(len(bug.harmless) > 30 for bug in bugs if bug.harmless)
+    assert len({bug.id for bug in bugs}) == len(bugs)
 
 
 def test_scores_count_caught_mutants_over_non_equivalent_ones():

@@ -73,6 +73,11 @@ class ImageView:
     def get_cmap(self) -> SimpleNamespace:
         return SimpleNamespace(name=str(self._facts.get("cmap", "")))
 
+    @property
+    def norm_name(self) -> str:
+        """The class name of the colour scale (``Normalize``, ``LogNorm``, ...)."""
+        return str(self._facts.get("norm", ""))
+
 
 class LegendView:
     def __init__(self, texts: list):

@@ -21,6 +21,7 @@ from course.worker.models import (
     clone_model,
     cosine_decay,
     dense_softmax_model,
+    drive_early_stopping,
     epoch_counter,
     model_facts,
     predict_saved_model,
@@ -39,9 +40,11 @@ __all__ = [
     "cosine_decay",
     "count_calls",
     "dense_softmax_model",
+    "drive_early_stopping",
     "epoch_counter",
     "file_facts",
     "folder_names",
+    "image_facts",
     "make_folder",
     "model_facts",
     "open_image",
@@ -185,6 +188,31 @@ def open_image(png: bytes):
     image = Image.open(io.BytesIO(png))
     image.load()
     return image
+
+
+def image_facts(png: bytes) -> dict:
+    """What a saved picture shows, roughly: its size, and how much of it is dark, light, or in colour.
+
+    (The checks ask a fresh worker, one that never ran the learner's code, to look at the picture.)
+    """
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        width, height = image.size
+        if width * height > 40_000_000:
+            raise ValueError(f"the picture is too large to look at ({width} x {height})")
+        rgb = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+    gray = rgb.mean(axis=2)
+    saturation = rgb.max(axis=2) - rgb.min(axis=2)
+    return {
+        "width": int(width),
+        "height": int(height),
+        "dark": float((gray < 0.25).mean()),
+        "light": float((gray > 0.9).mean()),
+        "colour": float((saturation > 0.25).mean()),
+    }
 
 
 # -- the learner's web app -------------------------------------------------------------

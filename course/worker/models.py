@@ -129,6 +129,26 @@ def predict_saved_model(data: bytes, images, suffix: str = ".h5"):
     return np.asarray(model(np.asarray(images, "float32"), training=False))
 
 
+def drive_early_stopping(callback, val_losses, losses) -> dict:
+    """Run ``callback`` through epochs whose validation (and training) losses are given, on a one-weight model
+    whose weight during epoch e is e: when did it stop training, and whose weights does the model hold at the end?"""
+    keras = _keras()
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False)])
+    model.stop_training = False
+    callback.set_model(model)
+    callback.on_train_begin()
+    stopped = None
+    for epoch, (val_loss, loss) in enumerate(zip(val_losses, losses)):
+        model.layers[0].set_weights([np.full((1, 1), float(epoch + 1), dtype="float32")])
+        logs = {"loss": float(loss), "val_loss": float(val_loss), "accuracy": 0.5, "val_accuracy": 0.5}
+        callback.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            stopped = epoch + 1
+            break
+    callback.on_train_end()
+    return {"stopped_after": stopped, "weights_of_epoch": round(float(model.layers[0].get_weights()[0][0, 0]))}
+
+
 def epoch_counter():
     """A Keras callback that counts the epochs it is told about (``.epochs``)."""
     keras = _keras()

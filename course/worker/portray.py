@@ -61,7 +61,14 @@ def describe_axes(ax) -> dict:
             }
             for line in ax.get_lines()
         ],
-        "images": [{"array": np.asarray(image.get_array()), "cmap": str(image.get_cmap().name)} for image in ax.images],
+        "images": [
+            {
+                "array": np.asarray(image.get_array()),
+                "cmap": str(image.get_cmap().name),
+                "norm": type(image.norm).__name__,
+            }
+            for image in ax.images
+        ],
         "texts": [_text(text) for text in ax.texts],
         "legend": None if legend is None else [str(text.get_text()) for text in legend.get_texts()],
     }
