@@ -2,7 +2,7 @@
 # the pattern rules below work for every lesson that file names.
 #
 #   make setup                  create .venv with the pinned packages
-#   make check-lessonN          grade your code for lesson N   (TARGET=solutions: the reference)
+#   make check-lessonN          grade your code for lesson N   (TARGET=dir: a folder laid out like lessons/)
 #   make check                  grade every lesson
 #   make run-lessonN            run lesson N's file and see what it prints
 #   make progress               a table of every lesson's checks, and what to do next
@@ -12,18 +12,23 @@
 #   make lab                    JupyterLab with one notebook per lesson (an optional extra install; check(N) grades in place)
 #   make app                    the web app at http://127.0.0.1:5000 (trains a model first if none)
 #   make serve [PORT=8000]      the app for real use: gunicorn behind nginx (a buffering proxy)
-#   make train                  train the reference model on all of MNIST (TARGET=lessons: yours; EPOCHS=2: a quick try)
+#   make train                  train the model on all of MNIST: the code in solutions/ if there is one, else yours
+#                               (TARGET=lessons: yours; EPOCHS=2: a quick try)
+#   make finetune               fine-tune the model on the corrections the app's users stored (kept only if MNIST holds)
+#   make data                   say where MNIST is (downloads it once if there is no local copy)
+#   make grade [TARGET=...]     points per check and lesson, as the grader gives them: Gradescope results.json + a report
+#
+# ---- for instructors and course makers (make release leaves this block out of learners' copies) ----
+#   make release DEST=dir       the learners' repository: stubs, public checks, no solutions/ (PLATFORM=github-classroom: its workflow)
+#   make classroom50            the Classroom 50 autograder bundle (dist/classroom50/: autograder.py + the grader)
+#   make gradescope             build dist/autograder.zip for Gradescope (setup.sh, run_autograder, MNIST, hidden checks)
+#   make classroom              regenerate the GitHub Classroom workflow from lessons.toml (sunsetting: INSTRUCTORS.md)
+#   make grade-all SUBMISSIONS=dir/   grade a whole class in parallel: gradebook CSV/JSON, histogram
+#   make manifest               record the grading files' hashes after changing a check
+#   make stubs [FORCE=1]        regenerate lessons/ from solutions/
 #   make bench-train            the reference model against the keras-io recipe, side by side
 #   make bench-handwriting      unseen writers' pen digits drawn on the canvas: MNIST-only model vs the reference
-#   make finetune               fine-tune the model on the corrections the app's users stored (kept only if MNIST holds)
 #   make bench-app              load test of `make serve` against a naive model.predict handler
-#   make stubs [FORCE=1]        regenerate lessons/ from solutions/ (instructors)
-#   make grade [TARGET=...]     points per check and lesson: Gradescope results.json + a report
-#   make grade-all SUBMISSIONS=dir/   grade a whole class in parallel: gradebook CSV/JSON, histogram
-#   make manifest               record the grading files' hashes after changing a check (instructors)
-#   make data                   say where MNIST is (downloads it once if there is no local copy)
-#   make classroom              regenerate the GitHub Classroom workflow from lessons.toml
-#   make gradescope             build dist/autograder.zip for Gradescope (setup.sh, run_autograder, MNIST, hidden checks)
 #   make bench-grade            grade 40 generated submissions: submissions per minute
 #   make bench-limits           which limits hold at each isolation level, with and without cgroups (measured)
 #   make mutants [LESSONS=1,2]  mutation testing of the checks: AST mutants and the learner-bug catalogue, a score
@@ -32,14 +37,16 @@
 #   make lint                   ruff: lint and format check of the course's code (FIX=1: fix what it can)
 #   make course-map             draw the top README's course map (images/course_map.png)
 #   make test                   make lint, then the project's own test suite (what CI runs)
+# ---- end of the block ----
 
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 TARGET ?= lessons
-# `make train` and `make app` use the reference solutions unless TARGET is given.
-PIPELINE_TARGET := $(if $(filter command line environment,$(origin TARGET)),$(TARGET),solutions)
+# `make train` and `make app` use the reference solutions unless TARGET is given
+# (a learner's copy, made by `make release`, has no solutions/: there they use lessons/).
+PIPELINE_TARGET := $(if $(filter command line environment,$(origin TARGET)),$(TARGET),$(if $(wildcard solutions/.),solutions,lessons))
 STAMP := $(VENV)/.installed
 
 # Offline-first data: on the course's own machines MNIST sits beside the checkout.
@@ -69,8 +76,7 @@ QUIET_FAILURE = || { status=$$?; kill -PIPE $$PPID; exit $$status; }
 PORT ?= 5000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: setup check progress watch stubs test lint course-map help train bench-train app serve bench-app model bench-handwriting finetune lab \
-	grade grade-all manifest manifest-check data classroom classroom-result gradescope bench-grade bench-limits mutants
+.PHONY: setup check progress watch help train app serve model finetune lab grade manifest-check data classroom-result
 .DEFAULT_GOAL := help
 
 help:
@@ -105,6 +111,14 @@ watch: $(STAMP)
 reset-lesson%: $(STAMP)
 	@$(PY) -m course reset $* $(if $(YES),--yes) $(QUIET_FAILURE)
 
+# Notebooks: generated from the lessons each time (notebooks/ is a build product); JupyterLab is an extra install.
+# Jupyter refuses to run as root (a container, a cloud VM) unless told it may.
+lab: $(STAMP)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt -c requirements-lock.txt
+	@$(PY) -m course notebooks --target $(TARGET)
+	@COURSE_TARGET=$(TARGET) PYTHONPATH=$(CURDIR) $(VENV)/bin/jupyter lab --notebook-dir=notebooks \
+		$(if $(filter 0,$(shell id -u)),--allow-root)
+
 model: $(STAMP)
 	@$(PY) -m course train --if-missing --target $(PIPELINE_TARGET)
 
@@ -114,29 +128,14 @@ app: model
 serve: model
 	@COURSE_TARGET=$(PIPELINE_TARGET) PORT=$(PORT) WORKERS=$(WORKERS) $(PY) -m course serve
 
-bench-app: model
-	@$(PY) -m course bench-app
-
 train: $(STAMP)
 	@$(PY) -m course train --target $(PIPELINE_TARGET)
-
-bench-train: $(STAMP)
-	@$(PY) -m course bench-train
-
-# Notebooks: generated from the lessons each time (notebooks/ is a build product); JupyterLab is an extra install.
-lab: $(STAMP)
-	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt -c requirements-lock.txt
-	@$(PY) -m course notebooks --target $(TARGET)
-	@COURSE_TARGET=$(TARGET) PYTHONPATH=$(CURDIR) $(VENV)/bin/jupyter lab --notebook-dir=notebooks
-
-bench-handwriting: $(STAMP)
-	@$(PY) -m course bench-handwriting
 
 finetune: model
 	@$(PY) -m course finetune --target $(PIPELINE_TARGET)
 
-stubs: $(STAMP)
-	@$(PY) -m course stubs $(if $(FORCE),--force)
+data: $(STAMP)
+	@$(PY) -m course data
 
 # Grading (INSTRUCTORS.md). LESSONS=1,2 grades only those; HIDDEN_CHECKS=dir adds hidden checks;
 # TIME_LIMIT=s: CPU seconds each lesson of a submission may use; DEADLINE=s: wall-clock seconds for a whole
@@ -149,6 +148,30 @@ GRADE_OPTIONS = $(if $(LESSONS),--lessons $(LESSONS)) $(if $(HIDDEN_CHECKS),--hi
 grade: $(STAMP)
 	@$(PY) -m course grade --target $(TARGET) $(GRADE_OPTIONS) $(if $(RESULTS),--results $(RESULTS))
 
+# The GitHub Classroom workflow (.github/workflows/classroom.yml) runs these two in the learner's repository.
+manifest-check: $(STAMP)
+	@$(PY) -m course manifest --check
+
+classroom-result: $(STAMP)
+	@$(PY) -m course classroom-result $(LESSONS)
+
+# ---- for instructors and course makers (make release leaves this block out of learners' copies) ----
+.PHONY: release classroom50 gradescope classroom grade-all manifest stubs bench-train bench-handwriting bench-app \
+	bench-grade bench-limits mutants lint course-map test
+
+release: $(STAMP)
+	@test -n "$(DEST)" || { echo "Usage: make release DEST=path/to/new/folder  [PLATFORM=classroom50|github-classroom|gradescope]"; exit 2; }
+	@$(PY) -m course release $(DEST) $(if $(PLATFORM),--platform $(PLATFORM))
+
+classroom50: $(STAMP)
+	@$(PY) -m course classroom50 $(if $(DEST),--dest $(DEST))
+
+gradescope: $(STAMP)
+	@$(PY) -m course gradescope $(if $(HIDDEN_CHECKS),--hidden $(HIDDEN_CHECKS))
+
+classroom: $(STAMP)
+	@$(PY) -m course classroom
+
 grade-all: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade-all SUBMISSIONS=path/to/folder  (one folder or .zip per learner)"; exit 2; }
 	@$(PY) -m course grade-all $(SUBMISSIONS) $(GRADE_OPTIONS) $(if $(JOBS),--jobs $(JOBS))
@@ -156,20 +179,17 @@ grade-all: $(STAMP)
 manifest: $(STAMP)
 	@$(PY) -m course manifest
 
-manifest-check: $(STAMP)
-	@$(PY) -m course manifest --check
+stubs: $(STAMP)
+	@$(PY) -m course stubs $(if $(FORCE),--force)
 
-data: $(STAMP)
-	@$(PY) -m course data
+bench-train: $(STAMP)
+	@$(PY) -m course bench-train
 
-classroom: $(STAMP)
-	@$(PY) -m course classroom
+bench-handwriting: $(STAMP)
+	@$(PY) -m course bench-handwriting
 
-classroom-result: $(STAMP)
-	@$(PY) -m course classroom-result $(LESSONS)
-
-gradescope: $(STAMP)
-	@$(PY) -m course gradescope $(if $(HIDDEN_CHECKS),--hidden $(HIDDEN_CHECKS))
+bench-app: model
+	@$(PY) -m course bench-app
 
 bench-grade: $(STAMP)
 	@$(PY) -m course bench-grade
@@ -191,3 +211,4 @@ course-map: $(STAMP)
 
 test: lint
 	@$(PY) -m pytest tests
+# ---- end of the block ----

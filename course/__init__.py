@@ -11,11 +11,16 @@ Packages:
   the notebooks of ``make lab``.
 * ``grading/``: instructors' grading: check sets, submissions, the sandbox,
   scoring, reports, gradebook, GitHub Classroom, Gradescope.
+* ``handout/``: for instructors handing the course out: the learners' copy
+  (``make release``) and Classroom 50's autograder bundle (``make classroom50``).
 * ``authoring/``: for whoever makes the course: stubs generated from the
   solutions, mutation testing of the checks.
 * ``bench/``: ``make bench-*``, the made-up classes they grade, the test-server
   harness and the red team's attacks (for benchmarks and the project's tests).
 * ``cli/``: the one command line behind the Makefile (``python -m course``).
+
+Learners' copies (``make release``) hold all but ``handout/``, ``authoring/`` and
+``bench/`` (and their commands): ``course.grading.shipping`` lists what they keep.
 
 Modules, flat, the digit recognizer's own machinery:
 

@@ -5,8 +5,9 @@ MNIST), `make bench-handwriting` and the browser test (the unseen writers),
 and lesson 7. Each trajectory is drawn on a 280 x 280 canvas at a random size
 and place with a pen near the page's own, mostly black on the transparent
 canvas, sometimes white on black as an upload would be, and then prepared by
-the app's own MNIST-style preprocessing: exactly what a user's drawing goes
-through before the model sees it.
+the MNIST-style preprocessing of the app it is for (the ``to_mnist`` of the
+same tree's lesson 6): exactly what a user's drawing goes through before that
+app's model sees it.
 """
 
 from __future__ import annotations
@@ -19,20 +20,11 @@ import numpy as np
 from course import drawings
 
 
-def reference_preprocessing():
-    """The course's own MNIST-style preprocessing (the reference app's to_mnist)."""
-    from course.lessons import SOLUTIONS_DIR, get_lesson
-    from course.pipeline import module_from
-
-    return module_from(get_lesson(6).file_in(SOLUTIONS_DIR), "reference_app").to_mnist
-
-
-def pen_images(digits, renderings: int = 1, seed: int = 0, to_mnist=None, canvas_size: int = 280):
-    """Each digit drawn ``renderings`` times and preprocessed.
+def pen_images(digits, to_mnist, renderings: int = 1, seed: int = 0, canvas_size: int = 280):
+    """Each digit drawn ``renderings`` times and prepared by ``to_mnist`` (a tree's lesson 6: the app's own).
 
     Returns (images (N, 28, 28) float32, labels (N,), writers (N,)).
     """
-    to_mnist = to_mnist or reference_preprocessing()
     rng = np.random.default_rng(seed)
     images, labels, writers = [], [], []
     for _ in range(renderings):

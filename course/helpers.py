@@ -101,13 +101,14 @@ def mistakes_gallery(images, labels, predicted, path, title: str, count: int = 2
     return draw(images, labels, predicted, path, title, count=count)
 
 
-def save_filter_pictures(model, image, prefix: str = "lesson03") -> list[Path]:
-    """Save the first convolution's filters and what they find in ``image``; return the two paths."""
+def save_filter_pictures(model, image, prefix: str = "lesson03", label=None) -> list[Path]:
+    """Save the first convolution's filters and what they find in ``image`` (a ``label``, if given, is named
+    in the picture); return the two paths."""
     from course.pictures import plot_feature_maps, plot_filters
 
     return [
         plot_filters(model, output_path(f"{prefix}_filters.png")),
-        plot_feature_maps(model, image, output_path(f"{prefix}_feature_maps.png")),
+        plot_feature_maps(model, image, output_path(f"{prefix}_feature_maps.png"), label=label),
     ]
 
 
@@ -161,10 +162,35 @@ def load_pen_digits():
 
 def draw_pen_digits(digits, renderings: int = 1, seed: int = 0, to_mnist=None):
     """Each pen digit drawn on the app's canvas ``renderings`` times (random size, place, pen) and prepared
-    as the app prepares a drawing: (images (N, 28, 28) float32 in [0, 1], labels (N,), writers (N,))."""
+    as your app prepares a drawing (lesson 6's to_mnist, unless you pass another):
+    (images (N, 28, 28) float32 in [0, 1], labels (N,), writers (N,))."""
     from course.handwriting import pen_images
 
-    return pen_images(digits, renderings=renderings, seed=seed, to_mnist=to_mnist)
+    if to_mnist is None:
+        to_mnist = your_to_mnist()
+    try:
+        return pen_images(digits, to_mnist, renderings=renderings, seed=seed)
+    except NotImplementedError as error:
+        raise NotImplementedError(
+            f"lesson 6's to_mnist is not done yet ({error}); drawings are prepared the way your app prepares them, "
+            "so finish lesson 6 first (make check-lesson6)"
+        ) from None
+
+
+def your_to_mnist():
+    """Lesson 6's to_mnist, from the same folder of lessons as the code that asks (the app's preprocessing)."""
+    import importlib
+
+    from course.lessons import get_lesson
+
+    lesson = get_lesson(6)
+    try:
+        return importlib.import_module(lesson.module_name).to_mnist
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError(
+            f"draw_pen_digits prepares drawings with lesson 6's to_mnist, and {lesson.dir}/{lesson.stub} is not "
+            "on the path: run your lesson with `make run-lessonN`, or pass to_mnist="
+        ) from None
 
 
 def apply_temperature(probabilities, temperature: float = 1.0):

@@ -100,6 +100,15 @@ def tree_path(target: str | os.PathLike | None = None) -> Path:
     return path
 
 
+def app_tree_name() -> str:
+    """The tree `make train`, `make app` and `make serve` use when none is named.
+
+    The reference (``solutions``) where the course has one; in a learner's copy
+    (``make release``, no solutions/) the learner's own ``lessons``.
+    """
+    return "solutions" if SOLUTIONS_DIR.is_dir() else "lessons"
+
+
 def report_problems(problems: list[str], all_good: str, fix: str) -> int:
     """Print each problem, then what to do (or that all is well); the exit status says which."""
     for problem in problems:

@@ -52,8 +52,8 @@ def plot_filters(model, path: Path) -> Path:
     return Path(path)
 
 
-def plot_feature_maps(model, image, path: Path, layers_shown: int = 2) -> Path:
-    """One digit, then what each filter of the first convolutions finds in it (bright: found)."""
+def plot_feature_maps(model, image, path: Path, layers_shown: int = 2, label=None) -> Path:
+    """One digit (named by ``label``, if given), then what each filter of the first convolutions finds in it."""
     import keras
 
     plt = _figure_module()
@@ -70,7 +70,7 @@ def plot_feature_maps(model, image, path: Path, layers_shown: int = 2) -> Path:
     for ax in axes.flat:
         ax.axis("off")
     axes[0, 0].imshow(np.asarray(image).reshape(28, 28), cmap="gray")
-    axes[0, 0].set_title("the digit", fontsize=8)
+    axes[0, 0].set_title("the digit" if label is None else f"the digit: a {label}", fontsize=8)
     figure.suptitle("What each filter finds in one digit, layer by layer (bright: a strong match)", fontsize=10)
     row = 1
     for number, found in enumerate(maps, start=1):

@@ -122,6 +122,7 @@ def train_pipeline(
     steps = load_steps(target)
     train = steps.train
     epochs = epochs or int(os.environ.get("EPOCHS") or 0) or train.EPOCHS  # `make train EPOCHS=2`: a quick try
+    train_size = train_size or int(os.environ.get("TRAIN_SIZE") or 0) or None  # TRAIN_SIZE=2000: a quicker one
     batch_size = batch_size or train.BATCH_SIZE
     seed = train.SEED if seed is None else seed
     model_path = Path(model_path or default_model_path(target))
@@ -185,13 +186,15 @@ def train_pipeline(
 
 
 def add_pen_drawings(steps, x_fit, y_fit, seed):
-    """With the tree's lesson 7 done: its training writers' pen digits, drawn on the canvas, mixed into MNIST.
+    """With the tree's lessons 6 and 7 done: its training writers' pen digits, drawn on the canvas, prepared by
+    the tree's own ``to_mnist`` (lesson 6: what its app will do to a drawing) and mixed into MNIST.
 
     The validation writers stay out (lesson 7's split_by_writer): `make bench-handwriting`
-    measures on them. Without lesson 7, or without the pen data, MNIST alone.
+    measures on them. Without lesson 6 or 7, or without the pen data, MNIST alone.
     """
     handwriting = getattr(steps, "real_handwriting", None)
-    if handwriting is None:
+    app = getattr(steps, "app", None)
+    if handwriting is None or app is None:
         return x_fit, y_fit
     import numpy as np
 
@@ -201,19 +204,28 @@ def add_pen_drawings(steps, x_fit, y_fit, seed):
     started = time.perf_counter()
     try:
         training_writers, _ = handwriting.split_by_writer(load_pendigits())
-        images, labels, _ = pen_images(training_writers, renderings=handwriting.PEN_RENDERINGS, seed=seed)
-        pen_x, pen_y = steps.preprocess.preprocess(np.round(images * 255).astype(np.uint8), labels)
-        mixed = handwriting.training_mix(x_fit, y_fit, pen_x, pen_y, seed=seed)
     except NotImplementedError as error:
         print(f"Lesson 7 is not done yet ({error}): training on MNIST alone.")
         return x_fit, y_fit
     except PendigitsDataError as error:
         print(f"No pen-drawn digits ({error}): training on MNIST alone.")
         return x_fit, y_fit
+    try:
+        images, labels, _ = pen_images(training_writers, app.to_mnist, handwriting.PEN_RENDERINGS, seed)
+    except NotImplementedError as error:
+        print(f"Lesson 6's to_mnist is not done yet ({error}): training on MNIST alone.")
+        return x_fit, y_fit
+    try:
+        pen_x, pen_y = steps.preprocess.preprocess(np.round(images * 255).astype(np.uint8), labels)
+        mixed = handwriting.training_mix(x_fit, y_fit, pen_x, pen_y, seed=seed)
+    except NotImplementedError as error:
+        print(f"Lesson 7 is not done yet ({error}): training on MNIST alone.")
+        return x_fit, y_fit
     writers = sorted({digit.writer for digit in training_writers})
     print(
         f"Lesson 7: {len(images):,} canvas drawings of {len(training_writers):,} pen digits by writers "
-        f"{writers[0]}-{writers[-1]} mixed in ({time.perf_counter() - started:.0f} s to draw)"
+        f"{writers[0]}-{writers[-1]}, prepared by lesson 6's to_mnist, mixed in "
+        f"({time.perf_counter() - started:.0f} s to draw)"
     )
     return mixed
 

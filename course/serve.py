@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from course.lessons import ROOT, tree_path
+from course.lessons import ROOT, app_tree_name, tree_path
 from course.model_file import default_model_path
 from course.pipeline import load_steps
 from course.quiet import import_tensorflow
@@ -88,7 +88,7 @@ http {{
 
 def app_factory():
     """Build the Flask app of the tree named by COURSE_TARGET (for gunicorn)."""
-    target = tree_path(os.environ.get("COURSE_TARGET") or "solutions")
+    target = tree_path(os.environ.get("COURSE_TARGET") or app_tree_name())
     tensorflow = import_tensorflow()
     # Several workers share few cores: one TensorFlow thread each keeps them from fighting over the cores.
     tensorflow.config.threading.set_intra_op_parallelism_threads(int(os.environ.get("TF_THREADS_PER_WORKER", "1")))

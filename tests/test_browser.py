@@ -129,6 +129,8 @@ def test_drawn_digits_are_read(page):
                 ".filter((v, i) => i % 4 === 0 && v > 128).length"
             )
             assert 20 < seen < 400, f"the 28x28 preview shows {seen} ink pixels"
+    shown = page.locator("main").inner_text() if page.locator("main").count() else page.locator("body").inner_text()
+    assert "100.0%" not in shown and " 0.0%" not in shown, "rounding never makes the page certain"
     (ROOT / "outputs").mkdir(exist_ok=True)
     page.wait_for_timeout(400)  # let the bars finish their 0.2 s transition
     page.screenshot(path=str(ROOT / "outputs" / "browser_e2e.png"), full_page=True)

@@ -179,9 +179,7 @@ def test_corrections_then_finetune_make_the_same_digits_read_better(reference_ap
             assert response.status_code == 201
             posted.append(digit)
     assert len(posted) >= 30, f"the weak model misread only {len(posted)} of {len(digits)} drawings"
-    twins, labels, _ = pen_images(
-        posted, renderings=2, seed=99, to_mnist=reference_app_module.to_mnist
-    )  # the same digits, drawn again
+    twins, labels, _ = pen_images(posted, reference_app_module.to_mnist, renderings=2, seed=99)  # drawn again
 
     def reads(path):
         return float(np.mean(load_trained_model(path).predict(twins[..., None], verbose=0).argmax(axis=1) == labels))

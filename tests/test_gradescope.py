@@ -34,6 +34,8 @@ def autograder(tmp_path_factory):
     assert "setup.sh" in names and "run_autograder" in names and "data/mnist.npz" in names
     assert not any(name.startswith("solutions/") for name in names), "the solutions must never ship"
     assert "hidden_checks/test_lesson01_hidden.py" in names
+    makers = ("course/bench/", "course/authoring/", "course/handout/", "checks/learner_bugs", "checks/mutants")
+    assert not [name for name in names if name.startswith(makers)], "only what grading needs ships"
     for name in ("setup.sh", "run_autograder"):
         (root / "source" / name).chmod(0o755)
     (root / "source" / ".venv").symlink_to(ROOT / ".venv")

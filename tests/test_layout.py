@@ -106,8 +106,9 @@ MAY_IMPORT = {
     "learner": {"flat", "checking", "learner"},
     "grading": {"flat", "checking", "grading"},
     "authoring": {"flat", "checking", "grading", "authoring"},
+    "handout": {"flat", "grading", "authoring", "handout"},
     "bench": {"flat", "checking", "worker", "learner", "grading", "authoring", "bench"},
-    "cli": {"flat", "checking", "worker", "learner", "grading", "authoring", "bench", "cli"},
+    "cli": {"flat", "checking", "worker", "learner", "grading", "authoring", "handout", "bench", "cli"},
 }
 
 

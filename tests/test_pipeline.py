@@ -97,6 +97,12 @@ def test_lesson_7_mixes_the_training_writers_in_and_keeps_the_others_out():
     assert mixed_x.shape[1:] == (28, 28, 1) and mixed_y.shape == (len(mixed_x), 10)
     assert 0.9 < float(mixed_x.max()) <= 1.0 and float(mixed_x.min()) >= 0.0  # the tree's lesson 2 scaled them
 
+    blank = np.full((28, 28), 0.25, "float32")  # a tree whose own to_mnist prepares every drawing as this
+    theirs = SimpleNamespace(**{**vars(steps), "app": SimpleNamespace(to_mnist=lambda image: blank)})
+    drawn_x, _ = add_pen_drawings(theirs, x, y, seed=3)
+    assert len(drawn_x) == len(mixed_x)
+    assert np.allclose(np.unique(drawn_x), [0.0, 0.25], atol=0.01), "the tree's own to_mnist drew them"
+
     def not_done(*args, **kwargs):
         raise NotImplementedError("TODO 1: split_by_writer() is not done yet")
 

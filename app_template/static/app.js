@@ -109,19 +109,26 @@
     setStatus("Draw a digit to start.");
   }
 
+  // A probability as a person reads it: never "100.0%" or "0.0%" (rounding; no drawing is certain).
+  function percent(p) {
+    if (p >= 0.9995) return "> 99.9%";
+    if (p < 0.0005) return "< 0.1%";
+    return `${(p * 100).toFixed(1)}%`;
+  }
+
   function show(result) {
     if (lastAnswer) { lastAnswer.guess = result.digit; lastAnswer.confidence = result.confidence; }
     digitBox.textContent = String(result.digit);
     digitBox.dataset.digit = String(result.digit);
     const ranked = result.probabilities.map((p, d) => [p, d]).sort((a, b) => b[0] - a[0]);
     const unsure = result.confidence < UNSURE_BELOW;
-    confidenceBox.textContent = unsure ? `not sure: ${ranked[0][1]} or ${ranked[1][1]}?` : `${(result.confidence * 100).toFixed(1)}% sure`;
+    confidenceBox.textContent = unsure ? `not sure: ${ranked[0][1]} or ${ranked[1][1]}?` : `${percent(result.confidence)} sure`;
     confidenceBox.classList.toggle("unsure", unsure);
     result.probabilities.forEach((p, d) => {
       const li = bars.children[d];
       li.classList.toggle("top", d === result.digit);
       li.querySelector(".fill").style.width = `${(p * 100).toFixed(1)}%`;
-      li.querySelector(".pct").textContent = `${(p * 100).toFixed(1)}%`;
+      li.querySelector(".pct").textContent = percent(p);
     });
     const picture = seen.createImageData(28, 28);
     result.image.forEach((row, y) => row.forEach((value, x) => {

@@ -49,16 +49,18 @@ def main() -> int:
     from course.calibration import apply_temperature, expected_calibration_error
     from course.data import load_mnist
     from course.handwriting import pen_images, read
+    from course.lessons import SOLUTIONS_DIR, get_lesson
     from course.model_file import load_trained_model
     from course.pendigits import VALIDATION_WRITERS, load_pendigits
-    from course.pipeline import configure_tensorflow
+    from course.pipeline import configure_tensorflow, module_from
 
     configure_tensorflow()
     started = time.perf_counter()
     folder = output_path("bench")
     folder.mkdir(parents=True, exist_ok=True)
     unseen = [digit for digit in load_pendigits() if digit.writer in VALIDATION_WRITERS]
-    images, labels, _ = pen_images(unseen, renderings=RENDERINGS, seed=SEED)
+    reference_app = module_from(get_lesson(6).file_in(SOLUTIONS_DIR), "reference_app")
+    images, labels, _ = pen_images(unseen, reference_app.to_mnist, renderings=RENDERINGS, seed=SEED)
     print(
         f"{len(images):,} canvas drawings of {len(unseen):,} pen digits "
         f"by writers {VALIDATION_WRITERS[0]}-{VALIDATION_WRITERS[-1]}, "

@@ -1,4 +1,9 @@
-"""Commands for instructors and anyone serving the app: train, serve, finetune, grading, Classroom, Gradescope."""
+"""Commands for instructors and anyone serving the app: train, serve, finetune, grading, and what graders run.
+
+These travel in learners' copies too (``make release``): learners grade their own work with ``make grade``, and
+the graders a platform runs (GitHub Classroom's workflow, Gradescope's run_autograder, Classroom 50's
+autograder.py) call the commands here. Building what is handed out lives in ``course/cli/handout.py``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,6 @@ from pathlib import Path
 from course.cli.registry import (
     CHECK_ONLY,
     GRADING,
-    HIDDEN_FOLDER,
     INSTRUCTORS,
     JOBS,
     LESSON,
@@ -24,7 +28,7 @@ from course.cli.registry import (
     option,
     out_folder,
 )
-from course.lessons import get_lesson, tree_path
+from course.lessons import app_tree_name, get_lesson, tree_path
 
 
 @command(
@@ -33,7 +37,8 @@ from course.lessons import get_lesson, tree_path
 def train(args):
     from course.pipeline import train
 
-    return train(tree_path(args.target), args.epochs, args.seed, args.model_path, if_missing=args.if_missing)
+    target = tree_path(args.target or app_tree_name())
+    return train(target, args.epochs, args.seed, args.model_path, if_missing=args.if_missing)
 
 
 @command(INSTRUCTORS, "serve", "the app for real use: gunicorn behind nginx (make serve)")
@@ -53,7 +58,7 @@ def serve(args):
 def finetune(args):
     from course.finetune import finetune_tree
 
-    return finetune_tree(tree_path(args.target), epochs=args.epochs)
+    return finetune_tree(tree_path(args.target or app_tree_name()), epochs=args.epochs)
 
 
 @command(INSTRUCTORS, "grade", "points per check and lesson of one tree (make grade)", TREE, OUT, RESULTS, *GRADING)
@@ -82,25 +87,11 @@ def manifest(args):
     return check_manifest() if args.check else record_manifest()
 
 
-@command(INSTRUCTORS, "classroom", "write the GitHub Classroom workflow from lessons.toml (make classroom)")
-def classroom(args):
-    from course.grading.classroom import write_workflow
-
-    return write_workflow()
-
-
 @command(INSTRUCTORS, "classroom-result", "grade lesson N for GitHub Classroom (per-check credit)", LESSON)
 def classroom_result(args):
     from course.grading.classroom import classroom_result
 
     return classroom_result(get_lesson(args.lesson).id, grading_settings(args))
-
-
-@command(INSTRUCTORS, "gradescope", "build dist/autograder.zip for Gradescope (make gradescope)", HIDDEN_FOLDER)
-def gradescope(args):
-    from course.grading.gradescope import build_and_say
-
-    return build_and_say(Path(args.hidden) if args.hidden else None)
 
 
 @command(INSTRUCTORS, "gradescope-check", "on Gradescope: is this autograder ready? (setup.sh runs it)")
@@ -115,3 +106,16 @@ def gradescope_grade(args):
     from course.grading.gradescope import grade_upload
 
     return grade_upload(Path(args.submission), Path(args.results), grading_settings(args))
+
+
+@command(
+    INSTRUCTORS,
+    "classroom50-grade",
+    "in Classroom 50's runner: grade a learner's checkout into result.json (the bundle's autograder.py runs it)",
+    option("--submission", required=True, help="the learner's checkout"),
+    option("--result", required=True, help="where to write result.json"),
+)
+def classroom50_grade(args):
+    from course.grading.classroom50 import grade_checkout
+
+    return grade_checkout(Path(args.submission), Path(args.result), grading_settings(args))

@@ -109,7 +109,9 @@ HIDDEN_FOLDER = option(
 )
 UPLOAD = (option("--submission", required=True), option("--results", required=True))
 SERVED_TREE = option(
-    "--target", default="solutions", help="solutions (default), lessons, or a folder laid out like lessons/"
+    "--target",
+    default=None,
+    help="solutions (the default where there is one, else lessons), lessons, or a folder laid out like lessons/",
 )
 TRAINING = (
     SERVED_TREE,
@@ -150,7 +152,13 @@ GRADING = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from course.cli import learners, instructors, makers  # noqa: F401, I001  (each registers its commands, in this order)
+    import importlib.util
+
+    # Each module registers its commands, in this order. Learners' copies (make release) leave the
+    # instructors' packaging and the course makers' tools out: their commands are then not offered.
+    for name in ("learners", "instructors", "handout", "makers"):
+        if importlib.util.find_spec(f"course.cli.{name}") is not None:
+            importlib.import_module(f"course.cli.{name}")
 
     groups = {}
     for entry in COMMANDS:

@@ -25,11 +25,9 @@ import time
 import zipfile
 from pathlib import Path
 
-from course.lessons import LESSONS_DIR, ROOT, display_path
+from course.lessons import ROOT, display_path
 
 DIST = ROOT / "dist" / "autograder.zip"
-INCLUDED = ("course", "checks", "app_template", "requirements.txt", "requirements-lock.txt")
-LESSON_FILES = ("lessons.toml", ".hints.json")
 
 SETUP_SH = """\
 #!/usr/bin/env bash
@@ -77,6 +75,7 @@ def build_package(out: Path = DIST, hidden: Path | None = None) -> Path:
     """Write the autograder package: setup.sh and run_autograder at its root, the course beside them."""
     from course.grading import integrity
     from course.grading.checkset import mnist_on_disk
+    from course.grading.shipping import grading_files
     from course.lessons import HiddenChecks
 
     changed = integrity.modified_files()
@@ -91,18 +90,8 @@ def build_package(out: Path = DIST, hidden: Path | None = None) -> Path:
             info = zipfile.ZipInfo(name)
             info.external_attr = 0o100755 << 16  # executable, as Gradescope needs
             bundle.writestr(info, text)
-        for name in INCLUDED:
-            path = ROOT / name
-            if path.is_file():
-                files = [path]
-            elif name == "checks":  # the checks and their settings, not the examples beside them
-                files = sorted(p for p in path.iterdir() if p.is_file())
-            else:
-                files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-            for file in files:
-                bundle.write(file, file.relative_to(ROOT).as_posix())
-        for name in LESSON_FILES:
-            bundle.write(LESSONS_DIR / name, f"lessons/{name}")
+        for name in grading_files():  # what grading needs, never a benchmark or a course maker's tool
+            bundle.write(ROOT / name, name.as_posix())
         bundle.write(mnist_on_disk(), "data/mnist.npz")
         if hidden is not None:
             for file in sorted(Path(hidden).glob("test_lesson*.py")):

@@ -25,11 +25,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from course.grading.shipping import NOT_GRADING
 from course.lessons import ROOT, display_path, report_problems
 
 MANIFEST = ROOT / "checks" / "manifest.json"
 GUARDED = ("checks/*.py", "checks/pytest.ini", "course/**/*.py", "lessons/lessons.toml")
-NOT_GRADING = ("course/bench/", "course/authoring/")  # course makers' tools: no grade depends on them
 
 
 def _sha256(path: Path) -> str:
@@ -39,8 +39,9 @@ def _sha256(path: Path) -> str:
 def current_hashes(root: Path = ROOT) -> dict[str, str]:
     """SHA-256 of every file that decides a grade under ``root``, keyed by its path relative to ``root``.
 
-    Only regular files are read (a link is never followed), and only what grading uses: editing a
-    benchmark or a course maker's tool leaves every grade's fingerprint as it was.
+    Only regular files are read (a link is never followed), and only what grading uses
+    (``course.grading.shipping``): editing a benchmark, a course maker's tool or the instructors'
+    packaging leaves every grade's fingerprint as it was.
     """
     files = sorted(
         {

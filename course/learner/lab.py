@@ -81,8 +81,14 @@ def run_lesson(lesson_id: int) -> None:
         print(f"Lesson {lesson.id} starts a web server: run `make app TARGET=lessons` in a terminal instead.")
         return
     started = time.time() - 1
-    module = importlib.import_module(lesson.module_name)
-    module.main()
+    try:
+        module = importlib.import_module(lesson.module_name)
+        module.main()
+    except Exception as error:  # told as `make run-lessonN` tells it; the next cells (check) still run
+        from course.learner.run import tell_failure
+
+        tell_failure(error, lesson, _target(), verbose=os.environ.get("VERBOSE", "") not in ("", "0"))
+        return
     show_pictures(lesson.id, since=started)
 
 

@@ -115,8 +115,9 @@ def main():
         accuracy, seconds = short_fit(model, x_fit, y_fit, x_val, y_val, epochs=2)
         results[name] = model
         print(f"  {name:15} {model.count_params():>9,} weights   {accuracy:6.1%}   ({seconds:.0f} s)")
-    print("\nThe CNN's first layer, and what it finds in one digit:")
-    for path in save_filter_pictures(results["CNN"], x_val[0]):
+    digit = int(np.argmax(y_val[0]))
+    print(f"\nThe CNN's first layer, and what it finds in one digit (a {digit}):")
+    for path in save_filter_pictures(results["CNN"], x_val[0], label=digit):
         print(f"  saved {path}")
     results["CNN"].summary()
     blank = np.zeros((1, *INPUT_SHAPE), dtype="float32")
