@@ -92,3 +92,25 @@ def load_temperature(model_path) -> float:
     except (OSError, ValueError, KeyError, TypeError):
         return 1.0
     return value if 0.05 <= value <= 20 else 1.0
+
+
+def calibrate(model, x_val, y_val, model_path) -> float:
+    """Fit the temperature that makes the model's confidence honest on the validation images.
+
+    The temperature is saved beside the model.
+    """
+    from course.lessons import display_path
+
+    probabilities = np.asarray(model.predict(x_val, batch_size=1000, verbose=0))
+    labels = np.asarray(y_val).argmax(axis=1) if np.ndim(y_val) == 2 else np.asarray(y_val)
+    temperature = fit_temperature(probabilities, labels)
+    before = expected_calibration_error(probabilities, labels)
+    after = expected_calibration_error(apply_temperature(probabilities, temperature), labels)
+    path = save_temperature(
+        model_path, temperature, validation_ece_before=round(before, 5), validation_ece_after=round(after, 5)
+    )
+    print(
+        f"Calibration: temperature {temperature:.2f}; "
+        f"expected calibration error on validation {before:.2%} -> {after:.2%} ({display_path(path)})"
+    )
+    return temperature

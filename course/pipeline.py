@@ -34,20 +34,6 @@ def load_steps(target: Path) -> SimpleNamespace:
     return SimpleNamespace(**modules)
 
 
-def module_from(path: Path, name: str):
-    """Import the file at ``path`` as a module called ``name`` (once), whatever is on sys.path."""
-    import importlib.util
-    import sys
-
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def configure_tensorflow(seed: int | None = None) -> None:
     """Quiet logs and (with a seed) repeatable results.
 
@@ -156,6 +142,7 @@ def train_pipeline(
         callbacks=callbacks,
     )
     fit_seconds = time.perf_counter() - fit_started
+    say_how_training_ended(history, epochs, callbacks)
     from course.outputs import output_path
 
     curves = output_path("lesson04_learning_curves.png")
@@ -177,12 +164,40 @@ def train_pipeline(
         x_test_ready, _ = steps.preprocess.preprocess(x_test, y_test)
         results = steps.evaluate.evaluate_model(model, x_test_ready, y_test)
         summary["test_accuracy"] = results["accuracy"]
+    from course.calibration import calibrate
+
     summary["temperature"] = calibrate(model, x_val, y_val, model_path)
     summary["wall_seconds"] = time.perf_counter() - started
     print(f"\nTraining took {fit_seconds:.0f} s; everything took {summary['wall_seconds']:.0f} s.")
     if "test_accuracy" in summary:
         print(f"Test accuracy: {summary['test_accuracy']:.2%}")
     return summary
+
+
+def say_how_training_ended(history, epochs, callbacks) -> str:
+    """One sentence: did early stopping end training, after which epoch, and whose weights were kept?"""
+    import numpy as np
+
+    losses = history.history.get("val_loss") or []
+    if not losses:
+        return ""
+    best = int(np.argmin(losses)) + 1
+    stopper = next((callback for callback in callbacks if hasattr(callback, "stopped_epoch")), None)
+    ran = len(losses)
+    if stopper is not None and ran < epochs:
+        kept = (
+            f"epoch {best}'s weights (the best)"
+            if getattr(stopper, "restore_best_weights", False)
+            else (f"the last epoch's weights (epoch {best} was the best: restore_best_weights is off)")
+        )
+        told = (
+            f"Early stopping: validation loss last improved at epoch {best} (to {losses[best - 1]:.4f}), so training "
+            f"stopped after epoch {ran} of {epochs}; the model keeps {kept}."
+        )
+    else:
+        told = f"Trained all {ran} epochs; validation loss was lowest at epoch {best} ({losses[best - 1]:.4f})."
+    print(told)
+    return told
 
 
 def add_pen_drawings(steps, x_fit, y_fit, seed):
@@ -246,30 +261,6 @@ def with_augmentation(steps, model, seed):
     wrapped.compile(optimizer=model.optimizer, loss=model.loss, metrics=["accuracy"])
     print("Lesson 7: augmentation() turns, zooms and shifts every training picture a little")
     return wrapped
-
-
-def calibrate(model, x_val, y_val, model_path) -> float:
-    """Fit the temperature that makes the model's confidence honest on the validation images.
-
-    The temperature is saved beside the model.
-    """
-    import numpy as np
-
-    from course.calibration import apply_temperature, expected_calibration_error, fit_temperature, save_temperature
-
-    probabilities = np.asarray(model.predict(x_val, batch_size=1000, verbose=0))
-    labels = np.asarray(y_val).argmax(axis=1) if np.ndim(y_val) == 2 else np.asarray(y_val)
-    temperature = fit_temperature(probabilities, labels)
-    before = expected_calibration_error(probabilities, labels)
-    after = expected_calibration_error(apply_temperature(probabilities, temperature), labels)
-    path = save_temperature(
-        model_path, temperature, validation_ece_before=round(before, 5), validation_ece_after=round(after, 5)
-    )
-    print(
-        f"Calibration: temperature {temperature:.2f}; "
-        f"expected calibration error on validation {before:.2%} -> {after:.2%} ({display_path(path)})"
-    )
-    return temperature
 
 
 def evaluate_saved_model(target_dir=None, model_path=None):

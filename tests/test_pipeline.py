@@ -111,3 +111,18 @@ def test_lesson_7_mixes_the_training_writers_in_and_keeps_the_others_out():
     )
     same_x, same_y = add_pen_drawings(stub, x, y, seed=3)
     assert same_x is x and same_y is y
+
+
+def test_training_says_when_early_stopping_ended_it_and_whose_weights_it_kept(capsys):
+    from types import SimpleNamespace
+
+    from course.pipeline import say_how_training_ended
+
+    history = SimpleNamespace(history={"val_loss": [0.30, 0.12, 0.09, 0.10, 0.11, 0.13]})
+    stopper = SimpleNamespace(stopped_epoch=5, restore_best_weights=True)
+    told = say_how_training_ended(history, 10, [stopper])
+    assert "stopped after epoch 6 of 10" in told and "epoch 3's weights (the best)" in told and "0.0900" in told
+    lazy = SimpleNamespace(stopped_epoch=5, restore_best_weights=False)
+    assert "the last epoch's weights" in say_how_training_ended(history, 10, [lazy])
+    assert "Trained all 6 epochs" in say_how_training_ended(history, 6, [stopper])
+    assert told in capsys.readouterr().out

@@ -45,6 +45,18 @@ def trained(path: Path, pen_digits: bool) -> Path:
     return path
 
 
+def reference_module(path: Path, name: str):
+    """The reference's lesson file at ``path``, imported as ``name`` (the benchmark draws with its to_mnist)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def main() -> int:
     from course.calibration import apply_temperature, expected_calibration_error
     from course.data import load_mnist
@@ -52,14 +64,14 @@ def main() -> int:
     from course.lessons import SOLUTIONS_DIR, get_lesson
     from course.model_file import load_trained_model
     from course.pendigits import VALIDATION_WRITERS, load_pendigits
-    from course.pipeline import configure_tensorflow, module_from
+    from course.pipeline import configure_tensorflow
 
     configure_tensorflow()
     started = time.perf_counter()
     folder = output_path("bench")
     folder.mkdir(parents=True, exist_ok=True)
     unseen = [digit for digit in load_pendigits() if digit.writer in VALIDATION_WRITERS]
-    reference_app = module_from(get_lesson(6).file_in(SOLUTIONS_DIR), "reference_app")
+    reference_app = reference_module(get_lesson(6).file_in(SOLUTIONS_DIR), "reference_app")
     images, labels, _ = pen_images(unseen, reference_app.to_mnist, renderings=RENDERINGS, seed=SEED)
     print(
         f"{len(images):,} canvas drawings of {len(unseen):,} pen digits "
