@@ -24,7 +24,7 @@ from types import SimpleNamespace
 import pytest
 
 from course.authoring import stubs
-from course.checking.runner import check_environment, pytest_command, run_process
+from course.checking.runner import CheckSettings, check_environment, pytest_command, run_process
 from course.lessons import CHECKS_DIR, ROOT, SOLUTIONS_DIR, all_lessons, get_lesson
 
 
@@ -163,13 +163,12 @@ ENDLESS = "    for index, ax in enumerate(np.atleast_1d(axes).flat):\n"
 LOOP = "    index = 0\n    while index < n_rows * n_cols:\n        ax = np.atleast_1d(axes).flat[index]\n"
 
 
-def test_endless_loop_twenty_runs_no_internal_error(tmp_path, monkeypatch):
-    """An endless `while` in TODO 4 (no `index += 1`), graded 20 times: every check in every summary.
+def test_endless_loop_many_runs_no_internal_error(tmp_path):
+    """An endless `while` in TODO 4 (no `index += 1`), graded 8 times: every check in every summary.
 
     Before the fix, about one run in eight ended in INTERNALERROR: the time limit interrupts the loop
     at an instruction without a line number, and pytest's own report of the failure then crashed.
     """
-    monkeypatch.setenv("COURSE_TIMEOUT_S", "1")
     tree = solved_copy(
         tmp_path,
         1,
@@ -182,7 +181,11 @@ def test_endless_loop_twenty_runs_no_internal_error(tmp_path, monkeypatch):
     def once(number):
         results = tmp_path / f"results{number}.json"
         command = pytest_command(
-            lesson, [lesson.checks_path], results_file=results, basetemp=tmp_path / f"pytest{number}"
+            lesson,
+            [lesson.checks_path],
+            results_file=results,
+            basetemp=tmp_path / f"pytest{number}",
+            settings=CheckSettings(check_seconds=1),
         )
         log = tmp_path / f"log{number}.txt"
         with open(log, "w") as handle:
@@ -190,7 +193,7 @@ def test_endless_loop_twenty_runs_no_internal_error(tmp_path, monkeypatch):
         return status, log.read_text(), results.read_text() if results.exists() else ""
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = list(pool.map(once, range(20)))
+        runs = list(pool.map(once, range(8)))
     for status, output, text in runs:
         assert "INTERNALERROR" not in output and "PluggyTeardownRaisedWarning" not in output, output
         assert text, f"no results (exit status {status}):\n{output}"

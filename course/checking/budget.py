@@ -62,7 +62,8 @@ class _Running:
             clock.cpu_used = cpu_before + clock._cpu_now() - cpu_start
             clock.wall_used = wall_before + time.monotonic() - wall_start
             if clock.cpu_used > clock.cpu_limit or clock.wall_used > clock.wall_limit:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+                # The timer keeps ticking, and raising, until the check's phase ends: code that swallows the
+                # first raise (a library's own error handling, hypothesis's engine) cannot outlive the budget.
                 where = clock.pool.where() if clock.pool is not None else None
                 if clock.cpu_used > clock.cpu_limit:
                     raise CheckTimeout("cpu", clock.cpu_limit, where)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from course.grading import integrity
 from course.grading.checkset import prepare_checks
-from course.grading.grade import GradingRefused, grade_submission, isolation_for, solutions_kept_from_others
+from course.grading.grade import GradingRefused, grade_submission, isolation_for, kept_from_others
 from course.grading.gradebook import class_summary_lines, write_gradebook
 from course.grading.reports import write_submission_files
 from course.grading.scoring import Grade
@@ -65,7 +65,7 @@ def grade_all(
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     grades: list[Grade] = []
-    with tempfile.TemporaryDirectory(prefix="course-grade-all-") as scratch, solutions_kept_from_others(level):
+    with tempfile.TemporaryDirectory(prefix="course-grade-all-") as scratch, kept_from_others(level, settings.hidden):
         Path(scratch).chmod(0o711)  # the sandboxes' users pass through; what is inside says who may read it
         checks = prepare_checks(Path(scratch), settings.hidden)
         if checks.modified:

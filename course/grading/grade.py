@@ -50,17 +50,24 @@ def isolation_for(settings: GradingSettings, own_tree: bool = False) -> str:
 
 
 @contextlib.contextmanager
-def solutions_kept_from_others(level: str):
-    """At the `user` level nothing but permissions keeps the graded code from solutions/: close it to others."""
-    if level != "user" or not SOLUTIONS_DIR.is_dir() or os.geteuid() != 0:
+def kept_from_others(level: str, hidden=None):
+    """At the `user` level nothing but permissions keeps the graded code from solutions/ and from the hidden
+    checks' own folder (the grader reads its copy): both are closed to others while grading, then put back."""
+    from course.lessons import HiddenChecks
+
+    hidden = hidden or HiddenChecks.setting()
+    folders = [SOLUTIONS_DIR, *([hidden.folder] if hidden.folder is not None else [])]
+    if level != "user" or os.geteuid() != 0:
         yield
         return
-    mode = SOLUTIONS_DIR.stat().st_mode & 0o7777
-    SOLUTIONS_DIR.chmod(mode & ~0o007)
+    modes = {folder: folder.stat().st_mode & 0o7777 for folder in folders if folder.is_dir()}
+    for folder, mode in modes.items():
+        folder.chmod(mode & ~0o007)
     try:
         yield
     finally:
-        SOLUTIONS_DIR.chmod(mode)
+        for folder, mode in modes.items():
+            folder.chmod(mode)
 
 
 def _broken(grade: Grade, lessons, checks: CheckSet, reason: str, started: float) -> Grade:
@@ -203,7 +210,7 @@ def own_tree(target: Path) -> bool:
 def grade_tree(target: Path, settings: GradingSettings, say=print) -> Grade:
     """Grade one tree as a learner or an autograder would (``make grade``); returns the Grade."""
     level = isolation_for(settings, own_tree(target))
-    with tempfile.TemporaryDirectory(prefix="course-grade-") as scratch, solutions_kept_from_others(level):
+    with tempfile.TemporaryDirectory(prefix="course-grade-") as scratch, kept_from_others(level, settings.hidden):
         Path(scratch).chmod(0o711)  # the sandboxes' users pass through; what is inside says who may read it
         checks = prepare_checks(Path(scratch), settings.hidden)
         name = display_path(target)
