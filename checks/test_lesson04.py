@@ -199,7 +199,10 @@ def test_dataset_reshuffles_each_epoch(lesson, train_slice):
         "each pass over the dataset (each epoch) should see a new order",
         expected="two passes in two different orders",
         found="the same order twice",
-        hint="What does shuffle's reshuffle_each_iteration do, and what is its default?",
+        hint=(
+            "Which step keeps the first order for every epoch? .cache() after .shuffle() stores the order it saw "
+            "first (cache before shuffling), and reshuffle_each_iteration=False switches the new orders off."
+        ),
     )
     other = shuffled_labels(lesson, x, y, seed=4)
     expect(

@@ -192,7 +192,7 @@ def test_measure_confusions(measured):
 
 @pytest.mark.todo(2)
 def test_measure_predicts_quietly_with_a_channel(lesson):
-    """measure() adds the channel axis and predicts quietly (verbose=0)"""
+    """measure() adds the channel axis, predicts quietly (verbose=0) and counts the right answers"""
     recorder = given.recording_model(np.eye(10, dtype="float32")[4])  # a stand-in model that always says 4
     result = lesson.measure(recorder, np.zeros((3, 28, 28), "float32"), np.array([4, 4, 1]))
     calls = recorder.calls
@@ -209,10 +209,10 @@ def test_measure_predicts_quietly_with_a_channel(lesson):
         found=f"verbose={calls[0]['verbose']!r}",
     )
     expect(
-        abs(result["accuracy"] - 2 / 3) < 1e-9 and [tuple(c) for c in result["confusions"]] == [(1, 4, 1)],
-        "a model that always says 4, on labels [4, 4, 1]",
-        expected="accuracy 0.667, confusions [(1, 4, 1)]",
-        found=f"accuracy {result['accuracy']}, confusions {result['confusions']}",
+        abs(result["accuracy"] - 2 / 3) < 1e-9,
+        "the accuracy of a model that always says 4, on labels [4, 4, 1], is 2 of 3",
+        expected="accuracy 0.667",
+        found=f"accuracy {float(result['accuracy']):.3f}",
     )
 
 

@@ -1,6 +1,6 @@
 """Honest confidence: temperature scaling (Guo et al., 2017).
 
-A network trained with cross-entropy tends to be over-sure: "100.0% sure" of
+A network trained with cross-entropy tends to be over-sure: all but certain of
 a scribble. Temperature scaling divides the network's log-probabilities by
 one number T (fitted on validation data, never the test) before the softmax.
 T > 1 softens every answer alike, so the predicted digit never changes; only

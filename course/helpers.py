@@ -20,9 +20,11 @@ import time
 from pathlib import Path
 
 from course.data import check_mnist, download_mnist, find_mnist_file, friendly_data_errors, load_mnist
+from course.experiments import dropout_pair, sweep_verdicts, with_dropout, without_dropout
 from course.lessons import ROOT
 from course.model_file import ModelFileError
-from course.outputs import output_path
+from course.outputs import output_path, since_last_time
+from course.serving import drawn_png, quietly, save_served_model, served_predictor, serving_data
 
 __all__ = [
     "APP_TEMPLATE",
@@ -32,6 +34,8 @@ __all__ = [
     "default_model_path",
     "download_mnist",
     "draw_pen_digits",
+    "drawn_png",
+    "dropout_pair",
     "evaluate_saved_model",
     "find_mnist_file",
     "friendly_data_errors",
@@ -42,10 +46,18 @@ __all__ = [
     "load_trained_model",
     "mistakes_gallery",
     "output_path",
+    "quietly",
     "register_feedback",
     "save_filter_pictures",
+    "save_served_model",
+    "served_predictor",
+    "serving_data",
     "short_fit",
+    "since_last_time",
+    "sweep_verdicts",
     "train_pipeline",
+    "tried",
+    "with_dropout",
     "without_dropout",
 ]
 
@@ -112,23 +124,25 @@ def save_filter_pictures(model, image, prefix: str = "lesson03", label=None) -> 
     ]
 
 
-def without_dropout(model):
-    """A fresh copy of a Sequential ``model`` without its Dropout layers, compiled the same way.
+def tried(name: str, default):
+    """A value from the command line for a "Try this" (``make run-lesson4 OVERFIT_DIGITS=5000``), else ``default``.
 
-    Lesson 4's overfitting experiment compares a CNN with and without dropout.
+    The value is read as the default's type (a number, True/False, or a tuple of numbers written ``0.3,1,3``)
+    and said aloud when it is not the default, so the run shows what it tried.
     """
-    import keras
+    import os
 
-    if not isinstance(model, keras.Sequential):
-        raise TypeError("without_dropout() copies Sequential models only; build the CNN with keras.Sequential")
-    kept = [
-        type(layer).from_config(layer.get_config())
-        for layer in model.layers
-        if not isinstance(layer, keras.layers.Dropout)
-    ]
-    copy = keras.Sequential([keras.Input(model.input_shape[1:]), *kept], name=f"{model.name}_without_dropout")
-    copy.compile_from_config(model.get_compile_config())
-    return copy
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if isinstance(default, bool):
+        value = text.lower() in ("1", "true", "yes", "on")
+    elif isinstance(default, tuple):
+        value = tuple(type(default[0])(part) for part in text.replace(" ", "").split(",") if part)
+    else:
+        value = type(default)(text)
+    print(f"Trying {name}={text} (the file says {default}).")
+    return value
 
 
 def lesson_modules(lesson_file):

@@ -92,6 +92,7 @@ COURSE_MAP = [
     ("5", "Evaluate", "accuracy, confusion\nmatrix, precision,\nrecall, mistakes"),
     ("6", "The Flask app", "draw → MNIST-style\n28×28 → /predict\n→ the digit"),
     ("7", "Real handwriting", "writers MNIST never\nmet: measure, split\nby writer, fix"),
+    ("8", "Fast and small", "latency budget,\nTensorFlow Lite,\nint8, serve the\nfastest that holds"),
 ]
 
 
@@ -118,11 +119,12 @@ def course_map(path):
     from matplotlib.patches import FancyBboxPatch
 
     plt = _figure_module()
-    fig, ax = plt.subplots(figsize=(14, 2.9))
-    ax.set_xlim(0, 7 * 2.0)
+    count = len(COURSE_MAP)
+    fig, ax = plt.subplots(figsize=(2.0 * count, 2.9))
+    ax.set_xlim(0, count * 2.0)
     ax.set_ylim(0, 2.9)
     ax.axis("off")
-    colours = ["#dbe9f6", "#dbe9f6", "#e4f2dc", "#e4f2dc", "#fdf0d5", "#f6dede", "#eadcf3"]
+    colours = ["#dbe9f6", "#dbe9f6", "#e4f2dc", "#e4f2dc", "#fdf0d5", "#f6dede", "#eadcf3", "#dcf1ef"]
     for index, (number, title, body) in enumerate(COURSE_MAP):
         x = index * 2.0 + 0.12
         box = FancyBboxPatch(
@@ -146,9 +148,9 @@ def course_map(path):
                 arrowprops={"arrowstyle": "-|>", "color": "#4a5560", "lw": 1.5},
             )
     ax.text(
-        7.0,
+        count,
         0.05,
-        "make check-lessonN grades each step · make train chains 1–5 (and 7) · make app serves 6",
+        "make check-lessonN grades each step · make train chains 1–5 (and 7, 8) · make app serves 6 (8's model)",
         ha="center",
         va="bottom",
         fontsize=9,

@@ -1,11 +1,12 @@
 """The grader's output for the ways learner code goes wrong: what a beginner sees."""
 
 import ast
+import re
 import shutil
 
 import pytest
 
-from course.lessons import CHECKS_DIR, SOLUTIONS_DIR, all_lessons
+from course.lessons import CHECKS_DIR, SOLUTIONS_DIR, all_lessons, get_lesson
 
 
 def test_every_assertion_in_checks_has_a_message():
@@ -75,7 +76,9 @@ def test_wrong_value_shows_expected_and_found(make, solved_tree):
     assert "✗ pixels scaled to [0, 1]: 0 stays 0, 255 becomes 1.0" in result.output
     assert "expected max 1.0, found max 255.0" in result.output
     assert "hint: Convert to float32 first, then divide by 255.0." in result.output
-    assert "Lesson 2 · Preprocess: 7/9 checks passed" in result.output, result.output
+    total = len(re.findall(r"^def test_", get_lesson(2).checks_path.read_text(), re.M))
+    assert f"Lesson 2 · Preprocess: {total - 3}/{total} checks passed" in result.output, result.output  # 3 on scaling
+    assert result.output.count("fails too; TODO 2 already fails above") == 2, result.output  # one root cause, told once
 
 
 def test_hanging_code_times_out_and_the_run_goes_on(make, solved_tree):
@@ -88,7 +91,8 @@ def test_hanging_code_times_out_and_the_run_goes_on(make, solved_tree):
     assert result.returncode != 0
     assert "stopped after 2 s: the check took too long" in result.output, result.output
     statuses = result.statuses(2)
-    assert statuses.count("timeout") == 3 and statuses.count("passed") == 6, statuses
+    hanging = len(re.findall(r"@pytest.mark.todo\(3\)", get_lesson(2).checks_path.read_text()))  # one_hot's checks
+    assert statuses.count("timeout") == hanging and statuses.count("passed") == len(statuses) - hanging, statuses
 
 
 def test_missing_file_is_named(make, tmp_path):
@@ -119,7 +123,8 @@ def test_run_lesson_solution(make, lesson, run_folder):
         "COURSE_OUTPUTS": str(run_folder),
         "MODEL_PATH": str(run_folder / "digit_classifier.h5"),
         "EPOCHS": "1",
-    }  # lesson 4 trains; one epoch will do
+        "TRAIN_SIZE": "2000",
+    }  # lesson 4 trains; one epoch on 2,000 digits will do
     result = make(f"run-lesson{lesson.id}", "TARGET=solutions", env=env)
     assert result.returncode == 0, result.output
     assert "Traceback" not in result.output and "oneDNN" not in result.output, result.output

@@ -3,6 +3,7 @@
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,10 +13,9 @@ import pytest
 
 from course.bench import sample_class
 from course.grading import integrity
-from course.lessons import ROOT, SOLUTIONS_DIR, all_lessons
+from course.lessons import ROOT, SOLUTIONS_DIR, all_lessons, get_lesson
 
 HIDDEN_EXAMPLE = ROOT / "checks" / "hidden_example"
-TOTAL = sum(lesson.points for lesson in all_lessons())
 
 
 def test_manifest_matches_the_grading_files():
@@ -109,22 +109,28 @@ def test_make_grade_solutions_with_hidden_checks(make, tmp_path):
     result = make(
         "grade",
         "TARGET=solutions",
+        "LESSONS=1,2",  # the lessons the example hidden checks are for (the whole course: test_handout, Classroom 50)
         f"HIDDEN_CHECKS={HIDDEN_EXAMPLE}",
         f"OUT={out}",
         f"RESULTS={tmp_path / 'gs' / 'results.json'}",
     )
     assert result.returncode == 0, result.output
-    assert f"{TOTAL}/{TOTAL} points. All checks passed" in result.output
+    two = sum(lesson.points for lesson in all_lessons()[:2])
+    assert f"{two}/{two} points. All checks passed" in result.output
     gradescope = json.loads((tmp_path / "gs" / "results.json").read_text())
     assert gradescope == json.loads((out / "results.json").read_text())
-    assert gradescope["score"] == TOTAL
+    assert gradescope["score"] == two
     assert {"score", "execution_time", "output", "tests"} <= set(gradescope)
     tests = gradescope["tests"]
     assert all({"name", "score", "max_score", "status", "output", "visibility"} <= set(test) for test in tests)
-    assert sum(test["max_score"] for test in tests) == pytest.approx(TOTAL, abs=0.01)
+    assert sum(test["max_score"] for test in tests) == pytest.approx(two, abs=0.01)
     hidden = [test for test in tests if "(hidden)" in test["name"]]
     assert len(hidden) == 3 and all(test["visibility"] == "after_published" for test in hidden)
     assert all(test["status"] == "passed" for test in tests)
+
+
+def checks_in(path) -> int:
+    return len(re.findall(r"^def test_", path.read_text(), re.M))
 
 
 def test_grade_says_public_checks_while_hidden_are_pending(tmp_path):
@@ -154,11 +160,12 @@ def test_grade_says_public_checks_while_hidden_are_pending(tmp_path):
         assert completed.returncode == code, output
         assert "· hidden checks not run here" in output
         assert "all checks passed" not in output.lower() and "all passed" not in output.lower()
-    assert "0/20 points. Public checks 0/17; hidden checks are not run here" in output
+    public = checks_in(get_lesson(1).checks_path) + checks_in(get_lesson(2).checks_path)
+    assert f"0/20 points. Public checks 0/{public}; hidden checks are not run here" in output
     report = json.loads((tmp_path / "lessons" / "grade.json").read_text())
     assert report["hidden_checks"] == "pending"
     solved = (tmp_path / "solutions" / "report.txt").read_text()
-    assert "20/20 points. Public checks 17/17; hidden checks are not run here" in solved
+    assert f"20/20 points. Public checks {public}/{public}; hidden checks are not run here" in solved
 
 
 def test_make_grade_refuses_modified_checks(tmp_path):
@@ -271,12 +278,18 @@ def test_zeroed_lessons_score_nothing(graded_class):
 def test_hidden_checks_keep_all_passed_honest(graded_class):
     _names, out, _, _ = graded_class
     report = (out / "submissions" / "public_only" / "report.txt").read_text()
-    assert "public checks 8/8 · hidden checks 1/2" in report
+    public = [checks_in(get_lesson(n).checks_path) for n in (1, 2)]
+    hidden = [checks_in(path) for path in sorted(HIDDEN_EXAMPLE.glob("test_lesson0*_hidden.py"))]
+    assert f"public checks {public[0]}/{public[0]} · hidden checks {hidden[0] - 1}/{hidden[0]}" in report
     assert "All checks passed" not in report
     grade = json.loads((out / "submissions" / "public_only" / "grade.json").read_text())
-    assert grade["lessons"][0]["score"] == 9.0  # 9 of its 10 equally weighted checks
+    weighed = public[0] + hidden[0]  # all equally weighted: one hidden check fails
+    assert grade["lessons"][0]["score"] == pytest.approx(10 * (weighed - 1) / weighed, abs=0.011)
     complete = (out / "submissions" / "complete" / "report.txt").read_text()
-    assert "All checks passed (public checks 17/17 · hidden checks 3/3)" in complete
+    assert (
+        f"All checks passed (public checks {sum(public)}/{sum(public)} · hidden checks {sum(hidden)}/{sum(hidden)})"
+        in complete
+    )
 
 
 def test_their_own_checks_are_never_used(graded_class):

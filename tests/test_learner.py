@@ -1,5 +1,6 @@
 """The learner's helpers: hints one at a time, resetting a lesson after asking, watch mode."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -43,6 +44,27 @@ def test_hints_are_revealed_one_more_per_call(state):
             assert "← new" in text
     assert seen == [*range(1, len(hints) + 1), len(hints)]
     assert "every hint for lesson 2" in text
+
+
+def test_the_first_hint_is_for_a_todo_that_fails(state, monkeypatch):
+    """After `make check-lesson4` failed on TODO 8 only, `make hint-lesson4` starts with TODO 8, never TODO 1."""
+    monkeypatch.setattr(learner_hints, "failing_todos", lambda lesson: [8])
+    lines = []
+    learner_hints.show_hints(4, out=lines.append)
+    text = "\n".join(lines)
+    new = next(line for line in lines if "← new" in line)
+    (todo8,) = [hint for hint in learner_hints.lesson_hints(get_lesson(4)) if hint.todo == 8][:1]
+    assert todo8.text in new and "TODO 8 in" in text and "TODO 1 in" not in text, text
+    assert "checks of TODO 8 failed: their hints come first" in text
+
+
+def test_since_last_time_remembers_a_measure(tmp_path, monkeypatch):
+    from course.outputs import since_last_time
+
+    monkeypatch.setenv("COURSE_OUTPUTS", str(tmp_path))
+    assert since_last_time("lesson 7: unseen writers", 0.959, "{:.1%}") == ""
+    assert since_last_time("lesson 7: unseen writers", 0.988, "{:.1%}") == " (last time: 95.9%)"
+    assert since_last_time("lesson 7: unseen writers", 0.988, "{:.1%}") == " (the same as last time)"
 
 
 def test_hint_for_one_todo(state):
@@ -105,9 +127,11 @@ def test_watch_regrades_on_save_and_moves_on(tmp_path):
         process.kill()
         process.wait()
     text = "".join(output)
-    assert f"grading lesson 2 of {len(all_lessons())}" in text and "Lesson 2 · Preprocess: 0/9 checks passed" in text, (
-        text
-    )
-    assert "Lesson 2 · Preprocess: 9/9 checks passed" in text, text
+    total = len(re.findall(r"^def test_", get_lesson(2).checks_path.read_text(), re.M))
+    assert (
+        f"grading lesson 2 of {len(all_lessons())}" in text
+        and f"Lesson 2 · Preprocess: 0/{total} checks passed" in text
+    ), text
+    assert f"Lesson 2 · Preprocess: {total}/{total} checks passed" in text, text
     assert "On to lesson 3" in text and f"grading lesson 3 of {len(all_lessons())}" in text, text
     assert "Traceback" not in text

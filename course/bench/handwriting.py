@@ -118,6 +118,7 @@ def main() -> int:
             ),
         }
     report(results, len(images))
+    results["drawings"] = {"count": len(images), "writers": list(VALIDATION_WRITERS), "renderings": RENDERINGS}
     (folder / "handwriting.json").write_text(json.dumps(results, indent=2) + "\n")
     print(
         f"\nFigures: {display_path(folder / 'handwriting.json')}; galleries of mistakes beside it. "
@@ -144,3 +145,50 @@ def report(results: dict, count: int) -> None:
         print(f"\n{name}: most frequent mistakes on the {count:,} drawings: {top}")
     first, last = results[names[0]]["writers"], results[names[-1]]["writers"]
     print(f"\nUnseen writers: {first:.2%} -> {last:.2%}; errors x{(1 - last) / max(1 - first, 1e-9):.2f}")
+
+
+def measured(fresh: bool = True) -> dict:
+    """handwriting.json of a run of this benchmark (``fresh``: run it now; the models are reused if trained)."""
+    path = output_path("bench") / "handwriting.json"
+    if fresh or not path.is_file():
+        main()
+    return json.loads(path.read_text())
+
+
+def measured_table() -> str:
+    """Lesson 7's README table: the two models on MNIST test and the unseen writers, and the first's mistakes."""
+    results = measured()
+    drawings, only, both = results["drawings"], results["MNIST only"], results["reference"]
+    worst = {name: min(range(10), key=lambda d: results[name]["per_digit"][d]) for name in ("MNIST only", "reference")}
+    rows = [
+        "| | MNIST only | MNIST + writers 1–20 |",
+        "|---|---:|---:|",
+        f"| MNIST test | {only['mnist_test']:.2%} | {both['mnist_test']:.2%} |",
+        f"| unseen writers | **{only['writers']:.2%}** | **{both['writers']:.2%}** |",
+        "| worst digit | "
+        + " | ".join(f"{worst[n]}: {results[n]['per_digit'][worst[n]]:.1%}" for n in ("MNIST only", "reference"))
+        + " |",
+    ]
+    mistakes = ", ".join(f"{t} read as {p} ({k} times)" for t, p, k in only["confusions"][:3])
+    writers = drawings["writers"]
+    return (
+        f"`make bench-handwriting` measures two models trained the same way, with the same seed, on the same\n"
+        f"{drawings['count']:,} drawings ({drawings['renderings']} of each pen digit) by writers "
+        f"{writers[0]}–{writers[-1]}, whom neither model ever saw:\n\n"
+        + "\n".join(rows)
+        + f"\n\nThe MNIST-only model's most frequent mistakes: {mistakes}.\n"
+    )
+
+
+def calibration_table() -> str:
+    """Lesson 7's README table: expected calibration error of the reference, before and after its temperature."""
+    reference = measured(fresh=False)["reference"]
+    ece = reference["ece"]
+    return (
+        f"| | before (T = 1) | after (T = {reference['temperature']:.2f}) |\n|---|---:|---:|\n"
+        f"| MNIST test | {ece['mnist_test']['before']:.2%} | {ece['mnist_test']['after']:.2%} |\n"
+        f"| unseen writers | {ece['writers']['before']:.2%} | {ece['writers']['after']:.2%} |\n\n"
+        f"The temperature moves the gap from {ece['mnist_test']['before']:.2%} to {ece['mnist_test']['after']:.2%} "
+        f"on MNIST's test set, and from {ece['writers']['before']:.2%} to {ece['writers']['after']:.2%} on people\n"
+        "the model never met, where over-confidence costs most.\n"
+    )

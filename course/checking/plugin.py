@@ -27,10 +27,8 @@ from course.checking.control import MESSAGE_LIMIT, insert_control_checks, read_s
 from course.checking.explain import error_facts, fallback_report, safe_explain
 from course.checking.items import check_name, is_hidden, points_of, todos_of
 from course.checking.summary import summary_lines
+from course.checking.telling import Telling, printed_lines
 from course.lessons import display_path, get_lesson, tree_path
-
-SYMBOLS = {"passed": "✓", "failed": "✗", "error": "✗", "timeout": "✗", "todo": "…"}
-COLOURS = {"passed": "\033[32m", "failed": "\033[31m", "error": "\033[31m", "timeout": "\033[31m", "todo": "\033[33m"}
 
 
 def pytest_addoption(parser):
@@ -91,7 +89,7 @@ class Reporter:
         self.watching = bool(config.getoption("watching", False))
         self.lesson = get_lesson(config.getoption("lesson")) if config.getoption("lesson") else None
         self.target = tree_path(config.getoption("target", None))
-        self.last_message: list[str] | None = None
+        self.telling = Telling(self.verbose, self.colour)
         self.started = time.monotonic()
         self.collect_errors: list[str] = []
 
@@ -104,7 +102,7 @@ class Reporter:
             print(line, flush=True)
 
     def paint(self, status: str, text: str) -> str:
-        return f"{COLOURS[status]}{text}\033[0m" if self.colour else text
+        return self.telling.paint(status, text)
 
     # -- hooks ----------------------------------------------------------------
     def pytest_report_teststatus(self, report, config):
@@ -216,23 +214,10 @@ class Reporter:
             self.stream({"type": "check", "nodeid": report.nodeid, "status": status})
             return
         recorded = message
-        if status == "todo":
-            self.write(self.paint(status, f"  {SYMBOLS[status]} {name}: {message[0]}"))
-            message = []
-        else:
-            self.write(self.paint(status, f"  {SYMBOLS[status]}") + f" {name}")
-        if message and message == self.last_message:
-            self.write("      (the same problem as above)")
-        else:
-            for line in message:
-                self.write(f"      {line}")
-        if message:
-            self.last_message = message
+        todos = getattr(report, "check_todos", []) or []
         printed = printed_lines(report) if status in ("failed", "error") else []
-        if printed:
-            self.write("      your code printed (the last lines):")
-            for line in printed:
-                self.write(f"        | {line}")
+        for line in self.telling.lines(name, status, message, todos, printed):
+            self.write(line)
         if self.verbose and report.failed:
             self.write(report.longreprtext)
         self.results.append(
@@ -295,16 +280,6 @@ class Reporter:
                 )
             )
             results_file.close()
-
-
-PRINTED_LINES = 6  # lines of what the learner's code printed that a failed check shows
-
-
-def printed_lines(report) -> list[str]:
-    """The last lines the learner's code printed while the check ran (the worker sends them with each answer)."""
-    text = getattr(report, "capstdout", "") or ""
-    lines = [line[:160] for line in text.splitlines() if line.strip() and "\x1b" not in line and "\r" not in line]
-    return lines[-PRINTED_LINES:]
 
 
 def pytest_unconfigure(config):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from course.checking.explain import VERBOSE_NOTE
@@ -32,7 +33,7 @@ def summary_lines(
         return [*lines, f"Next: {next_step(lesson)}"]
     stuck = next((result for result in results if result["status"] in FAILED), None)
     if stuck is not None:
-        lines.append(stuck_line(lesson, stuck["todos"]))
+        lines.append(stuck_line(lesson, stuck))
     if watching:
         lines.append(f"Next: edit {lesson_file} and save it; it is graded again straight away.")
     else:
@@ -42,21 +43,33 @@ def summary_lines(
     return lines
 
 
-def stuck_line(lesson, todos: list[int]) -> str:
-    """A question to think about, for the TODO of the first failing check (the lesson's own question otherwise)."""
+def stuck_line(lesson, stuck: dict) -> str:
+    """Where to look next, aimed at the first failing check: its TODO, and its own hint or the TODO's closest one.
+
+    A check whose message carries a hint is pointed at (that hint was written for that failure); otherwise the
+    TODO's hint that shares the most words with the check's name and message is asked, never one about another
+    part of the TODO. Without hints (or a TODO), the lesson's own question.
+    """
     from course.lesson_files import lesson_hints
 
+    todos = stuck.get("todos") or []
     try:
         hints = [hint for hint in lesson_hints(lesson) if hint.todo in todos]
     except (OSError, ValueError):  # no lessons/.hints.json in this copy
         hints = []
     if not hints:
         return f"Stuck? {lesson.hint} (`make hint-lesson{lesson.id}` gives a hint)"
-    first = hints[0]
-    return (
-        f"Stuck on TODO {first.todo} in {first.function}()? {first.text} "
-        f"(`make hint-lesson{lesson.id} TODO={first.todo}` gives more hints)"
-    )
+    todo, function = hints[0].todo, hints[0].function
+    more = f"`make hint-lesson{lesson.id} TODO={todo}` gives more hints"
+    if any(line.startswith("hint:") for line in str(stuck.get("message", "")).splitlines()):
+        return f"Stuck on TODO {todo} in {function}()? Start from the hint under the first ✗ above ({more})."
+    said = _words(f"{stuck.get('name', '')} {stuck.get('message', '')}")
+    closest = max((hint for hint in hints if hint.todo == todo), key=lambda hint: len(_words(hint.text) & said))
+    return f"Stuck on TODO {todo} in {function}()? {closest.text} ({more})"
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z_]{4,}", text.lower()))
 
 
 def next_step(lesson) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from course.cli.registry import BENCH_GRADE, MAKERS, MUTANTS, STUBS, command, lesson_ids
+from course.cli.registry import BENCH_GRADE, MAKERS, MUTANTS, STUBS, comma_list, command, lesson_ids, option
 from course.lessons import ROOT
 
 
@@ -69,3 +69,15 @@ def bench_handwriting(args):
     from course.bench.handwriting import main
 
     return main()
+
+
+@command(
+    MAKERS,
+    "readme-figures",
+    "measure the lessons' README figures on the reference and rewrite their blocks (make readme-figures)",
+    option("--only", type=comma_list, default=None, help="only these blocks, e.g. lesson4-experiments"),
+)
+def readme_figures(args):
+    from course.bench.figures import readme_figures
+
+    return readme_figures(args.only)

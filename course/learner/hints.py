@@ -51,8 +51,10 @@ def show_hints(lesson_id, todo: int | None = None, reveal: bool = True, out=say)
     key = str(lesson.id)
     shown = {index for index in state.get(key, []) if 0 <= index < len(hints)}
     new = None
+    failing = failing_todos(lesson) if todo is None else None
     if reveal:
-        new = next((i for i, hint in enumerate(hints) if i not in shown and todo in (None, hint.todo)), None)
+        order = sorted(range(len(hints)), key=lambda i: failing is not None and hints[i].todo not in failing)
+        new = next((i for i in order if i not in shown and todo in (None, hints[i].todo)), None)
         if new is not None:
             shown.add(new)
     state[key] = sorted(shown)
@@ -60,6 +62,13 @@ def show_hints(lesson_id, todo: int | None = None, reveal: bool = True, out=say)
 
     out(f"Hints for {lesson.label}   ({display_path(lesson.file_in(ROOT / 'lessons'))})")
     out(f"  The big question: {lesson.hint}")
+    if failing:
+        out(
+            f"  At your last `make check-lesson{lesson.id}`, checks of TODO {', '.join(map(str, failing))} failed: "
+            "their hints come first."
+        )
+    elif failing == []:
+        out(f"  Every check passed at your last `make check-lesson{lesson.id}`: these hints are extras.")
     current = None
     for index, hint in enumerate(hints):
         if index not in shown:
@@ -84,6 +93,26 @@ def show_hints(lesson_id, todo: int | None = None, reveal: bool = True, out=say)
             "shows the full error, and your instructor is there to help."
         )
     return 0
+
+
+def failing_todos(lesson) -> list[int] | None:
+    """The TODOs whose checks did not pass at the last `make check-lessonN` of lessons/, if the file has not
+    changed since (None: not graded yet, or edited since)."""
+    import hashlib
+
+    from course.learner.progress import RESULTS_DIR, results_key
+    from course.lessons import LESSONS_DIR
+
+    path = RESULTS_DIR / hashlib.sha256(str(LESSONS_DIR).encode()).hexdigest()[:12] / f"lesson{lesson.id:02d}.json"
+    try:
+        results = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if results.get("key") != results_key(lesson, LESSONS_DIR):
+        return None
+    return sorted(
+        {todo for check in results.get("checks", []) if check["status"] != "passed" for todo in check["todos"]}
+    )
 
 
 def forget_hints(lesson) -> None:

@@ -6,9 +6,10 @@ drawn on the app's canvas the way a user would draw them. You measure it,
 see which digits fail and why, and write the fix: show the model those
 shapes, with a split by writer so that the measure stays honest.
 
-Run it with `make run-lesson7` (measures your trained model on writers it
-never saw, then trains the improved one: a few minutes); grade it with
-`make check-lesson7`.
+Run it with `make run-lesson7` (measures the model `make train TARGET=lessons`
+made on writers it never saw); grade it with `make check-lesson7`. Once it
+passes, `make train TARGET=lessons` mixes the training writers' drawings in:
+retrain, run it again, and compare.
 """
 
 import keras
@@ -131,12 +132,12 @@ def plot_augmented(image, path, copies=8):
     return path
 
 
-def report(name, results):
-    """Given: one line of accuracy, the digits, and the top confusions."""
+def report(name, results, last=""):
+    """Given: one line of accuracy (and the last run's, if given), the digits, and the top confusions."""
     digits = "  ".join(f"{d}: {a:.0%}" for d, a in enumerate(results["per_digit"]))
     top = ", ".join(f"{t}→{p} ×{n}" for t, p, n in results["confusions"][:4])
     print(
-        f"{name}: {results['accuracy']:.1%} on unseen writers\n"
+        f"{name}: {results['accuracy']:.1%} on unseen writers{last}\n"
         f"    by digit: {digits}\n"
         f"    most frequent mistakes: {top or 'none'}"
     )
@@ -144,7 +145,7 @@ def report(name, results):
 
 def main():
     """Given: measure the model `make train` made on writers it never saw, and draw its mistakes."""
-    from course.helpers import default_model_path, load_trained_model
+    from course.helpers import default_model_path, load_trained_model, since_last_time
 
     training, unseen = split_by_writer(load_pen_digits())
     print(
@@ -155,7 +156,8 @@ def main():
     path = default_model_path(__file__)
     model = load_trained_model(path)
     results = measure(model, images, labels)
-    report(f"\nyour model ({path.name})", results)
+    last = since_last_time("lesson 7: unseen writers", results["accuracy"], "{:.1%}")
+    report(f"\nyour model ({path.name})", results, last)
     predicted = model.predict(images[..., np.newaxis], verbose=0).argmax(axis=1)
     print(f"\nIts mistakes: {plot_mistakes(images, labels, predicted, output_path('lesson07_mistakes.png'))}")
     print(f"Augmentation at work: {plot_augmented(images[0], output_path('lesson07_augmented.png'))}")

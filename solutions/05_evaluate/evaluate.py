@@ -212,7 +212,13 @@ def evaluate_model(model, x_test, y_test, verbose=True):
     plt.close("all")
     if verbose:
         errors = int(len(y_test) - np.trace(matrix))
-        print(f"Test accuracy: {results['accuracy']:.2%} ({errors} mistakes in {len(y_test):,} images)")
+        from course.helpers import since_last_time
+
+        share = results["accuracy"]
+        print(
+            f"Test accuracy: {share:.2%}{since_last_time('lesson 5: test accuracy', share)} "
+            f"({errors} mistakes in {len(y_test):,} images)"
+        )
         precision, recall, f1 = results["precision_recall_f1"]
         print("digit      " + "".join(f"{d:>7}" for d in range(len(recall))))
         for name, values in (("precision", precision), ("recall", recall), ("F1", f1)):

@@ -1,0 +1,56 @@
+"""What a learner reads for each check: ✓ or ✗, its name, and why, told once per root cause.
+
+A failed check shows its message (what was expected, what was found, a hint).
+A second failure with the same message says "(the same problem as above)";
+a later failure of a TODO that already failed a check above says so in one
+line instead of a second explanation: one root cause, one explanation (the
+first failing check of a TODO is the one to fix first). ``VERBOSE=1`` shows
+everything. The plugin (``course.checking.plugin``) writes the lines.
+"""
+
+from __future__ import annotations
+
+SYMBOLS = {"passed": "✓", "failed": "✗", "error": "✗", "timeout": "✗", "todo": "…"}
+COLOURS = {"passed": "\033[32m", "failed": "\033[31m", "error": "\033[31m", "timeout": "\033[31m", "todo": "\033[33m"}
+PRINTED_LINES = 6  # lines of what the learner's code printed that a failed check shows
+
+
+class Telling:
+    """The lines for each check, in order; remembers what it has explained already."""
+
+    def __init__(self, verbose: bool = False, colour: bool = False):
+        self.verbose, self.colour = verbose, colour
+        self.last_message: list[str] | None = None
+        self.explained_todos: set[int] = set()  # TODOs whose first failing check was told in full
+
+    def paint(self, status: str, text: str) -> str:
+        return f"{COLOURS[status]}{text}\033[0m" if self.colour else text
+
+    def lines(self, name: str, status: str, message: list[str], todos: list[int], printed: list[str]) -> list[str]:
+        if status == "todo":
+            return [self.paint(status, f"  {SYMBOLS[status]} {name}: {message[0]}")]
+        told = [self.paint(status, f"  {SYMBOLS[status]}") + f" {name}"]
+        failing = status in ("failed", "error", "timeout")
+        if message and message == self.last_message:
+            told.append("      (the same problem as above)")
+        elif failing and todos and set(todos) <= self.explained_todos and not self.verbose:
+            which = ", ".join(map(str, todos))
+            told.append(
+                f"      fails too; TODO {which} already fails above: fix that first (VERBOSE=1 shows why this one)"
+            )
+        else:
+            told += [f"      {line}" for line in message]
+        if message:
+            self.last_message = message
+        if failing:
+            self.explained_todos.update(todos)
+            if printed:
+                told += ["      your code printed (the last lines):", *(f"        | {line}" for line in printed)]
+        return told
+
+
+def printed_lines(report) -> list[str]:
+    """The last lines the learner's code printed while the check ran (the worker sends them with each answer)."""
+    text = getattr(report, "capstdout", "") or ""
+    lines = [line[:160] for line in text.splitlines() if line.strip() and "\x1b" not in line and "\r" not in line]
+    return lines[-PRINTED_LINES:]
