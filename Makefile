@@ -36,6 +36,7 @@
 #                               MUTANTS=L5-T5-9c3cfc95,L4-B03,...: only those)
 #   make lint                   ruff: lint and format check of the course's code (FIX=1: fix what it can)
 #   make course-map             draw the top README's course map (images/course_map.png)
+#   make readme-figures [ONLY=name]  measure the lessons' README figures on the reference, rewrite their blocks
 #   make test                   make lint, then the project's own test suite (what CI runs)
 # ---- end of the block ----
 
@@ -157,7 +158,7 @@ classroom-result: $(STAMP)
 
 # ---- for instructors and course makers (make release leaves this block out of learners' copies) ----
 .PHONY: release classroom50 gradescope classroom grade-all manifest stubs bench-train bench-handwriting bench-app \
-	bench-grade bench-limits mutants lint course-map test
+	bench-grade bench-limits mutants lint course-map readme-figures test
 
 release: $(STAMP)
 	@test -n "$(DEST)" || { echo "Usage: make release DEST=path/to/new/folder  [PLATFORM=classroom50|github-classroom|gradescope]"; exit 2; }
@@ -208,6 +209,9 @@ lint: $(STAMP)
 
 course-map: $(STAMP)
 	@$(PY) -m course course-map
+
+readme-figures: $(STAMP)
+	@$(PY) -m course readme-figures $(if $(ONLY),--only $(ONLY))
 
 test: lint
 	@$(PY) -m pytest tests

@@ -167,6 +167,10 @@ def train_pipeline(
     from course.calibration import calibrate
 
     summary["temperature"] = calibrate(model, x_val, y_val, model_path)
+    if train_size is None:  # a full run: lesson 8, if done, prepares the faster version the app serves
+        from course.serving import prepare_served
+
+        summary["served"] = prepare_served(steps, model, model_path, summary["temperature"])
     summary["wall_seconds"] = time.perf_counter() - started
     print(f"\nTraining took {fit_seconds:.0f} s; everything took {summary['wall_seconds']:.0f} s.")
     if "test_accuracy" in summary:
@@ -214,6 +218,7 @@ def add_pen_drawings(steps, x_fit, y_fit, seed):
     import numpy as np
 
     from course.handwriting import pen_images
+    from course.helpers import tried
     from course.pendigits import PendigitsDataError, load_pendigits
 
     started = time.perf_counter()
@@ -226,7 +231,8 @@ def add_pen_drawings(steps, x_fit, y_fit, seed):
         print(f"No pen-drawn digits ({error}): training on MNIST alone.")
         return x_fit, y_fit
     try:
-        images, labels, _ = pen_images(training_writers, app.to_mnist, handwriting.PEN_RENDERINGS, seed)
+        renderings = tried("PEN_RENDERINGS", handwriting.PEN_RENDERINGS)
+        images, labels, _ = pen_images(training_writers, app.to_mnist, renderings, seed)
     except NotImplementedError as error:
         print(f"Lesson 6's to_mnist is not done yet ({error}): training on MNIST alone.")
         return x_fit, y_fit
@@ -247,8 +253,10 @@ def add_pen_drawings(steps, x_fit, y_fit, seed):
 
 def with_augmentation(steps, model, seed):
     """With lesson 7's AUGMENT = True: its augmentation() in front of the model (active only while training)."""
+    from course.helpers import tried
+
     handwriting = getattr(steps, "real_handwriting", None)
-    if handwriting is None or not getattr(handwriting, "AUGMENT", False):
+    if handwriting is None or not tried("AUGMENT", bool(getattr(handwriting, "AUGMENT", False))):
         return model
     import keras
 

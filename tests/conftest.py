@@ -29,9 +29,8 @@ class MakeResult:
         return [check["status"] for check in self.results[lesson_id]["checks"]]
 
 
-@pytest.fixture
-def make(tmp_path):
-    """Run `make ARGS...` in the course root, as a learner would; returns a MakeResult."""
+def make_runner(tmp_path):
+    """A function that runs `make ARGS...` in the course root, as a learner would, and returns a MakeResult."""
 
     def run(*args, env=None, timeout=600):
         results_dir = tmp_path / f"results-{len(list(tmp_path.iterdir()))}"
@@ -53,6 +52,18 @@ def make(tmp_path):
         return MakeResult(completed.returncode, completed.stdout + completed.stderr, results)
 
     return run
+
+
+@pytest.fixture
+def make(tmp_path):
+    """Run `make ARGS...` in the course root, as a learner would; returns a MakeResult."""
+    return make_runner(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def make_once(tmp_path_factory):
+    """``make``, for a module that shares one run of a command among its tests."""
+    return make_runner(tmp_path_factory.mktemp("make"))
 
 
 @pytest.fixture(scope="session")

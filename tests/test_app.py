@@ -113,8 +113,11 @@ def rss_mb():
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
-def test_memory_flat_and_one_model_load(reference_app_module, reference_model, test_digits, monkeypatch):
-    """Hundreds of requests: one model load, one trace, and resident memory that stays flat."""
+@pytest.mark.parametrize("served", ["keras", "lesson 8's faster version"])
+def test_memory_flat_and_one_model_load(served, reference_app_module, reference_model, test_digits, monkeypatch):
+    """Hundreds of requests: one model load, one trace (Keras), and resident memory that stays flat."""
+    if served == "keras":
+        monkeypatch.setenv("COURSE_SERVE_KERAS", "1")  # lesson 6's own Predictor, not lesson 8's LitePredictor
     loads = []
     original = reference_app_module.load_trained_model
     monkeypatch.setattr(reference_app_module, "load_trained_model", lambda path: loads.append(path) or original(path))
@@ -131,36 +134,23 @@ def test_memory_flat_and_one_model_load(reference_app_module, reference_model, t
             assert client.post("/predict", json=body).status_code == 200
     after = rss_mb()
     assert len(loads) == 1
-    assert app.extensions["predictor"].forward.experimental_get_tracing_count() == 1
+    predictor = app.extensions["predictor"]
+    if served == "keras":
+        assert predictor.forward.experimental_get_tracing_count() == 1
+    else:
+        assert type(predictor).__name__ == "LitePredictor", type(predictor)
     assert after - before < 25, f"resident memory grew from {before:.0f} MB to {after:.0f} MB over 300 requests"
 
 
-def test_offline_accuracy_of_preprocessing(reference_app_module, reference_model, test_digits, capsys):
+def test_offline_accuracy_of_preprocessing(reference_app_module, reference_model, capsys):
     """1,000 MNIST test digits drawn at random scale, position and pen width: >= 97% with MNIST-style preprocessing."""
-    from course.model_file import load_trained_model
+    from course.bench.drawn import drawn_digits_accuracy
 
-    app_module = reference_app_module
-    predictor = app_module.Predictor(load_trained_model(reference_model))
-    x_test, y_test = test_digits
-    rng = np.random.default_rng(2026)
-    right = naive_right = 0
-    picks = rng.choice(len(x_test), 1000, replace=False)
-    for index in picks:
-        picture = drawings.random_drawing(x_test[index], rng)
-        right += int(np.argmax(predictor(app_module.to_mnist(picture))) == y_test[index])
-        gray = app_module.to_grayscale(picture)
-        gray = 1.0 - gray if np.median(gray) > 0.5 else gray  # only the polarity fixed: what naive apps do
-        naive = (
-            np.asarray(
-                Image.fromarray(np.uint8(gray * 255)).resize((28, 28), Image.Resampling.BILINEAR), dtype=np.float32
-            )
-            / 255.0
-        )
-        naive_right += int(np.argmax(predictor(naive)) == y_test[index])
+    measured = drawn_digits_accuracy(reference_model, reference_app_module)
     with capsys.disabled():
         print(
-            f"\n  drawn digits (1,000): MNIST-style preprocessing {right / 10:.1f}%, "
-            f"naive resize to 28x28 {naive_right / 10:.1f}%"
+            f"\n  drawn digits (1,000): MNIST-style preprocessing {measured['mnist_style']:.1%}, "
+            f"naive resize to 28x28 {measured['naive']:.1%}"
         )
-    assert right >= 970, f"only {right / 10:.1f}% of drawn digits read correctly"
-    assert right > naive_right
+    assert measured["mnist_style"] >= 0.97, f"only {measured['mnist_style']:.1%} of drawn digits read correctly"
+    assert measured["mnist_style"] > measured["naive"]

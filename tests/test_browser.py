@@ -34,8 +34,8 @@ FLAGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-DIGITS = 100
-PEN_DIGITS = 100
+DIGITS = 40  # drawn with the mouse, one stroke at a time: the full measure is make bench-handwriting's
+PEN_DIGITS = 40
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def test_drawn_digits_are_read(page):
     page.wait_for_timeout(400)  # let the bars finish their 0.2 s transition
     page.screenshot(path=str(ROOT / "outputs" / "browser_e2e.png"), full_page=True)
     print(f"\n  browser: {right} of {DIGITS} drawn digits read correctly ({right / DIGITS:.0%})")
-    assert right >= 95, f"only {right} of {DIGITS} digits drawn in the browser were read correctly"
+    assert right >= 0.95 * DIGITS, f"only {right} of {DIGITS} digits drawn in the browser were read correctly"
 
 
 def test_real_pen_trajectories_are_read(page):

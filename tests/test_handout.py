@@ -291,3 +291,44 @@ def test_nothing_learners_checks_or_graders_run_opens_solutions():
     }
     assert not found, f"these name solutions/ (file: lines): {found}"
     assert names_solutions(ROOT / "course" / "bench" / "handwriting.py"), "the scan finds what it looks for"
+
+
+def try_this_commands():
+    """Every `make ...` command the lessons' "Try this" sections give, in order, by lesson."""
+    found = []
+    for lesson in all_lessons():
+        text = (ROOT / "lessons" / lesson.dir / "README.md").read_text()
+        section = text[text.index("## Try this") :] if "## Try this" in text else ""
+        section = section[: section.find("\n## ", 3)] if "\n## " in section[3:] else section
+        found += [(lesson.id, command) for command in re.findall(r"`(make [^`]+)`", section)]
+    return found
+
+
+def test_every_try_this_command_names_a_learners_target_and_variables_the_code_reads(release):
+    """As written: a target the learners' Makefile has, and variables something in their copy reads."""
+    makefile = (release / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-z0-9-]+%?):", makefile, flags=re.M))
+    code = "\n".join(
+        path.read_text() for path in [*(release / "course").rglob("*.py"), *(release / "lessons").rglob("*.py")]
+    )
+    commands = try_this_commands()
+    assert len(commands) >= 8
+    for lesson_id, command in commands:
+        words = command.split()[1:]
+        target = next(word for word in words if "=" not in word)
+        assert target in targets or any(t.endswith("%") and target.startswith(t[:-1]) for t in targets), command
+        for name in (word.split("=")[0] for word in words if "=" in word):
+            assert f'"{name}"' in code or f"$({name})" in makefile, f"lesson {lesson_id}: nothing reads {name}"
+
+
+def test_every_try_this_command_runs_on_the_learners_finished_tree(finished):
+    """Each command as the README writes it, in a learner's finished copy (TRAIN_SIZE keeps trainings short)."""
+    for lesson_id, command in try_this_commands():
+        if "run-lesson4" in command:
+            continue  # its experiments take minutes: run by test_experiments with three CNNs instead
+        completed = run(["bash", "-c", command], finished, env={"TRAIN_SIZE": "1500"}, timeout=900, check=False)
+        assert completed.returncode == 0, f"lesson {lesson_id}: {command}\n{completed.stdout[-3000:]}"
+        for word in command.split():
+            name, _, value = word.partition("=")
+            if name in ("LEARNING_RATE", "BASELINE_UNITS", "AUGMENT", "PEN_RENDERINGS") and value:
+                assert f"Trying {name}={value}" in completed.stdout or name == "PEN_RENDERINGS", command

@@ -20,10 +20,18 @@ def gutted_tree(tmp_path_factory):
     return stubs.write_tree(tmp_path_factory.mktemp("gutted"), gutted=True)
 
 
-@pytest.mark.parametrize("lesson", LESSONS)
-def test_solution_passes(make, lesson):
-    result = make(f"check-lesson{lesson.id}", "TARGET=solutions")
+@pytest.fixture(scope="module")
+def solutions_checked(make_once):
+    """`make check TARGET=solutions`: every lesson, one run (its exit status 0 only if every check passed)."""
+    result = make_once("check", "TARGET=solutions")
     assert result.returncode == 0, result.output
+    assert sorted(result.results) == [lesson.id for lesson in all_lessons()]
+    return result
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_solution_passes(solutions_checked, lesson):
+    result = solutions_checked
     statuses = result.statuses(lesson.id)
     assert statuses and set(statuses) == {"passed"}, result.output
     assert f"{lesson.label}: {len(statuses)}/{len(statuses)} checks passed" in result.output
@@ -51,12 +59,6 @@ def test_gutted_stub_fails_every_check(make, lesson, gutted_tree):
     passing = [check["name"] for check in result.results[lesson.id]["checks"] if check["status"] == "passed"]
     assert statuses and not passing, f"checks that pass with every TODO replaced by `pass`: {passing}"
     assert "Traceback" not in result.output
-
-
-def test_make_check_grades_every_lesson(make):
-    result = make("check", "TARGET=solutions")
-    assert result.returncode == 0, result.output
-    assert sorted(result.results) == [lesson.id for lesson in all_lessons()]
 
 
 def test_progress_table(make, tmp_path):

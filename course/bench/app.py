@@ -1,23 +1,21 @@
-"""`make bench-app`: load on loopback against the app as `make serve` runs it.
+"""`make bench-app`: the app under load on loopback, three servers side by side, as `make serve` runs them.
 
-Servers, one after the other, all gunicorn with the same workers and threads,
-all with the same trained model:
+All three are gunicorn with the same workers and threads, behind nginx, with
+the same trained model; only the handler's model differs:
 
-- **app**: `make serve` as it is: nginx in front, the course's handler (a
-  `tf.function` traced once, see lesson 6);
-- **app, no nginx**: the same, with gunicorn listening itself;
-- **naive**: the app behind nginx, but each request calls `model.predict`,
-  what most tutorials do.
+- **naive**: `model.predict` on every request, what most tutorials do;
+- **keras**: lesson 6's `Predictor`, the forward pass traced once as a `tf.function`;
+- **converted**: lesson 8's served version (TensorFlow Lite through LiteRT),
+  the fastest that kept the model's accuracy (`make train` keeps it).
 
-For each: 300 requests from one client (latency at low load), then a bounded
-load of 32 concurrent clients with keep-alive connections. Every request posts
+Each is loaded by wrk (``course.bench.load``) at 1, 16 and 64 connections
+for 10 s: requests per second, p50 and p99 latency, errors. Every request posts
 a real drawing (one of 50 MNIST test digits drawn on a 280 x 280 canvas) to
-`/predict`. Then, for the app with and without nginx: 100 slow clients that
-send one header line every 5 s (reconnecting when dropped) for 60 s, while a
-real client sends one request after another; its latencies and failures say
-whether slow clients can freeze the server. Clients and server share this
-machine's cores, so the figures are a floor for what a separate client would
-see. Only 127.0.0.1 is contacted.
+`/predict`. Then 100 slow clients that send one header line every 5 s hold
+connections for 60 s while a real client asks the converted app, one request
+after another: whether slow clients can freeze the server. Clients and server
+share this machine's cores, so the figures are a floor for what a separate
+client would see. Only 127.0.0.1 is contacted.
 """
 
 from __future__ import annotations
@@ -28,15 +26,13 @@ import os
 import statistics
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 
 from course import drawings
 from course.bench.servers import AppServer
 
-CLIENTS = 32
-LOW_LOAD_REQUESTS = 300
-LOAD_REQUESTS = {"app": 10_000, "app, no nginx": 10_000, "naive": 2_000}  # the naive handler is slow: fewer requests
 SLOW_CLIENTS, SLOW_SECONDS, SLOW_GAP = 100, 60, 5.0
 
 
@@ -163,53 +159,82 @@ def under_slow_clients(
     }
 
 
+SERVERS = {
+    "naive": {"naive": True},  # model.predict on every request, what most tutorials do
+    "keras": {"env": {"COURSE_SERVE_KERAS": "1"}},  # lesson 6's Predictor: the tf.function traced once
+    "converted": {},  # lesson 8's served version (make train keeps it): TensorFlow Lite through LiteRT
+}
+CONNECTIONS = (1, 16, 64)
+SECONDS = 10.0
+GOALS = {"per_second": 1000, "p50_ms": 2.0, "times_naive": 30}
+
+
+def served_accuracy() -> str:
+    """What the served version measured when make train kept it: MNIST test and the unseen writers."""
+    from course.lessons import ROOT
+    from course.serving import served_paths, served_version
+
+    model = Path(os.environ.get("MODEL_PATH") or ROOT / "digit_classifier.h5")
+    version = served_version(model)
+    if version is None:
+        return "no converted version beside the model: `make train` keeps one once lesson 8 passes"
+    row = json.loads(served_paths(model)[1].read_text())["measured"][version]
+    keras = json.loads(served_paths(model)[1].read_text())["measured"]["keras"]
+    return (
+        f"{version}: MNIST test {row['MNIST test']:.2%} (Keras {keras['MNIST test']:.2%}), unseen writers 21-30 "
+        f"{row['unseen writers']:.2%} (Keras {keras['unseen writers']:.2%}), worst digit "
+        f"{min(row['MNIST test per digit'] + row['unseen writers per digit']):.1%}; "
+        f"{row['ms']:.3f} ms per prediction against {keras['ms']:.3f}, {row['bytes'] / 1e3:.0f} kB against "
+        f"{keras['bytes'] / 1e3:.0f} kB"
+    )
+
+
 def main() -> int:
     import datetime
 
+    from course.bench.load import have_wrk, load
     from course.bench.train import cpu_name
 
     workers = int(os.environ.get("WORKERS") or os.cpu_count() or 2)
+    tool = "wrk" if have_wrk() else "a Python client (install wrk for better figures)"
     print(
-        f"bench-app on {datetime.date.today()}: {os.cpu_count()} cores ({cpu_name()}), "
-        f"gunicorn {workers} workers x 2 threads"
+        f"bench-app on {datetime.date.today()}: {os.cpu_count()} cores ({cpu_name()}), gunicorn {workers} workers "
+        f"x 2 threads behind nginx; load by {tool}, {SECONDS:g} s per figure, on this same machine"
     )
     bodies = request_bodies()
-    results, slow = {}, {}
-    setups = {"app": {}, "app, no nginx": {"front": "none"}, "naive": {"naive": True}}
-    for name, options in setups.items():
+    results = {}
+    for name, options in SERVERS.items():
         with AppServer(workers=workers, **options) as server:
             run_load(server.port, bodies, 50, 1)  # warm-up: first requests trace and allocate
-            low = run_load(server.port, bodies, LOW_LOAD_REQUESTS, 1)
-            load = run_load(server.port, bodies, LOAD_REQUESTS[name], CLIENTS)
-            if name != "naive":
-                slow[name] = under_slow_clients(server.port, bodies)
-        results[name] = (low, load)
+            results[name] = [load(server.port, bodies, connections, SECONDS) for connections in CONNECTIONS]
+            if name == "converted":
+                slow = under_slow_clients(server.port, bodies)
         print(f"  {name}: done", flush=True)
-    print()
+    print(f"\n{'server':11}{'connections':>12}{'req/s':>9}{'p50':>11}{'p99':>11}{'errors':>8}")
+    for name, rows in results.items():
+        for row in rows:
+            print(
+                f"{name:11}{row['connections']:>12}{row['per_second']:>9.0f}{row['p50_ms']:>8.2f} ms"
+                f"{row['p99_ms']:>8.2f} ms{row['errors']:>8}"
+            )
+    best = {name: max(row["per_second"] for row in rows) for name, rows in results.items()}
+    one = {name: rows[0]["p50_ms"] for name, rows in results.items()}
     print(
-        f"{'handler':15}{'low load: p50':>15}{'p99':>11}{'   load: requests':>19}"
-        f"{'clients':>9}{'p50':>12}{'p99':>12}{'req/s':>8}{'errors':>8}"
+        f"\nbest throughput: converted {best['converted']:.0f} req/s = {best['converted'] / best['naive']:.1f}x naive, "
+        f"{best['converted'] / best['keras']:.1f}x keras; one connection p50: converted {one['converted']:.2f} ms, "
+        f"keras {one['keras']:.2f} ms, naive {one['naive']:.2f} ms"
     )
-    for name, (low, load) in results.items():
-        print(
-            f"{name:15}{low['p50_ms']:>12.1f} ms{low['p99_ms']:>8.1f} ms{load['requests']:>19,}{load['clients']:>9}"
-            f"{load['p50_ms']:>9.1f} ms{load['p99_ms']:>9.1f} ms{load['per_second']:>8.0f}{load['errors']:>8}"
-        )
-    (app_low, app_load), (naive_low, naive_load) = results["app"], results["naive"]
-    nginx_hop = results["app"][1]["per_second"] / results["app, no nginx"][1]["per_second"]
+    throughput, latency, ratio = best["converted"], one["converted"], best["converted"] / best["naive"]
+    met = [
+        f"{throughput:.0f} req/s {'≥' if throughput >= GOALS['per_second'] else '<'} {GOALS['per_second']}",
+        f"p50 {latency:.2f} ms {'≤' if latency <= GOALS['p50_ms'] else '>'} {GOALS['p50_ms']:g} ms",
+        f"{ratio:.0f}x naive {'≥' if ratio >= GOALS['times_naive'] else '<'} {GOALS['times_naive']}x",
+    ]
+    print("goals: " + "; ".join(met))
+    print(f"served model: {served_accuracy()}")
     print(
-        f"\nlow-load p50: naive / app = {naive_low['p50_ms'] / app_low['p50_ms']:.1f}x; "
-        f"throughput: app / naive = {app_load['per_second'] / naive_load['per_second']:.1f}x; "
-        f"nginx's hop: {nginx_hop:.2f}x the throughput"
+        f"\n{SLOW_CLIENTS} slow clients (one header line every {SLOW_GAP:g} s) for {SLOW_SECONDS} s against the "
+        f"converted app, one real client meanwhile: {slow['requests']} requests, {slow['failed']} failed, "
+        f"p50 {slow['p50_ms']:.1f} ms, p99 {slow['p99_ms']:.1f} ms"
     )
-    print(
-        f"\n{SLOW_CLIENTS} slow clients (one header line every {SLOW_GAP:g} s) for {SLOW_SECONDS} s, "
-        "one real client meanwhile:"
-    )
-    print(f"{'server':15}{'requests':>10}{'failed':>8}{'p50':>12}{'p99':>12}")
-    for name, figures in slow.items():
-        print(
-            f"{name:15}{figures['requests']:>10}{figures['failed']:>8}"
-            f"{figures['p50_ms']:>9.1f} ms{figures['p99_ms']:>9.1f} ms"
-        )
     return 0

@@ -44,10 +44,11 @@ def wait_until_healthy(port: int, process: subprocess.Popen, seconds: float = 12
 
 def naive_app_factory():
     """`make bench-app`'s baseline: the course's app, but `model.predict` on every request."""
+    from course.model_file import load_trained_model
     from course.serve import app_factory
 
     app = app_factory()
-    model = app.extensions["predictor"].model
+    model = load_trained_model(app.config["MODEL_PATH"])
     app.extensions["predictor"] = lambda image28: model.predict(image28.reshape(1, 28, 28, 1), verbose=0)[0]
     return app
 

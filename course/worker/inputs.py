@@ -17,6 +17,19 @@ from pathlib import Path
 
 import numpy as np
 
+from course.worker.lite import (
+    app_predictions,
+    fixed_predictor,
+    keras_outputs,
+    lite_facts,
+    lite_model,
+    lite_outputs,
+    record_of,
+    served_folder,
+    stage,
+    touch_model,
+    trained_cnn,
+)
 from course.worker.models import (
     clone_model,
     cosine_decay,
@@ -32,6 +45,7 @@ from course.worker.models import (
 )
 
 __all__ = [
+    "app_predictions",
     "ask_app",
     "call_in_littered_memory",
     "call_watching",
@@ -43,19 +57,29 @@ __all__ = [
     "drive_early_stopping",
     "epoch_counter",
     "file_facts",
+    "fixed_predictor",
     "folder_names",
     "image_facts",
+    "keras_outputs",
+    "lite_facts",
+    "lite_model",
+    "lite_outputs",
     "make_folder",
     "model_facts",
     "open_image",
     "predict_saved_model",
     "read_bytes",
+    "record_of",
     "recording_model",
     "save_model",
+    "served_folder",
     "set_seed",
+    "stage",
     "sweep_builder",
     "tiny_model",
+    "touch_model",
     "train_pipeline",
+    "trained_cnn",
     "working_folder",
     "write_bytes",
 ]
