@@ -164,7 +164,7 @@ def test_dynamic_range_stores_weights_in_eight_bits(lesson, model, digits, keras
 def test_int8_is_calibrated_on_the_representative_images(lesson, model, digits, representative):
     """convert(model, "int8", images): integer operations calibrated on the images, losing at most 0.2 points"""
     _, (x_test, y_test) = digits
-    data, facts = converted(lesson, model, "int8", representative)
+    data, facts = converted(lesson, model, "int8", representative.astype(np.float64))  # what images / 255.0 gives
     expect(
         "int8" in facts["types"] and facts["input"] == "float32",
         "an int8 model quantizes the activations too (and still takes floats at its door)",
@@ -223,7 +223,7 @@ def numbered(count, offset):
 @pytest.mark.todo(4)
 def test_representative_images_mix_both_sources_from_all_over(lesson):
     """representative_images(): half MNIST, half pen drawings, different images from all over each, shuffled"""
-    mnist, pen = numbered(1000, 0), numbered(400, 5000)
+    mnist, pen = numbered(1000, 0).astype(np.float64), numbered(400, 5000).astype(np.float64)  # as images / 255.0
     chosen = np.asarray(lesson.representative_images(mnist, pen, count=100, seed=0))
     expect(
         chosen.shape == (100, 28, 28, 1) and chosen.dtype == np.float32,
@@ -253,6 +253,15 @@ def test_representative_images_mix_both_sources_from_all_over(lesson):
         expected="MNIST images and pen drawings mixed in both halves",
         found=f"{halves[0]} and {halves[1]} MNIST images in the first and second half",
     )
+    few = np.asarray(lesson.representative_images(mnist, numbered(51, 5000), count=101, seed=0))
+    few_ids = np.round(few[:, 0, 0, 0] * 10_000).astype(int) if few.ndim == 4 else np.zeros(0, int)
+    expect(
+        few.shape == (101, 28, 28, 1) and sorted(few_ids[few_ids >= 5000].tolist()) == list(range(5000, 5051)),
+        "an odd count: count // 2 MNIST images and count - count // 2 pen drawings, `count` in all",
+        expected="101 images: 50 MNIST, and all 51 of 51 pen drawings",
+        found=f"shape {few.shape}, {int((few_ids >= 5000).sum())} pen drawings",
+        hint="The pen drawings are count - count // 2, not count // 2 again; pick from the count you were given.",
+    )
     again = np.asarray(lesson.representative_images(mnist, pen, count=100, seed=0))
     other = np.asarray(lesson.representative_images(mnist, pen, count=100, seed=1))
     expect(
@@ -275,6 +284,14 @@ def test_lite_predictor_answers_like_the_runtime_one_image_at_a_time(lesson, mod
     predictor = lesson.LitePredictor(data)
     expected = np.asarray(given.lite_outputs(data, x_test[:20]))
     found = np.asarray([np.asarray(predictor.probabilities(image)) for image in x_test[:20]])
+    threads = given.interpreter_threads(lesson.LitePredictor, data)
+    expect(
+        len(threads) == 1 and threads[0] in (None, 1),
+        "LitePredictor makes one interpreter, with one thread (the server already runs one per worker thread)",
+        expected="one Interpreter(..., num_threads=1)",
+        found=f"{len(threads)} interpreter(s), num_threads {threads}",
+        hint="Make the interpreter once, in __init__, with num_threads=1.",
+    )
     expect(
         found.shape == (20, 10) and np.allclose(found, expected, atol=1e-5),
         "probabilities(image) should be the model's output row for that image",
@@ -335,6 +352,14 @@ def test_compare_measures_every_version_on_every_set(lesson):
         "small": given.fixed_predictor(1000, milliseconds=0.2, wrong={3: 5, 103: 5, 104: 1}),
     }
     rows = lesson.compare(versions, sets, sets["MNIST test"][0][0], repeats=10)
+    timed = given.calls_of(versions["small"]) - 40  # 40 images read for the accuracies
+    expect(
+        timed in (10, 11),
+        "compare(..., repeats=10) times each version with the repeats it was given",
+        expected="10 timed calls (and one to warm up)",
+        found=f"{timed} calls besides the 40 images",
+        hint="Pass `repeats` on to time_stages; its default is not what compare() was asked for.",
+    )
     expect(
         list(rows) == ["keras", "small"],
         "one row per version, in the order given",
@@ -389,12 +414,19 @@ def test_choose_serves_the_fastest_that_keeps_the_accuracy(lesson):
         ({"keras": base, "a": row(0.3, 0.995, 0.985), "b": row(0.2, 0.996, 0.990)}, "b", "both keep it; b is faster"),
         ({"keras": row(0.5, 0.995, 0.985), "a": row(0.9, 0.995, 0.985)}, "keras", "Keras itself is the fastest"),
     ]
+    cases.append(
+        (
+            {"reference": base, "a": row(0.2, 0.994, 0.984), "b": row(0.1, 0.990, 0.985)},
+            "a",
+            "compared with choose(rows, baseline='reference'), b loses 0.5 points on MNIST",
+        )
+    )
     for rows, wanted, why in cases:
-        found = lesson.choose(rows)
+        found = lesson.choose(rows, baseline="reference") if "reference" in rows else lesson.choose(rows)
         expect(
             found == wanted,
             f"choose() should pick {wanted!r}: {why}",
             expected=repr(wanted),
             found=repr(found),
-            hint="Compare each version with rows['keras'] on every set and digit, then take the smallest 'ms'.",
+            hint="Compare each version with rows[baseline] on every set and digit, then take the smallest 'ms'.",
         )

@@ -19,7 +19,9 @@ import numpy as np
 
 from course.worker.lite import (
     app_predictions,
+    calls_of,
     fixed_predictor,
+    interpreter_threads,
     keras_outputs,
     lite_facts,
     lite_model,
@@ -49,6 +51,7 @@ __all__ = [
     "ask_app",
     "call_in_littered_memory",
     "call_watching",
+    "calls_of",
     "clone_model",
     "close_figures",
     "cosine_decay",
@@ -60,6 +63,7 @@ __all__ = [
     "fixed_predictor",
     "folder_names",
     "image_facts",
+    "interpreter_threads",
     "keras_outputs",
     "lite_facts",
     "lite_model",

@@ -159,3 +159,29 @@ def record_of(model_path: str) -> dict:
     from course.serving import served_paths
 
     return json.loads(served_paths(model_path)[1].read_text())
+
+
+def interpreter_threads(make, data) -> list:
+    """Make a predictor with ``make(data)`` (the learner's LitePredictor) and say how many threads each LiteRT
+    interpreter it made was asked for (None: LiteRT's default, one)."""
+    from ai_edge_litert import interpreter as litert
+
+    seen = []
+    original = litert.Interpreter
+
+    class Recording(original):
+        def __init__(self, *args, **kwargs):
+            seen.append(kwargs.get("num_threads"))
+            super().__init__(*args, **kwargs)
+
+    litert.Interpreter = Recording
+    try:
+        make(data)
+    finally:
+        litert.Interpreter = original
+    return seen
+
+
+def calls_of(predictor) -> int:
+    """How many times a stand-in (a FixedPredictor or a stage) was called."""
+    return int(predictor.calls)
