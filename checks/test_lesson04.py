@@ -168,22 +168,23 @@ def numbered(count):
 @pytest.mark.todo(2)
 def test_dataset_mixes_the_whole_set(lesson):
     """make_dataset(shuffle=True) mixes examples across the whole set, not within batches or a small window"""
-    images, labels = numbered(300)
+    images, labels = numbered(3000)  # more than a round buffer size (1,000) that is smaller than the set
     found = batches(lesson.make_dataset(images, labels, batch_size=50, shuffle=True, seed=3))
     first = sorted(int(number) for number in found[0][0][:, 0, 0, 0])
     expect(
         first != list(range(first[0], first[0] + len(first))),
         "the first batch should mix examples from all over the set",
-        expected="50 examples drawn from all 300",
+        expected="50 examples drawn from all 3,000",
         found=f"examples {first[0]} to {first[-1]}, together as in the original order",
         hint="Shuffle the examples, then batch them: .shuffle() after .batch() moves whole batches.",
     )
     expect(
-        first[-1] >= 150,
+        first[-1] >= 1500,
         "the shuffle buffer should hold the whole set: the first batch can hold any example",
-        expected="some examples from the second half (150-299) in the first batch",
+        expected="some examples from the second half (1,500-2,999) in the first batch",
         found=f"the first batch drawn from examples {first[0]} to {first[-1]} only",
-        hint="A buffer of batch_size only mixes neighbours: how many examples does .shuffle(buffer) mix?",
+        hint="A buffer smaller than the set (batch_size, or a round 1,000) only mixes neighbours: how many "
+        "examples does .shuffle(buffer) mix?",
     )
 
 
@@ -639,7 +640,10 @@ def test_learning_rate_sweep(sweep):
         "each rate should be measured on the validation set the sweep is given (its labels were scrambled here)",
         expected="a validation accuracy near 10% while the training accuracy climbs",
         found=f"val_accuracy {learned['val_accuracy'][-1]:.2f}, accuracy {learned['accuracy'][-1]:.2f}",
-        hint="Does train_model get x_val and y_val, or the digits it fits?",
+        hint=(
+            "Does learning_rate_sweep hand x_val and y_val to train_model, and does train_model (TODO 4) "
+            "validate on them, or on the digits it fits? If a train_model check failed above, fix that first."
+        ),
     )
 
 
