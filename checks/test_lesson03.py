@@ -106,6 +106,7 @@ def test_compile_model(lesson):
         "wrong loss for one-hot labels",
         expected="'categorical_crossentropy'",
         found=repr(loss_name),
+        hint="The labels are one-hot rows of ten; which loss takes rows, and which takes whole-number labels?",
     )
     metrics = config.get("metrics") or []
     names = [

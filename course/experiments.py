@@ -101,6 +101,15 @@ def best_of(histories):
     return min(finite or histories, key=lambda rate: min(_losses(histories[rate])))
 
 
+def _learned_only_in_training(history) -> bool:
+    """The training loss fell well below a random guess while the validation loss stayed near or above it."""
+    fit = [float(value) for value in history.history.get("loss", [])]
+    validation = _losses(history)
+    if not fit or not all(map(math.isfinite, fit + validation)):
+        return False
+    return fit[-1] < 0.5 * CHANCE_LOSS and min(validation) > CHANCE_LOSS - 0.1
+
+
 def sweep_verdicts(histories, best=None) -> dict:
     """For each rate of a sweep, what its run shows, in words read from its validation losses (``best``: the rate
     the sweep chose; by default the one with the lowest validation loss)."""
@@ -116,6 +125,18 @@ def sweep_verdicts(histories, best=None) -> dict:
             verdicts[rate] = f"the best: validation loss {trail}"
         elif not all(map(math.isfinite, losses)) or max(losses) > 2 * CHANCE_LOSS:
             verdicts[rate] = f"blew up (validation loss {trail}): far {side}"
+        elif _learned_only_in_training(history):
+            fit = history.history["loss"]
+            verdicts[rate] = (
+                f"learned the training digits (loss {fit[0]:.2f} → {fit[-1]:.2f}) but not the validation digits "
+                f"({trail}): what the model does when predicting lags behind its training (BatchNormalization's "
+                f"running averages do, in a short run), so this rate is not judged by its step size"
+            )
+        elif min(losses) > CHANCE_LOSS - 0.1 and rate < best:
+            verdicts[rate] = (
+                f"barely moved from {CHANCE_LOSS:.2f}, a random guess ({trail}): too small to get anywhere "
+                f"in {len(losses)} epochs"
+            )
         elif min(losses) > CHANCE_LOSS - 0.1:
             verdicts[rate] = f"stuck at {CHANCE_LOSS:.2f}, a random guess ({trail}): {side}"
         elif rate < best and last < first:

@@ -112,8 +112,10 @@ def test_every_command_and_link_the_learners_readme_names_is_there(release):
     assert "bench-" not in makefile and "mutants" not in makefile and "stubs:" not in makefile
     targets = set(re.findall(r"^([a-z0-9-]+%?):", makefile, flags=re.M))
     readme = (release / "README.md").read_text()
-    for name in set(re.findall(r"`(?:[A-Z_]+=\S+ )*make ([a-z0-9-]+)", readme)):
-        assert name in targets or any(t.endswith("%") and name.startswith(t[:-1]) for t in targets), f"make {name}"
+    for page in [release / "README.md", *sorted((release / "lessons").glob("*/README.md"))]:
+        for name in set(re.findall(r"`(?:[A-Z_]+=\S+ )*make ([a-z0-9-]+)", page.read_text())):
+            known = name in targets or any(t.endswith("%") and name.startswith(t[:-1]) for t in targets)
+            assert known, f"{page.relative_to(release)} names `make {name}`, which the learners' Makefile lacks"
     for link in re.findall(r"\]\(([^)#:]+)\)", readme):
         assert (release / link).exists(), f"README.md links to {link}, which the release does not have"
     shown = run([sys.executable, "-m", "course", "--help"], cwd=release).stdout

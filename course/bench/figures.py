@@ -91,7 +91,7 @@ def lesson3_comparison() -> str:
 
     lines = _printed(lambda: importlib.import_module("model").main())
     start = next(index for index, line in enumerate(lines) if line.startswith("Two networks"))
-    return _console(lines[start : start + 4])
+    return _console(lines[start : start + 6])  # the table and the run's verdict on it
 
 
 def lesson4_experiments() -> str:

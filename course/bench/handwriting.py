@@ -172,9 +172,10 @@ def measured_table() -> str:
     mistakes = ", ".join(f"{t} read as {p} ({k} times)" for t, p, k in only["confusions"][:3])
     writers = drawings["writers"]
     return (
-        f"`make bench-handwriting` measures two models trained the same way, with the same seed, on the same\n"
-        f"{drawings['count']:,} drawings ({drawings['renderings']} of each pen digit) by writers "
-        f"{writers[0]}–{writers[-1]}, whom neither model ever saw:\n\n"
+        f"Two models trained the same way, with the same seed, measured on the same {drawings['count']:,}\n"
+        f"drawings ({drawings['renderings']} of each pen digit) by writers "
+        f"{writers[0]}–{writers[-1]}, whom neither model ever saw\n"
+        f"(measured by the course's makers, with a benchmark that is not in your copy of the course):\n\n"
         + "\n".join(rows)
         + f"\n\nThe MNIST-only model's most frequent mistakes: {mistakes}.\n"
     )

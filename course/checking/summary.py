@@ -59,9 +59,13 @@ def stuck_line(lesson, stuck: dict) -> str:
         hints = []
     if not hints:
         return f"Stuck? {lesson.hint} (`make hint-lesson{lesson.id}` gives a hint)"
+    has_hint = any(line.startswith("hint:") for line in str(stuck.get("message", "")).splitlines())
+    if len(todos) > 2:  # a check of the whole lesson (and what came before): no one TODO to blame
+        where = "Start from the hint under the first ✗ above" if has_hint else lesson.hint
+        return f"Stuck? {where} (`make hint-lesson{lesson.id}` gives hints for every TODO)"
     todo, function = hints[0].todo, hints[0].function
     more = f"`make hint-lesson{lesson.id} TODO={todo}` gives more hints"
-    if any(line.startswith("hint:") for line in str(stuck.get("message", "")).splitlines()):
+    if has_hint:
         return f"Stuck on TODO {todo} in {function}()? Start from the hint under the first ✗ above ({more})."
     said = _words(f"{stuck.get('name', '')} {stuck.get('message', '')}")
     closest = max((hint for hint in hints if hint.todo == todo), key=lambda hint: len(_words(hint.text) & said))
@@ -79,4 +83,6 @@ def next_step(lesson) -> str:
     later = [other for other in all_lessons() if other.id > lesson.id]
     if later:
         return f"lesson {later[0].id}, {later[0].title}: lessons/{later[0].dir}/README.md"
-    return course_info()["course"]["finished"]
+    return "that was the last lesson. `make progress` shows every lesson's state; " + course_info()["course"][
+        "finished"
+    ].replace("All lessons pass. Run", "once all pass, run", 1)

@@ -264,6 +264,7 @@ def run_experiments(build_model, verbose=True, overfit_digits=OVERFIT_DIGITS, ra
             print(
                 f"  {name + ':':17} validation loss lowest at epoch {lowest} of {OVERFIT_EPOCHS} "
                 f"({losses[lowest - 1]:.2f}), then {losses[-1]:.2f} at the end"
+                + (": still falling, no overfitting shows in this run" if lowest == len(losses) else "")
             )
         print(f"  Plot: {overfit_path}")
         print(f"Experiment 2, learning rates ({sweep_seconds:.0f} s), {SWEEP_EPOCHS} epochs each: best {best:g}")
