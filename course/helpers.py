@@ -24,7 +24,8 @@ from course.experiments import dropout_pair, sweep_verdicts, with_dropout, witho
 from course.lessons import ROOT
 from course.model_file import ModelFileError
 from course.outputs import output_path, since_last_time
-from course.serving import drawn_png, quietly, save_served_model, served_predictor, serving_data
+from course.quiet import quietly
+from course.serving import drawn_png, save_served_model, served_predictor, serving_data
 
 __all__ = [
     "APP_TEMPLATE",

@@ -12,16 +12,34 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def _stderr_silenced():
+def silenced(*descriptors: int):
+    """Send what is written to these file descriptors (C and C++ code included) to /dev/null while inside."""
+    sys.stdout.flush()
     sys.stderr.flush()
-    saved = os.dup(2)
+    saved = [os.dup(descriptor) for descriptor in descriptors]
     try:
         with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
+            for descriptor in descriptors:
+                os.dup2(devnull.fileno(), descriptor)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for descriptor, copy in zip(descriptors, saved):
+            os.dup2(copy, descriptor)
+            os.close(copy)
+
+
+@contextlib.contextmanager
+def quietly():
+    """Silence what runs inside, Python's prints and the file descriptors (TensorFlow's converter talks from C++)."""
+    with (
+        silenced(1, 2),
+        open(os.devnull, "w") as sink,
+        contextlib.redirect_stdout(sink),
+        contextlib.redirect_stderr(sink),
+    ):
+        yield
 
 
 def import_tensorflow():
@@ -29,7 +47,7 @@ def import_tensorflow():
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    with _stderr_silenced():
+    with silenced(2):
         import keras  # noqa: F401  (keras prints the same notices on its first import)
         import tensorflow
     return tensorflow

@@ -14,7 +14,6 @@ sets, the representative set's sources, a drawing to time) comes from here.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -71,7 +70,8 @@ def served_predictor(model_path):
     None when there is no faster version, when the model was trained again since it was made, or
     when lesson 8 (module ``fast_and_small`` on the path) is not there or not done.
     """
-    if os.environ.get("COURSE_SERVE_KERAS") or served_version(model_path) is None:
+    version = None if os.environ.get("COURSE_SERVE_KERAS") else served_version(model_path)
+    if version is None:
         return None
     import importlib
 
@@ -85,7 +85,7 @@ def served_predictor(model_path):
     except (ImportError, NotImplementedError, AttributeError, ValueError, RuntimeError) as error:
         print(f"Serving the Keras model: lesson 8's faster version could not be used ({error})", file=sys.stderr)
         return None
-    predictor.served_version = served_version(model_path)
+    predictor.served_version = version
     return predictor
 
 
@@ -124,27 +124,6 @@ def drawn_png(index: int = 0) -> bytes:
 
     _, (x_test, _) = load_mnist()
     return drawings.png_bytes(drawings.random_drawing(x_test[index], np.random.default_rng(index)))
-
-
-@contextlib.contextmanager
-def quietly():
-    """Silence what runs inside, down to the file descriptors (TensorFlow's converter talks from C++ too)."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = [os.dup(1), os.dup(2)]
-    with open(os.devnull, "w") as sink:
-        os.dup2(sink.fileno(), 1)
-        os.dup2(sink.fileno(), 2)
-        try:
-            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-                yield
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for descriptor in saved:
-                os.close(descriptor)
 
 
 def prepare_served(steps, model, model_path, temperature: float) -> str | None:

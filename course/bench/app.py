@@ -178,8 +178,8 @@ def served_accuracy() -> str:
     version = served_version(model)
     if version is None:
         return "no converted version beside the model: `make train` keeps one once lesson 8 passes"
-    row = json.loads(served_paths(model)[1].read_text())["measured"][version]
-    keras = json.loads(served_paths(model)[1].read_text())["measured"]["keras"]
+    measured = json.loads(served_paths(model)[1].read_text())["measured"]
+    row, keras = measured[version], measured["keras"]
     return (
         f"{version}: MNIST test {row['MNIST test']:.2%} (Keras {keras['MNIST test']:.2%}), unseen writers 21-30 "
         f"{row['unseen writers']:.2%} (Keras {keras['unseen writers']:.2%}), worst digit "

@@ -34,7 +34,7 @@ def lite_model(model, quantization: str = "none") -> bytes:
     """The course's own conversion of a Keras model (float32 or dynamic range), quietly."""
     import tensorflow as tf
 
-    from course.serving import quietly
+    from course.quiet import quietly
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     if quantization == "dynamic":
@@ -127,7 +127,8 @@ def fixed_predictor(size: int, milliseconds: float = 0.0, wrong=None):
 def served_folder(model, folder: str, temperature: float, data, version: str = "tflite dynamic") -> str:
     """A model folder as `make train` and lesson 8 leave it: the .h5, its temperature, and ``data`` served."""
     from course.calibration import save_temperature
-    from course.serving import quietly, save_served_model
+    from course.quiet import quietly
+    from course.serving import save_served_model
 
     path = Path(folder) / "digit_classifier.h5"
     path.parent.mkdir(parents=True, exist_ok=True)
