@@ -11,7 +11,6 @@ that lies, a huge one, a pickle, a model with code in it) through `make check`.
 """
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,16 +18,12 @@ from pathlib import Path
 import pytest
 
 from course.bench import attack_code, attacks, sample_class
+from course.bench.limits import shared_entries
 from course.grading import integrity, isolation
 from course.lessons import ROOT, SOLUTIONS_DIR, get_lesson
 
 HIDDEN_EXAMPLE = ROOT / "checks" / "hidden_example"
 MEMORY_MB = 3072
-
-
-def shared_leftovers() -> set[str]:
-    """What sits in the machine's shared temporary folders (a sandbox must leave nothing there)."""
-    return {entry.name for folder in ("/dev/shm", "/var/tmp") for entry in os.scandir(folder)}
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +39,7 @@ def graded(tmp_path_factory):
     sample_class.make_submission("complete", folder / "class" / "zz-complete")
     sample_class.make_submission("stub", folder / "class" / "zz-stub")
     out = folder / "out"
-    before = shared_leftovers()
+    before = shared_entries()
     completed = subprocess.run(
         [
             "make",
@@ -65,7 +60,7 @@ def graded(tmp_path_factory):
     attacks.remove_deep(folder / "class" / "deep_folders")  # pytest's own clean-up would recurse too deep for it
     assert completed.returncode == 0, completed.stdout + completed.stderr
     grades = {grade["submission"]: grade for grade in json.loads((out / "gradebook.json").read_text())["grades"]}
-    return grades, out, escape, shared_leftovers() - before
+    return grades, out, escape, shared_entries() - before
 
 
 @pytest.mark.parametrize("kind", attacks.ATTACKS)

@@ -102,7 +102,8 @@ if _found is not None:
 READ_THE_HIDDEN_CHECKS = """
 import glob as _g, os as _o, sys as _s
 _course = _o.path.dirname(_o.path.dirname(_o.path.dirname(_s.executable)))  # <course>/.venv/bin/python
-_places = [_o.getcwd(), _o.path.dirname(_o.getcwd()), _course, _o.environ.get("TMPDIR", "."), _o.path.expanduser("~/..")]
+_places = [_o.getcwd(), _o.path.dirname(_o.getcwd()), _course, _o.environ.get("TMPDIR", ".")]
+_places.append(_o.path.expanduser("~/.."))
 _places += _g.glob("/tmp/course-*")  # the grader's scratch folders (tempfile, prefix course-)
 _hidden = set()
 for _place in _places:

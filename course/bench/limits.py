@@ -6,13 +6,17 @@ or loop in C) is graded on lesson 1 at each level the machine allows (bwrap,
 user, none), each once with control groups and once without (as in a container
 that cannot make them). For each attack the table says what the grader saw and
 how far the machine's memory in use rose while it ran (sampled every 0.1 s):
-a limit held if the rise stayed under the sandbox's limit.
+a limit held if the rise stayed under the sandbox's limit. What a run leaves
+in the machine's shared folders (/dev/shm, /var/tmp) is said, then removed:
+at the none level the graded code is the grader's own user, and nobody else
+would take its files away (the user level removes its slot user's files).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -57,8 +61,33 @@ class MemoryWatch(threading.Thread):
         return (self.peak - self.baseline) / 2**20
 
 
-def grade_one(submission: Path, level: str, cgroups: bool, out: Path, lesson: int = 1) -> tuple[dict, float, float]:
-    """Grade one lesson of a submission; returns (its grade, seconds, how far memory in use rose, in MB)."""
+SHARED_FOLDERS = ("/dev/shm", "/var/tmp")  # every user may write there, and what is written there outlives a run
+
+
+def shared_entries() -> set[str]:
+    """The paths in the machine's shared temporary folders (a graded run must leave nothing there)."""
+    return {entry.path for folder in SHARED_FOLDERS if os.path.isdir(folder) for entry in os.scandir(folder)}
+
+
+def removed_leftovers(before: set[str]) -> list[str]:
+    """Remove what appeared in the shared folders since ``before`` (at the none level nobody else does): its paths."""
+    left = sorted(shared_entries() - before)
+    for path in left:
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            Path(path).unlink(missing_ok=True)
+    return left
+
+
+def grade_one(
+    submission: Path, level: str, cgroups: bool, out: Path, lesson: int = 1
+) -> tuple[dict, float, float, list[str]]:
+    """Grade one lesson of a submission; returns (its grade, seconds, how far memory in use rose in MB, leftovers).
+
+    Leftovers: what the run left in /dev/shm or /var/tmp, which the bench then removes (the bwrap and user levels
+    leave nothing; at the none level the graded code runs as the grader's own user, whose files nobody may judge).
+    """
     env = {**os.environ, "COURSE_ISOLATION": level, "COURSE_CGROUPS": "1" if cgroups else "0"}
     command = [
         "make",
@@ -71,6 +100,7 @@ def grade_one(submission: Path, level: str, cgroups: bool, out: Path, lesson: in
         "TIME_LIMIT=15",
         "TRUST=1",
     ]
+    before = shared_entries()
     watch = MemoryWatch()
     watch.start()
     started = time.monotonic()
@@ -78,21 +108,24 @@ def grade_one(submission: Path, level: str, cgroups: bool, out: Path, lesson: in
     seconds = time.monotonic() - started
     watch.running = False
     watch.join()
-    return json.loads((out / "grade.json").read_text()), seconds, watch.rise_mb()
+    left = removed_leftovers(before)
+    return json.loads((out / "grade.json").read_text()), seconds, watch.rise_mb(), left
 
 
-def outcome(grade: dict, rise: float) -> str:
+def outcome(grade: dict, rise: float, left: list[str] = ()) -> str:
     lesson = grade["lessons"][0]
     reason = (lesson["reasons"] or [""])[0].replace("; 0 points for this lesson", "")
     reason = reason[:48] + "..." if len(reason) > 51 else reason
-    return f"{lesson['score']:g}/{lesson['max_score']:g}, +{rise:,.0f} MB" + (f" ({reason})" if reason else "")
+    said = f"{lesson['score']:g}/{lesson['max_score']:g}, +{rise:,.0f} MB" + (f" ({reason})" if reason else "")
+    return said + (f"; left {len(left)} file{'s' * (len(left) != 1)} in {os.path.dirname(left[0])}" if left else "")
 
 
 def main() -> int:
     levels = [level for level in ("bwrap", "user", "none") if _available(level)]
     configurations = [(level, cgroups) for level in levels for cgroups in (True, False)]
     print(f"Which limits hold: lesson 1 of each submission, graded at {', '.join(levels)}, with and without cgroups")
-    print(f"(memory limit {isolation.Limits().memory_mb:,} MB per sandbox; '+N MB': the rise of memory in use)\n")
+    print(f"(memory limit {isolation.Limits().memory_mb:,} MB per sandbox; '+N MB': the rise of memory in use;")
+    print(" 'left N files': what the run left in /dev/shm or /var/tmp, which this bench then removes)\n")
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-limits-") as scratch:
         folder = Path(scratch)
@@ -103,8 +136,8 @@ def main() -> int:
             cells = []
             for level, cgroups in configurations:
                 out = folder / "out" / f"{kind}-{level}-{cgroups}"
-                grade, _seconds, rise = grade_one(submission, level, cgroups, out, lesson)
-                cells.append(outcome(grade, rise))
+                grade, _seconds, rise, left = grade_one(submission, level, cgroups, out, lesson)
+                cells.append(outcome(grade, rise, left))
             rows.append((kind, cells))
             print(f"  {kind}: " + " | ".join(cells), flush=True)
     header = ["submission", *(f"{level}{' + cgroups' if cgroups else ''}" for level, cgroups in configurations)]
