@@ -124,6 +124,9 @@ def test_run_lesson_solution(make, lesson, run_folder):
         "MODEL_PATH": str(run_folder / "digit_classifier.h5"),
         "EPOCHS": "1",
         "TRAIN_SIZE": "2000",
+        # Lesson 4's experiments, smaller: test_experiments runs them as the README does, with three CNNs.
+        "OVERFIT_DIGITS": "100",
+        "LEARNING_RATES": "1",
     }  # lesson 4 trains; one epoch on 2,000 digits will do
     result = make(f"run-lesson{lesson.id}", "TARGET=solutions", env=env)
     assert result.returncode == 0, result.output
