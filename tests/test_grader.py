@@ -81,6 +81,18 @@ def test_wrong_value_shows_expected_and_found(make, solved_tree):
     assert result.output.count("fails too; TODO 2 already fails above") == 2, result.output  # one root cause, told once
 
 
+def test_a_rate_dropped_by_compile_model_is_blamed_on_todo_1_alone(make, solved_tree):
+    """build_baseline and build_model hand the rate on; compile_model drops it: their hints must not say they don't."""
+    path = solved_tree / "03_build_cnn" / "model.py"
+    source = path.read_text()
+    path.write_text(source.replace("Adadelta(learning_rate=learning_rate)", "Adadelta()", 1))
+    output = make("check-lesson3", f"TARGET={solved_tree}").output
+    assert "hint: Is the learning_rate argument passed on to Adadelta" in output, output  # TODO 1's own check
+    assert output.count("compile_model (TODO 1) does not train at the rate it is given") == 2, output
+    assert "Does build_baseline hand learning_rate on" not in output and "Does build_model hand" not in output
+    assert "fails too; TODOs 1 and 3 already fail above" in output, output
+
+
 def test_hanging_code_times_out_and_the_run_goes_on(make, solved_tree):
     break_file(
         solved_tree,

@@ -625,3 +625,15 @@ def test_the_class_summary_counts_statuses_and_warns_of_pending_hidden_checks(a_
     assert str(tmp_path / "gradebook.csv") in lines[2]
     pending = gradebook.class_summary_lines(a_class, {**summary, "hidden_checks": "pending"}, tmp_path)
     assert "grades are from the public checks only" in pending[2]
+
+
+def test_a_failure_that_follows_from_todos_told_above_says_so_in_one_line():
+    from course.checking.telling import Telling
+
+    telling = Telling()
+    telling.lines("a", "failed", ["expected 1, found 2"], [1], [])
+    telling.lines("b", "failed", ["expected 3, found 4"], [3], [])
+    (_, one) = telling.lines("c", "failed", ["expected 5, found 6"], [1], [])
+    (_, both) = telling.lines("d", "failed", ["expected 7, found 8"], [1, 3], [])
+    assert one.strip() == "fails too; TODO 1 already fails above: fix that first (VERBOSE=1 shows why this one)"
+    assert both.strip() == "fails too; TODOs 1 and 3 already fail above: fix that first (VERBOSE=1 shows why this one)"

@@ -34,10 +34,8 @@ class Telling:
         if message and message == self.last_message:
             told.append("      (the same problem as above)")
         elif failing and todos and set(todos) <= self.explained_todos and not self.verbose:
-            which = ", ".join(map(str, todos))
-            told.append(
-                f"      fails too; TODO {which} already fails above: fix that first (VERBOSE=1 shows why this one)"
-            )
+            which = f"TODO {todos[0]} already fails" if len(todos) == 1 else f"TODOs {_listed(todos)} already fail"
+            told.append(f"      fails too; {which} above: fix that first (VERBOSE=1 shows why this one)")
         else:
             told += [f"      {line}" for line in message]
         if message:
@@ -47,6 +45,12 @@ class Telling:
             if printed:
                 told += ["      your code printed (the last lines):", *(f"        | {line}" for line in printed)]
         return told
+
+
+def _listed(numbers: list[int]) -> str:
+    """1 and 3; 1, 2 and 3."""
+    words = [str(number) for number in numbers]
+    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def printed_lines(report) -> list[str]:
