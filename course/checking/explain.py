@@ -33,6 +33,20 @@ ERROR_HINTS = (
         "Something is None where a value was expected: does every function end with `return ...`?",
     ),
     (
+        re.compile(r"type FLOAT64 but expected type FLOAT32|expected type FLOAT32"),
+        "The model takes float32 numbers, and these are float64 (NumPy's default: what images / 255.0 gives). "
+        "np.asarray(x, dtype=np.float32) converts them before they go in.",
+    ),
+    (
+        re.compile(r"reference to internal data\s+in the interpreter"),
+        "A result still points into the interpreter's own memory (interpreter.tensor(...)() is a view of it): "
+        "return a copy, np.array(...), or use get_tensor, which copies.",
+    ),
+    (
+        re.compile(r"not supported between instances of '\w+' and 'dict'|not supported between instances of 'dict'"),
+        "A dict is compared with something else: is a whole dict kept where one of its values was meant?",
+    ),
+    (
         re.compile(r"out of bounds for axis \d+ with size 0|zero-size array|float NaN|division by zero"),
         "An empty array (or a division by zero) makes this: is a slice one short (a[first:last] leaves `last` out)?",
     ),

@@ -48,7 +48,9 @@ def stuck_line(lesson, stuck: dict) -> str:
 
     A check whose message carries a hint is pointed at (that hint was written for that failure); otherwise the
     TODO's hint that shares the most words with the check's name and message is asked, never one about another
-    part of the TODO. Without hints (or a TODO), the lesson's own question.
+    part of the TODO. A check of two TODOs names the one whose function the message names (an error raised in
+    ``probabilities``, or "probabilities(image) should..."), else its first. Without hints (or a TODO), the
+    lesson's own question.
     """
     from course.lesson_files import lesson_hints
 
@@ -63,11 +65,19 @@ def stuck_line(lesson, stuck: dict) -> str:
     if len(todos) > 2:  # a check of the whole lesson (and what came before): no one TODO to blame
         where = "Start from the hint under the first ✗ above" if has_hint else lesson.hint
         return f"Stuck? {where} (`make hint-lesson{lesson.id}` gives hints for every TODO)"
-    todo, function = hints[0].todo, hints[0].function
+    message = str(stuck.get("message", ""))
+    # A check of two TODOs: the one whose function the message names (an error in probabilities() is TODO 6's).
+    named = [
+        hint
+        for hint in hints
+        if re.search(rf"\b{re.escape(hint.function)}\(|\bin {re.escape(hint.function)}\b", message)
+    ]
+    todo = (named or hints)[0].todo
+    function = next(hint.function for hint in hints if hint.todo == todo)
     more = f"`make hint-lesson{lesson.id} TODO={todo}` gives more hints"
     if has_hint:
         return f"Stuck on TODO {todo} in {function}()? Start from the hint under the first ✗ above ({more})."
-    said = _words(f"{stuck.get('name', '')} {stuck.get('message', '')}")
+    said = _words(f"{stuck.get('name', '')} {message}")
     closest = max((hint for hint in hints if hint.todo == todo), key=lambda hint: len(_words(hint.text) & said))
     return f"Stuck on TODO {todo} in {function}()? {closest.text} ({more})"
 

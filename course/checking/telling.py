@@ -10,9 +10,16 @@ everything. The plugin (``course.checking.plugin``) writes the lines.
 
 from __future__ import annotations
 
+import re
+
 SYMBOLS = {"passed": "✓", "failed": "✗", "error": "✗", "timeout": "✗", "todo": "…"}
 COLOURS = {"passed": "\033[32m", "failed": "\033[31m", "error": "\033[31m", "timeout": "\033[31m", "todo": "\033[33m"}
 PRINTED_LINES = 6  # lines of what the learner's code printed that a failed check shows
+# What libraries print on their own (TensorFlow's converter lists its signatures; warnings name their source file):
+# not the learner's words, so not shown as "your code printed".
+LIBRARY_NOISE = re.compile(
+    r"site-packages/|^\* Endpoint '|^\s*warnings\.warn\(|TensorSpec\(|^Saved artifact at|^(Input|Output) Type:|^Captures:|^\s*Args:"
+)
 
 
 class Telling:
@@ -56,5 +63,9 @@ def _listed(numbers: list[int]) -> str:
 def printed_lines(report) -> list[str]:
     """The last lines the learner's code printed while the check ran (the worker sends them with each answer)."""
     text = getattr(report, "capstdout", "") or ""
-    lines = [line[:160] for line in text.splitlines() if line.strip() and "\x1b" not in line and "\r" not in line]
+    lines = [
+        line[:160]
+        for line in text.splitlines()
+        if line.strip() and "\x1b" not in line and "\r" not in line and not LIBRARY_NOISE.search(line)
+    ]
     return lines[-PRINTED_LINES:]

@@ -183,6 +183,14 @@ def interpreter_threads(make, data) -> list:
     return seen
 
 
+def kept_probabilities(predictor, images) -> list:
+    """The learner's ``predictor.probabilities`` for each image, every answer kept until the last call is done, as
+    a caller that stores answers does: an answer that is a view into the interpreter's memory changes under the
+    next call (or stops it, LiteRT refusing to run while one is held)."""
+    kept = [predictor.probabilities(image) for image in np.asarray(images).reshape(-1, 28, 28)]
+    return [np.asarray(answer).tolist() for answer in kept]
+
+
 def calls_of(predictor) -> int:
     """How many times a stand-in (a FixedPredictor or a stage) was called."""
     return int(predictor.calls)

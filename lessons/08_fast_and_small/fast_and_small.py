@@ -101,7 +101,7 @@ def convert(model, quantization="none", representative=None):
     raise NotImplementedError("TODO 2: convert() is not done yet")
     # TODO 3: For "dynamic" and "int8", ask the converter for its default optimization (weights
     #   stored as 8-bit integers). For "int8", also give it the representative images to measure every
-    #   layer's range on, one image at a time as a batch of one, and allow integer operations only.
+    #   layer's range on, one float32 image at a time as a batch of one, and allow integer operations only.
     #   Refuse any other quantization with a ValueError that names the three it knows.
     raise NotImplementedError("TODO 3: convert() is not done yet")
     return converter.convert()
@@ -201,7 +201,8 @@ def choose(rows, baseline="keras"):
     """The fastest version that keeps the baseline's accuracy (the baseline itself if none does)."""
     # TODO 8: Keep the versions that lose at most MAX_LOSS on every set and at most MAX_DIGIT_LOSS
     #   on every digit of every set, compared with rows[baseline]; return the name of the fastest of
-    #   them (the smallest "ms"). The baseline always keeps its own accuracy.
+    #   them (the smallest "ms"). The baseline always keeps its own accuracy, and a loss of exactly
+    #   MAX_LOSS is kept (at most).
     raise NotImplementedError("TODO 8: choose() is not done yet")
 
 
