@@ -48,7 +48,7 @@ def test_hints_are_revealed_one_more_per_call(state):
 
 def test_the_first_hint_is_for_a_todo_that_fails(state, monkeypatch):
     """After `make check-lesson4` failed on TODO 8 only, `make hint-lesson4` starts with TODO 8, never TODO 1."""
-    monkeypatch.setattr(learner_hints, "failing_todos", lambda lesson: [8])
+    monkeypatch.setattr(learner_hints, "_last_checks", lambda lesson: [{"status": "failed", "todos": [8]}])
     lines = []
     learner_hints.show_hints(4, out=lines.append)
     text = "\n".join(lines)
@@ -56,6 +56,21 @@ def test_the_first_hint_is_for_a_todo_that_fails(state, monkeypatch):
     (todo8,) = [hint for hint in learner_hints.lesson_hints(get_lesson(4)) if hint.todo == 8][:1]
     assert todo8.text in new and "TODO 8 in" in text and "TODO 1 in" not in text, text
     assert "checks of TODO 8 failed: their hints come first" in text
+
+
+def test_todos_not_started_are_not_called_failed(state, monkeypatch):
+    """A TODO whose checks all said "not done yet" is not started, not failed: the hint page says which is which."""
+    checks = [
+        {"status": "failed", "todos": [1]},
+        {"status": "todo", "todos": [2]},
+        {"status": "todo", "todos": [3]},
+        {"status": "failed", "todos": [3]},
+        {"status": "passed", "todos": [4]},
+    ]
+    monkeypatch.setattr(learner_hints, "_last_checks", lambda lesson: checks)
+    lines = []
+    learner_hints.show_hints(4, out=lines.append)
+    assert "checks of TODO 1, 3 failed and TODO 2 is not done yet: their hints come first" in "\n".join(lines)
 
 
 def test_since_last_time_remembers_a_measure(tmp_path, monkeypatch):

@@ -63,10 +63,12 @@ def show_hints(lesson_id, todo: int | None = None, reveal: bool = True, out=say)
     out(f"Hints for {lesson.label}   ({display_path(lesson.file_in(ROOT / 'lessons'))})")
     out(f"  The big question: {lesson.hint}")
     if failing:
-        out(
-            f"  At your last `make check-lesson{lesson.id}`, checks of TODO {', '.join(map(str, failing))} failed: "
-            "their hints come first."
-        )
+        waiting = set(not_started_todos(lesson) or [])
+        failed, unstarted = [t for t in failing if t not in waiting], [t for t in failing if t in waiting]
+        said = [f"checks of TODO {', '.join(map(str, failed))} failed"] if failed else []
+        if unstarted:
+            said.append(f"TODO {', '.join(map(str, unstarted))} {'is' if len(unstarted) == 1 else 'are'} not done yet")
+        out(f"  At your last `make check-lesson{lesson.id}`, {' and '.join(said)}: their hints come first.")
     elif failing == []:
         out(f"  Every check passed at your last `make check-lesson{lesson.id}`: these hints are extras.")
     current = None
@@ -95,9 +97,8 @@ def show_hints(lesson_id, todo: int | None = None, reveal: bool = True, out=say)
     return 0
 
 
-def failing_todos(lesson) -> list[int] | None:
-    """The TODOs whose checks did not pass at the last `make check-lessonN` of lessons/, if the file has not
-    changed since (None: not graded yet, or edited since)."""
+def _last_checks(lesson) -> list[dict] | None:
+    """The checks of the last `make check-lessonN` of lessons/, if the file has not changed since (else None)."""
     import hashlib
 
     from course.learner.progress import RESULTS_DIR, results_key
@@ -110,9 +111,26 @@ def failing_todos(lesson) -> list[int] | None:
         return None
     if results.get("key") != results_key(lesson, LESSONS_DIR):
         return None
-    return sorted(
-        {todo for check in results.get("checks", []) if check["status"] != "passed" for todo in check["todos"]}
-    )
+    return results.get("checks", [])
+
+
+def failing_todos(lesson) -> list[int] | None:
+    """The TODOs whose checks did not pass at the last `make check-lessonN` of lessons/, if the file has not
+    changed since (None: not graded yet, or edited since)."""
+    checks = _last_checks(lesson)
+    if checks is None:
+        return None
+    return sorted({todo for check in checks if check["status"] != "passed" for todo in check["todos"]})
+
+
+def not_started_todos(lesson) -> list[int] | None:
+    """Of those, the TODOs whose every check that did not pass said "not done yet" (their code is still the stub's)."""
+    checks = _last_checks(lesson)
+    if checks is None:
+        return None
+    open_checks = [check for check in checks if check["status"] != "passed"]
+    todos = {todo for check in open_checks for todo in check["todos"]}
+    return sorted(todo for todo in todos if all(c["status"] == "todo" for c in open_checks if todo in c["todos"]))
 
 
 def forget_hints(lesson) -> None:
