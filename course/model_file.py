@@ -38,7 +38,10 @@ def load_trained_model(path):
     """Load a saved Keras model, or explain in one sentence what to do."""
     path = Path(path)
     if not path.is_file():
-        raise ModelFileError(f"There is no trained model at {display_path(path)}; run `{train_command(path)}` first.")
+        elsewhere = "" if os.environ.get("MODEL_PATH") else " (or set MODEL_PATH=... to a model trained elsewhere)"
+        raise ModelFileError(
+            f"There is no trained model at {display_path(path)}; run `{train_command(path)}` first{elsewhere}."
+        )
     import keras
 
     from course.calibration import load_temperature

@@ -18,7 +18,8 @@ PRINTED_LINES = 6  # lines of what the learner's code printed that a failed chec
 # What libraries print on their own (TensorFlow's converter lists its signatures; warnings name their source file):
 # not the learner's words, so not shown as "your code printed".
 LIBRARY_NOISE = re.compile(
-    r"site-packages/|^\* Endpoint '|^\s*warnings\.warn\(|TensorSpec\(|^Saved artifact at|^(Input|Output) Type:|^Captures:|^\s*Args:"
+    r"site-packages/|^\* Endpoint '|^\s*warnings\.warn\(|TensorSpec\("
+    r"|^Saved artifact at|^(Input|Output) Type:|^Captures:|^\s*Args:"
 )
 
 
