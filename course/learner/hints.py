@@ -51,7 +51,8 @@ def show_hints(lesson_id, todo: int | None = None, reveal: bool = True, out=say)
     key = str(lesson.id)
     shown = {index for index in state.get(key, []) if 0 <= index < len(hints)}
     new = None
-    failing = failing_todos(lesson) if todo is None else None
+    checks = _last_checks(lesson) if todo is None else None
+    failing = failing_todos(checks)
     if reveal:
         order = sorted(range(len(hints)), key=lambda i: failing is not None and hints[i].todo not in failing)
         new = next((i for i in order if i not in shown and todo in (None, hints[i].todo)), None)
@@ -63,7 +64,7 @@ def show_hints(lesson_id, todo: int | None = None, reveal: bool = True, out=say)
     out(f"Hints for {lesson.label}   ({display_path(lesson.file_in(ROOT / 'lessons'))})")
     out(f"  The big question: {lesson.hint}")
     if failing:
-        waiting = set(not_started_todos(lesson) or [])
+        waiting = set(not_started_todos(checks))
         failed, unstarted = [t for t in failing if t not in waiting], [t for t in failing if t in waiting]
         said = [f"checks of TODO {', '.join(map(str, failed))} failed"] if failed else []
         if unstarted:
@@ -114,20 +115,15 @@ def _last_checks(lesson) -> list[dict] | None:
     return results.get("checks", [])
 
 
-def failing_todos(lesson) -> list[int] | None:
-    """The TODOs whose checks did not pass at the last `make check-lessonN` of lessons/, if the file has not
-    changed since (None: not graded yet, or edited since)."""
-    checks = _last_checks(lesson)
+def failing_todos(checks: list[dict] | None) -> list[int] | None:
+    """The TODOs whose checks did not pass, of a last run's checks (None: not graded yet, or edited since)."""
     if checks is None:
         return None
     return sorted({todo for check in checks if check["status"] != "passed" for todo in check["todos"]})
 
 
-def not_started_todos(lesson) -> list[int] | None:
+def not_started_todos(checks: list[dict]) -> list[int]:
     """Of those, the TODOs whose every check that did not pass said "not done yet" (their code is still the stub's)."""
-    checks = _last_checks(lesson)
-    if checks is None:
-        return None
     open_checks = [check for check in checks if check["status"] != "passed"]
     todos = {todo for check in open_checks for todo in check["todos"]}
     return sorted(todo for todo in todos if all(c["status"] == "todo" for c in open_checks if todo in c["todos"]))
