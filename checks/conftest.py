@@ -10,6 +10,8 @@ Keras model, a folder to save into) are made there with ``given`` and
 ``folder``; what the checks compare against is computed here.
 """
 
+import secrets
+
 import numpy as np
 import pytest
 
@@ -94,3 +96,9 @@ def linear_softmax_model():
         return given.dense_softmax_model(weights, bias), weights, bias
 
     return build
+
+
+@pytest.fixture
+def draw():
+    """Random numbers drawn afresh for every run of a check: inputs a learner cannot guess, nor type in."""
+    return np.random.default_rng(secrets.randbits(64))

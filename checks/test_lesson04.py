@@ -12,7 +12,19 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from course.checking import FigureView, describe, expect, folder, fresh_worker, given, import_lesson, is_a
+from course.checking import (
+    Answer,
+    FigureView,
+    Make,
+    StandIn,
+    describe,
+    expect,
+    folder,
+    given,
+    import_lesson,
+    is_a,
+    judge,
+)
 
 EPOCHS, BATCH_SIZE = 3, 64
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -215,6 +227,29 @@ def test_dataset_reshuffles_each_epoch(lesson, train_slice):
     )
 
 
+def drive_early_stopping(callback, val_losses, losses) -> dict:
+    """Run the learner's callback through epochs whose validation (and training) losses are given, on a one-weight
+    model whose weight during epoch e is e, as Keras's fit would call it: when did it stop training, and whose
+    weights does the model hold at the end? (Driven from here, one call at a time.)"""
+    model = given.one_weight_model()
+    callback.method("set_model", model)
+    callback.method("on_train_begin")
+    stopped = None
+    layer = model.layers[0]
+    for epoch, (val_loss, loss) in enumerate(zip(val_losses, losses)):
+        layer.method("set_weights", [np.full((1, 1), float(epoch + 1), dtype="float32")])
+        logs = {"loss": float(loss), "val_loss": float(val_loss), "accuracy": 0.5, "val_accuracy": 0.5}
+        callback.method("on_epoch_end", epoch, logs)
+        if model.stop_training:
+            stopped = epoch + 1
+            break
+    callback.method("on_train_end")
+    return {
+        "stopped_after": stopped,
+        "weights_of_epoch": round(float(np.asarray(layer.method("get_weights")[0])[0, 0])),
+    }
+
+
 @pytest.mark.todo(3)
 def test_early_stopping(lesson):
     """early_stopping(): stops `patience` epochs after the lowest validation loss, and puts that epoch's weights back"""
@@ -229,7 +264,7 @@ def test_early_stopping(lesson):
             expected="keras.callbacks.EarlyStopping(...)",
             found=describe(callback),
         )
-        run = given.drive_early_stopping(callback, val_losses, losses)
+        run = drive_early_stopping(callback, val_losses, losses)
         expect(
             run["stopped_after"] == 3 + patience,
             f"early_stopping(patience={patience}), on a run whose validation loss is lowest at epoch 3 "
@@ -343,11 +378,25 @@ def scrambled(val_slice):
     return images, labels[np.random.default_rng(11).permutation(len(labels))]
 
 
+class EpochCounter(StandIn):
+    """A Keras callback that counts the epochs it is told about."""
+
+    kind = "keras_callback"
+    methods = ("on_epoch_end",)
+
+    def __init__(self):
+        self.epochs = 0
+
+    def answer(self, method, args, kwargs):
+        self.epochs += 1
+        return Answer()
+
+
 @pytest.fixture(scope="module")
 def quiet_run(lesson, train_slice, val_slice, make_tiny_model):
     """One more short run, with verbose=0, a callback that counts the epochs it sees, and a validation set whose
     labels are scrambled (so the validation accuracy says which data the run measured on)."""
-    counter = given.epoch_counter()
+    counter = EpochCounter()
     printed = io.StringIO()
     with working_in(folder("quiet")) as place, contextlib.redirect_stdout(printed):
         history = lesson.train_model(
@@ -481,8 +530,7 @@ def test_saved_model_predicts_the_same(trained, val_slice):
     )
     images = val_slice[0][:64]
     original = np.asarray(trained.model(images, training=False))
-    with fresh_worker() as elsewhere:  # a process that never ran your code loads what it saved
-        again = elsewhere.predict_saved_model(trained.path.read_bytes(), images)
+    again = judge.predict_saved_model(trained.path.read_bytes(), images)  # a process that never ran your code
     gap = float(np.abs(original - again).max())
     expect(
         gap < 1e-6,
@@ -556,12 +604,24 @@ def test_overfitting_experiment(lesson, overfitting):
     )
 
 
+class Builder(StandIn):
+    """A ``build_model(learning_rate)`` for the sweep: the fixture CNN, compiled with the rate it is asked for."""
+
+    def __init__(self):
+        self.calls = []
+
+    def answer(self, method, args, kwargs):
+        rate = kwargs.get("learning_rate", args[0] if args else 1.0)
+        self.calls.append(rate)
+        return Answer(make=Make("compiled_tiny_model", (rate,)))
+
+
 @pytest.fixture(scope="module")
 def sweep(lesson, train_slice, val_slice):
     """The learner's learning_rate_sweep, in small: two rates, 3 epochs of batch 50 on 1,000 digits.
 
     Its validation labels are scrambled, so the validation accuracy says which data each run was measured on."""
-    build_model = given.sweep_builder()  # the fixture CNN, compiled with the rate it is asked for; remembers the rates
+    build_model = Builder()  # the fixture CNN, compiled with the rate it is asked for; remembers the rates
     x, y = train_slice
     printed = io.StringIO()
     with working_in(folder("sweep")) as place, contextlib.redirect_stdout(printed):
@@ -714,8 +774,7 @@ def test_curves_saved_as_png(curves):
         expected="a PNG file",
         found=f"a file starting with {header!r}",
     )
-    with fresh_worker() as elsewhere:  # a process that never ran your code looks at the picture
-        facts = elsewhere.image_facts(path.read_bytes())
+    facts = judge.image_facts(path.read_bytes())  # a process that never ran your code looks at the picture
     expect(
         facts["colour"] > 0.002,
         "the saved picture shows no curves",

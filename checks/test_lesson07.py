@@ -9,7 +9,8 @@ expected value is computed here the slow obvious way.
 import numpy as np
 import pytest
 
-from course.checking import describe, expect, given, import_lesson, is_a
+from course.checking import describe, expect, import_lesson, is_a
+from course.checking.standins import RecordingModel
 from course.pendigits import PenDigit
 
 
@@ -193,7 +194,7 @@ def test_measure_confusions(measured):
 @pytest.mark.todo(2)
 def test_measure_predicts_quietly_with_a_channel(lesson):
     """measure() adds the channel axis, predicts quietly (verbose=0) and counts the right answers"""
-    recorder = given.recording_model(np.eye(10, dtype="float32")[4])  # a stand-in model that always says 4
+    recorder = RecordingModel(np.eye(10, dtype="float32")[4])  # a stand-in model that always says 4
     result = lesson.measure(recorder, np.zeros((3, 28, 28), "float32"), np.array([4, 4, 1]))
     calls = recorder.calls
     expect(

@@ -10,7 +10,7 @@ the checks, the verdicts or the results pipe.
 Who may import what:
 
 * ``checks/`` (the instructor's checks) import ``expect``, ``describe``,
-  ``import_lesson``, ``given``, ``folder``, ``fresh_worker`` and ``is_a`` from
+  ``import_lesson``, ``given``, ``judge``, ``folder``, ``last_call`` and ``is_a`` from
   here, and nothing else of the course's grading code.
 * Lesson files never import from here (the tamper scan flags it); they use
   ``course.helpers``. This package imports no other package of the course.
@@ -31,18 +31,25 @@ The modules:
 * ``runner``: one lesson's checks in a process of their own, with a time limit.
 """
 
-from course.checking.api import CheckFailed, describe, expect, folder, fresh_worker, given, import_lesson, is_a
+from course.checking.api import CheckFailed, describe, expect, folder, given, import_lesson, is_a, judge, last_call
+from course.checking.remote import InputChanged
+from course.checking.standins import Answer, Make, StandIn
 from course.checking.views import FigureView, HistoryView
 
 __all__ = [
+    "Answer",
     "CheckFailed",
     "FigureView",
     "HistoryView",
+    "InputChanged",
+    "Make",
+    "StandIn",
     "describe",
     "expect",
     "folder",
-    "fresh_worker",
     "given",
     "import_lesson",
     "is_a",
+    "judge",
+    "last_call",
 ]

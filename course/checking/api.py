@@ -15,13 +15,12 @@ a fresh folder in the worker's world, where the learner's code saves files.
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from course.checking.remote import Ref, is_a
 from course.lessons import display_path, get_lesson
 
-__all__ = ["CheckFailed", "describe", "expect", "folder", "fresh_worker", "given", "import_lesson", "is_a"]
+__all__ = ["CheckFailed", "describe", "expect", "folder", "given", "import_lesson", "is_a", "judge", "last_call"]
 
 
 class CheckFailed(AssertionError):
@@ -105,39 +104,52 @@ def import_lesson(lesson_id: int) -> RemoteModule:
 class _Given:
     """``given.<name>(...)``: an input made in the worker by ``course.worker.inputs.<name>``."""
 
+    op = "given"
+
     def __init__(self, worker=None):
         self._worker = worker
+
+    def _where(self):
+        from course.checking import session
+
+        return self._worker or session.pool().current()
 
     def __getattr__(self, name: str):
         if name.startswith("_"):
             raise AttributeError(name)
 
         def make(*args, **kwargs):
-            from course.checking import session
-
-            worker = self._worker or session.pool().current()
-            return worker.request("given", name=name, args=args, kwargs=kwargs)
+            return self._where().request(self.op, name=name, args=args, kwargs=kwargs)
 
         make.__name__ = name
         return make
 
 
+class _Judge(_Given):
+    """``judge.<name>(...)``: a yardstick (``course.worker.yardsticks.<name>``), measured by the judge.
+
+    The judge is a worker that never imports the learner's file: what it answers about the data the learner's
+    code gave back (a converted model's outputs, a picture's contents, a saved model's predictions) cannot be
+    changed by that code. Only data goes in and comes out."""
+
+    op = "judge"
+
+    def _where(self):
+        from course.checking import session
+
+        return session.pool().judge()
+
+
 given = _Given()
+judge = _Judge()
 
 
-@contextlib.contextmanager
-def fresh_worker():
-    """A worker that has not imported the learner's code, for the time of a ``with``: ``given`` bound to it.
-
-    For reading what the learner's code saved (a model file, say) where that code cannot interfere.
-    """
+def last_call() -> dict:
+    """What the learner's function did on the check's last call of it: ``aliases``, the names of the arguments it
+    gave back (or a view of); a function that changed its caller's data has already failed (``InputChanged``)."""
     from course.checking import session
 
-    worker = session.pool().clean()
-    try:
-        yield _Given(worker)
-    finally:
-        worker.stop("the check is done with it")
+    return dict(session.pool().current().last_call)
 
 
 def folder(name: str = "check", outputs: bool = False):

@@ -1,10 +1,10 @@
 """A check's time: the CPU its code used (this process and its workers), with a wall-clock backstop.
 
 A check may use ``cpu_limit`` seconds of computing, counted in this process
-and in the worker that runs the learner's code (its heartbeats say how much),
+and in the workers (read from the kernel by the pool's meter, never as a worker says),
 so an honest check gets the same verdict on an idle machine, a busy one, or
 half a CPU. A wall-clock limit, several times larger, stops what the CPU count
-cannot see (a worker stuck in C code sends no heartbeat) and names itself.
+cannot see (a worker stuck waiting, or a machine too busy to run it) and names itself.
 The clock runs while a check's fixtures are set up, while it runs and while it
 is torn down, never while pytest reports (an alarm must not interrupt that).
 """

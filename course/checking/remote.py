@@ -36,6 +36,26 @@ class WorkerRefused(WorkerGone):
     """The worker sent what the channel refuses (too much, a pickle, malformed): it is stopped."""
 
 
+class InputChanged(AssertionError):
+    """The learner's function changed data the check gave it (a caller's array, list or dict)."""
+
+    def __init__(self, function: str, changed: list):
+        names = ", ".join(f"`{item.get('name')}` ({_a(str(item.get('kind')))})" for item in changed[:3])
+        one = len(changed) == 1
+        self.what = f"{function}() changed the data it was given: {names}"
+        self.expected = "the caller's data left as it was"
+        self.found = f"{'it was' if one else 'they were'} changed in place"
+        self.hint = (
+            "The caller still needs what it passed in: work on a copy (np.array(x), list(x), dict(x)) "
+            "or build a new one, and return that."
+        )
+        super().__init__(f"{self.what}\nexpected {self.expected}, found {self.found}")
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
 class RemoteFailure:
     """Mixed into the exceptions raised for errors in the learner's code (they keep its builtin type)."""
 
@@ -89,13 +109,14 @@ class Worker:
         self.dead: str | None = None
         self.refs: weakref.WeakValueDictionary[int, Ref] = weakref.WeakValueDictionary()
         self.released: list[int] = []
-        self.cpu = 0.0
+        self.standins: dict[int, object] = {}  # the checks' stand-ins this worker's proxies call back
+        self.last_call: dict = {}  # what the learner's function did with its arguments, on the last call
         self.where = None
         self.violations: list[dict] = []
         self.lock = threading.Lock()
         threading.Thread(target=self._heartbeats, daemon=True).start()
 
-    # -- heartbeats: CPU time used, the learner's line being run -----------------
+    # -- heartbeats: the learner's line being run -----------------------------------
     def _heartbeats(self) -> None:
         buffer = b""
         while True:
@@ -109,10 +130,9 @@ class Worker:
             *lines, buffer = buffer.split(b"\n")
             for line in lines[-1:]:
                 try:
-                    beat = json.loads(line)
-                    self.cpu = max(self.cpu, float(beat["cpu"]))
-                    self.where = beat.get("where")
-                except (ValueError, KeyError, TypeError):
+                    where = json.loads(line).get("where")
+                    self.where = (str(where[0])[:200], int(where[1])) if where else None
+                except (ValueError, KeyError, TypeError, AttributeError, IndexError):
                     continue
 
     # -- requests ---------------------------------------------------------------
@@ -132,6 +152,9 @@ class Worker:
         try:
             send(self.process.requests, header, blobs)
             reply, reply_blobs = receive(self.process.replies)
+            while "callback" in reply:  # the learner's code called a stand-in: it answers from here
+                self._answer(reply, reply_blobs)
+                reply, reply_blobs = receive(self.process.replies)
         except ChannelClosed:
             raise self._gone(self.process.ended() or "your code's process ended") from None
         except ChannelError as error:
@@ -146,6 +169,10 @@ class Worker:
             sys.stdout.write(printed)
         if isinstance(reply.get("violations"), list):
             self.violations += [item for item in reply["violations"] if isinstance(item, dict)][:20]
+        self.last_call = reply.get("call") if isinstance(reply.get("call"), dict) else {}
+        changed = self.last_call.get("changed")
+        if reply.get("ok") is True and isinstance(changed, list) and changed:
+            raise InputChanged(str(self.last_call.get("function", "the function"))[:60], changed)
         try:
             if reply.get("ok") is True:
                 return Decoder(reply_blobs, self._make_here).decode(reply.get("value"))
@@ -153,6 +180,29 @@ class Worker:
         except ChannelError as error:
             raise self._gone(f"your code sent back something the checks refuse: {error}", WorkerRefused) from None
         raise remote_exception(facts if isinstance(facts, dict) else {"message": "an unreadable error"})
+
+    def _answer(self, reply: dict, blobs: list) -> None:
+        """One call of a stand-in, answered here (its arguments are data, summed up by the worker)."""
+        from course.checking.standins import Answer
+
+        standin = self.standins.get(reply.get("callback"))
+        method = str(reply.get("method", ""))
+        try:
+            if standin is None or method not in standin.methods:
+                raise LookupError("a call of a stand-in the checks did not hand over")
+            arguments = Decoder(blobs).decode(reply.get("arguments"))
+            answer = standin.answer(method, tuple(arguments.get("args", ())), dict(arguments.get("kwargs", {})))
+            answer = answer if isinstance(answer, Answer) else Answer(answer)
+            encoder = Encoder(self._encode_here)
+            header = {"ok": True, "value": encoder.encode(answer.value), "wall": answer.wall, "cpu": answer.cpu}
+            if answer.make is not None:
+                header["make"] = {
+                    "name": answer.make.name,
+                    "arguments": encoder.encode({"args": answer.make.args, "kwargs": answer.make.kwargs}),
+                }
+        except (ChannelError, LookupError, TypeError, ValueError, AttributeError) as error:
+            encoder, header = Encoder(), {"ok": False, "error": f"{type(error).__name__}: {error}"[:500]}
+        send(self.process.requests, header, encoder.blobs)
 
     def _gone(self, why: str, kind: type[WorkerGone] = WorkerGone) -> WorkerGone:
         self.stop(why)
@@ -165,7 +215,20 @@ class Worker:
 
     # -- values: references and views --------------------------------------------
     def _encode_here(self, encoder: Encoder, value, depth: int):
+        from course.checking.standins import StandIn
         from course.checking.views import RemotePath
+
+        if isinstance(value, StandIn):
+            number = next((key for key, known in self.standins.items() if known is value), len(self.standins) + 1)
+            self.standins[number] = value
+            attributes = encoder.encode(value.attributes, depth + 1)
+            return {
+                "$t": "standin",
+                "id": number,
+                "kind": value.kind,
+                "attributes": attributes,
+                "methods": value.methods,
+            }
 
         if isinstance(value, Ref):
             if value._worker is not self:
@@ -271,6 +334,11 @@ class Ref:
     def method(self, name: str, *args, **kwargs):
         """Call the method ``name`` in one request (instead of reading it, then calling it)."""
         return self._ask("call", name=name, args=args, kwargs=kwargs)
+
+    def kept(self, name: str, *args, **kwargs) -> Ref:
+        """Call the method ``name`` and keep what it returns in the worker (a reference to it), as a caller that
+        stores the answer would: an answer that is a view into memory the next call reuses shows it."""
+        return self._ask("call", name=name, args=args, kwargs=kwargs, keep=True)
 
 
 def is_a(value, cls: str) -> bool:

@@ -1,8 +1,10 @@
 """The checks' process's one session: which tree is checked, and the pool of workers that run its code.
 
 ``Pool`` keeps the current worker (replaced when it is gone), clean extra
-ones, the lesson modules imported in each, and what they used (CPU, the
-learner's line last seen running, what the guard refused).
+ones, the judge (a worker that never imports the learner's file: the checks'
+yardsticks run there), the lesson modules imported in each, and what they used
+(CPU, read from the kernel by a meter thread; the learner's line last seen
+running; what the guard refused).
 
 The pytest plugin opens it (``open_session``) before any check runs and
 closes it at the end; ``import_lesson`` and ``given`` reach the workers through it.
@@ -11,22 +13,30 @@ closes it at the end; ``import_lesson`` and ``given`` reach the workers through 
 from __future__ import annotations
 
 import contextlib
+import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
 from course.channel import send
 from course.checking.remote import Worker
 
+METER_SECONDS = 0.2
+
 
 class Pool:
-    """The workers of one lesson's checks: the current one, replaced when it is gone, and clean extra ones."""
+    """The workers of one lesson's checks: the current one, replaced when it is gone, clean extra ones, the judge."""
 
     def __init__(self, spawner, target):
         self.spawner = spawner
         self.target = target
         self.worker: Worker | None = None
+        self.judge_worker: Worker | None = None
         self.everyone: list[Worker] = []
         self.modules: dict[tuple[int, int], SimpleNamespace] = {}
+        self.cpu_seen = 0.0
+        self.closed = False
+        threading.Thread(target=self._meter, daemon=True).start()
 
     def current(self) -> Worker:
         if self.worker is None or self.worker.dead:
@@ -37,13 +47,26 @@ class Pool:
         """A fresh worker that has not imported the learner's code (for reading files the learner's code wrote)."""
         return self._start()
 
-    def _start(self) -> Worker:
-        worker = Worker(self.spawner.spawn(self.target))
+    def judge(self) -> Worker:
+        """The worker that never imports the learner's file: the checks' yardsticks run there, on data."""
+        if self.judge_worker is None or self.judge_worker.dead:
+            self.judge_worker = self._start("judge")
+        return self.judge_worker
+
+    def _start(self, role: str = "learner") -> Worker:
+        worker = Worker(self.spawner.spawn(self.target, role))
         self.everyone.append(worker)
         return worker
 
+    def _meter(self) -> None:
+        """Read the workers' CPU time from the kernel, several times a second (the time limit reads ``cpu_seen``)."""
+        while not self.closed:
+            with contextlib.suppress(OSError, ValueError):
+                self.cpu_seen = max(self.cpu_seen, float(self.spawner.cpu()))
+            time.sleep(METER_SECONDS)
+
     def cpu(self) -> float:
-        return sum(worker.cpu for worker in self.everyone)
+        return self.cpu_seen
 
     def where(self):
         return self.worker.where if self.worker is not None else None
@@ -59,6 +82,7 @@ class Pool:
         return self.modules[key]
 
     def close(self) -> None:
+        self.closed = True
         for worker in self.everyone:
             if not worker.dead:
                 with contextlib.suppress(OSError):

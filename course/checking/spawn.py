@@ -1,13 +1,17 @@
 """Starting workers: in the checks' own machine (``make check``), or by asking the grader for a sandboxed one.
 
 A worker is a process with three pipes: requests in, replies out, heartbeats
-out. ``LocalSpawner`` starts one as a plain child process (a learner's own
-machine: not sandboxed, but never in the checks' process). When grading, the
-checks' process runs without the right to make sandboxes, so ``BrokerSpawner``
-asks the grader over a Unix socket; the grader starts the worker in a sandbox
-of its own (``serve_broker`` is its side) and passes back the checks' ends of
-the three pipes. Either way the checks get an object with ``requests``,
-``replies`` and ``beats`` (file descriptors), ``stop()`` and ``ended()``.
+out. Its role is "learner" (it imports the learner's file) or "judge" (it never
+does: it measures what the learner's code gave back, for the checks).
+``LocalSpawner`` starts one as a plain child process (a learner's own machine:
+not sandboxed, but never in the checks' process). When grading, the checks'
+process runs without the right to make sandboxes, so ``BrokerSpawner`` asks the
+grader over a Unix socket; the grader starts the worker in a sandbox of its own
+(``serve_broker`` is its side) and passes back the checks' ends of the three
+pipes. Either way the checks get an object with ``requests``, ``replies`` and
+``beats`` (file descriptors), ``stop()`` and ``ended()``; the spawner's
+``cpu()`` is the CPU seconds of every worker it started, read from the kernel
+(never from the workers).
 """
 
 from __future__ import annotations
@@ -29,9 +33,27 @@ from course.lessons import ROOT
 LAUNCH = "import sys; sys.path.insert(0, {root!r}); from course.worker.serve import main; main(sys.argv[1:])"
 
 
-def worker_command(fds: tuple[int, int, int], target: Path, python: str = sys.executable) -> list[str]:
+def worker_command(
+    fds: tuple[int, int, int], target: Path, role: str = "learner", root: Path = ROOT, python: str = sys.executable
+) -> list[str]:
     """The command line of a worker whose ends of the pipes are ``fds`` (requests, replies, heartbeats)."""
-    return [python, "-I", "-B", "-c", LAUNCH.format(root=str(ROOT)), *map(str, fds), str(target)]
+    return [python, "-I", "-B", "-c", LAUNCH.format(root=str(root)), *map(str, fds), str(target), role]
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and all it started (what has ended and was waited for included), from /proc."""
+    import psutil
+
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        for each in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                times = each.cpu_times()
+                total += times.user + times.system + times.children_user + times.children_system
+    except psutil.Error:
+        pass
+    return total
 
 
 def pipes() -> tuple[tuple[int, int, int], tuple[int, int, int]]:
@@ -65,8 +87,15 @@ class LocalWorker:
     def __init__(self, process: subprocess.Popen, fds: tuple[int, int, int]):
         self.popen = process
         self.requests, self.replies, self.beats = fds
+        self.last_cpu = 0.0
+
+    def cpu(self) -> float:
+        if self.popen.returncode is None:
+            self.last_cpu = max(self.last_cpu, tree_cpu(self.popen.pid))
+        return self.last_cpu
 
     def stop(self) -> None:
+        self.cpu()
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.popen.pid, signal.SIGKILL)
         self.popen.wait()
@@ -92,8 +121,12 @@ class LocalSpawner:
         self.env = {**os.environ, **(env or {})}
         self.folder = Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix="course-worker-"))
         self.count = 0
+        self.workers: list[LocalWorker] = []
 
-    def spawn(self, target: Path) -> LocalWorker:
+    def cpu(self) -> float:
+        return sum(worker.cpu() for worker in list(self.workers))
+
+    def spawn(self, target: Path, role: str = "learner") -> LocalWorker:
         theirs, ours = pipes()
         self.count += 1
         home = self.folder / f"worker-{self.count}"
@@ -103,7 +136,7 @@ class LocalSpawner:
         env["COURSE_OUTPUTS"] = str(home / "outputs")  # what lessons save while checked: never the course's outputs/
         try:
             process = subprocess.Popen(
-                worker_command(theirs, target),
+                worker_command(theirs, target, role),
                 pass_fds=theirs,
                 env=env,
                 cwd=home,
@@ -114,7 +147,8 @@ class LocalSpawner:
         finally:
             for fd in theirs:
                 os.close(fd)
-        return LocalWorker(process, ours)
+        self.workers.append(LocalWorker(process, ours))
+        return self.workers[-1]
 
 
 # ---------------------------------------------------------------------------
@@ -145,11 +179,15 @@ class BrokerSpawner:
     """Workers from the grader: each in a sandbox of its own, as an unprivileged user, with its own limits."""
 
     def __init__(self, fd: int):
+        import threading
+
         self.socket = socket.socket(fileno=fd)
+        self.lock = threading.Lock()  # the checks' main thread and their CPU meter share the socket
 
     def ask(self, request: dict, fds: int = 0) -> dict:
-        self.socket.sendall(json.dumps(request).encode() + b"\n")
-        message, received, _flags, _address = socket.recv_fds(self.socket, 65536, fds)
+        with self.lock:
+            self.socket.sendall(json.dumps(request).encode() + b"\n")
+            message, received, _flags, _address = socket.recv_fds(self.socket, 65536, fds)
         answer = json.loads(message.decode() or "{}")
         if not answer.get("ok"):
             for fd in received:
@@ -158,18 +196,23 @@ class BrokerSpawner:
         self.received = received
         return answer
 
-    def spawn(self, target: Path) -> BrokeredWorker:
-        answer = self.ask({"op": "spawn"}, fds=3)
+    def cpu(self) -> float:
+        """CPU seconds of every worker the grader started for these checks (its cgroup, or /proc)."""
+        return float(self.ask({"op": "cpu"}).get("cpu", 0.0))
+
+    def spawn(self, target: Path, role: str = "learner") -> BrokeredWorker:
+        answer = self.ask({"op": "spawn", "role": role}, fds=3)
         if len(self.received) != 3:
             raise OSError("the grader did not hand over the worker's pipes")
         return BrokeredWorker(self, int(answer["worker"]), list(self.received))
 
 
-def serve_broker(connection: socket.socket, start, stop, ended) -> None:
+def serve_broker(connection: socket.socket, start, stop, ended, cpu) -> None:
     """The grader's side: answer the checks' requests until they hang up.
 
-    ``start()`` returns (number, the checks' three fds) for a new sandboxed worker,
-    ``stop(number)`` stops it, ``ended(number)`` says why it ended (or None).
+    ``start(role)`` returns (number, the checks' three fds) for a new sandboxed worker,
+    ``stop(number)`` stops it, ``ended(number)`` says why it ended (or None), ``cpu()``
+    the CPU seconds of every worker so far.
     """
     reader = connection.makefile("rb")
     for line in reader:
@@ -177,12 +220,15 @@ def serve_broker(connection: socket.socket, start, stop, ended) -> None:
             request = json.loads(line)
             op = request.get("op")
             if op == "spawn":
-                number, fds = start()
+                number, fds = start("judge" if request.get("role") == "judge" else "learner")
                 try:
                     socket.send_fds(connection, [json.dumps({"ok": True, "worker": number}).encode()], fds)
                 finally:
                     for fd in fds:
                         os.close(fd)
+                continue
+            if op == "cpu":
+                socket.send_fds(connection, [json.dumps({"ok": True, "cpu": cpu()}).encode()], [])
                 continue
             number = int(request.get("worker", -1))
             if op == "stop":

@@ -46,9 +46,15 @@ SYSTEM_READ_ONLY = ("/usr", "/etc")
 MERGED_USR = ("bin", "lib", "lib64", "sbin")  # symlinks into /usr on merged-/usr systems
 
 
+JUDGE_OFFSET = 1000  # the judges' users: apart from every job slot's workers'
+
+
 def uid_for(role: str, slot: int = 0) -> int:
-    """The unprivileged user a sandbox runs as when the grader is root: the checks', or a job slot's workers'."""
-    return UID_BASE if role == "checks" else UID_BASE + 1 + slot
+    """The unprivileged user a sandbox runs as when the grader is root: the checks', a job slot's workers', or
+    a job slot's judge (the worker that measures for the checks and never imports the learner's file)."""
+    if role == "checks":
+        return UID_BASE
+    return UID_BASE + 1 + slot + (JUDGE_OFFSET if role == "judge" else 0)
 
 
 @dataclass(frozen=True)

@@ -38,11 +38,19 @@ from pathlib import Path
 
 from course.checking.budget import wall_backstop
 from course.checking.runner import CheckSettings, plugin_arguments
-from course.checking.spawn import pipes, serve_broker, worker_command
+from course.checking.spawn import pipes, serve_broker, tree_cpu, worker_command
 from course.grading.cgroups import Cgroup
 from course.grading.checkset import IMPORT_MODE
 from course.grading.isolation import uid_for
-from course.grading.sandboxes import Plan, checks_readonly, environment, limits_held, sandbox_for, worker_readonly
+from course.grading.sandboxes import (
+    Plan,
+    checks_readonly,
+    environment,
+    judge_readonly,
+    limits_held,
+    sandbox_for,
+    worker_readonly,
+)
 from course.grading.verdicts import LOG_LIMIT, STREAM_LIMIT, Reader, RunOutcome, read_verdicts
 from course.lessons import ROOT
 
@@ -67,22 +75,29 @@ class LessonRun:
         self.checks_group = groups(f"{tag}-checks", plan.limits.memory_mb, plan.limits.processes)
         self.workers_group = groups(f"{tag}-workers", plan.limits.memory_mb, plan.limits.processes)
         self.workers: dict[int, subprocess.Popen] = {}
+        self.workers_cpu: dict[int, float] = {}  # the last CPU time seen of each (a stopped one keeps its own)
         self.worker_numbers = itertools.count(1)
         self.logs: list[Reader] = []
         self.lock = threading.Lock()
         self.closed = False
 
-    def start_worker(self) -> tuple[int, tuple[int, int, int]]:
-        """A worker in a sandbox of its own; returns its number and the checks' ends of its three pipes."""
+    def start_worker(self, role: str = "learner") -> tuple[int, tuple[int, int, int]]:
+        """A worker in a sandbox of its own; returns its number and the checks' ends of its three pipes.
+
+        A learner's worker runs as the job slot's user; the judge (which never imports the learner's file)
+        as a user of its own, which the learner's workers can neither signal nor trace."""
         plan = self.plan
         number = next(self.worker_numbers)
-        writable = plan.scratch / f"worker-{number}"
+        writable = plan.scratch / f"{'judge' if role == 'judge' else 'worker'}-{number}"
         env = environment(plan, writable)
         env["COURSE_OUTPUTS"] = str(writable / "outputs")
-        env["COURSE_SANDBOX"] = json.dumps({"write_roots": [str(writable)], "learner_root": str(plan.tree)})
-        sandbox = sandbox_for(plan, "worker", writable, worker_readonly(plan), env, writable, self.workers_group)
+        if role != "judge":
+            env["COURSE_SANDBOX"] = json.dumps({"write_roots": [str(writable)], "learner_root": str(plan.tree)})
+        readonly = worker_readonly(plan) if role != "judge" else judge_readonly(plan)
+        who = "judge" if role == "judge" else "worker"
+        sandbox = sandbox_for(plan, who, writable, readonly, env, writable, self.workers_group)
         theirs, ours = pipes()
-        command = sandbox.command(worker_command(theirs, plan.tree))
+        command = sandbox.command(worker_command(theirs, plan.tree, role))
         output_read, output_write = os.pipe()
         try:
             process = subprocess.Popen(
@@ -108,7 +123,18 @@ class LessonRun:
     def stop_worker(self, number: int) -> None:
         process = self.workers.get(number)
         if process is not None:
+            self.workers_cpu_now()
             _kill(process)
+
+    def workers_cpu_now(self) -> float:
+        """CPU seconds of every worker of this run so far: from their cgroup, else from /proc (kept per worker)."""
+        if self.workers_group is not None and self.workers_group.cpu_seconds() is not None:
+            return self.workers_group.cpu_seconds()
+        with self.lock:
+            running = [(number, process) for number, process in self.workers.items() if process.poll() is None]
+        for number, process in running:
+            self.workers_cpu[number] = max(self.workers_cpu.get(number, 0.0), tree_cpu(process.pid))
+        return sum(self.workers_cpu.values())
 
     def worker_ended(self, number: int) -> str | None:
         from course.checking.spawn import ending
@@ -132,7 +158,7 @@ class LessonRun:
         groups = [self.checks_group, self.workers_group]
         if all(group is not None and group.cpu_seconds() is not None for group in groups):
             return sum(group.cpu_seconds() for group in groups)
-        return sum(_tree_cpu(process.pid) for process in [checks, *self.workers.values()])
+        return tree_cpu(checks.pid) + self.workers_cpu_now()
 
     def run(self) -> RunOutcome:
         plan = self.plan
@@ -174,7 +200,9 @@ class LessonRun:
             os.close(names_read)
             theirs.close()
         broker = threading.Thread(
-            target=serve_broker, args=(ours, self.start_worker, self.stop_worker, self.worker_ended), daemon=True
+            target=serve_broker,
+            args=(ours, self.start_worker, self.stop_worker, self.worker_ended, self.workers_cpu_now),
+            daemon=True,
         )
         broker.start()
         results = Reader(os.fdopen(results_read, "rb"), STREAM_LIMIT)
@@ -265,22 +293,6 @@ def _kill(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=10)
-
-
-def _tree_cpu(pid: int) -> float:
-    """CPU seconds of a process and all it started (what has ended and was waited for included)."""
-    import psutil
-
-    total = 0.0
-    try:
-        root = psutil.Process(pid)
-        for each in [root, *root.children(recursive=True)]:
-            with contextlib.suppress(psutil.Error):
-                times = each.cpu_times()
-                total += times.user + times.system + times.children_user + times.children_system
-    except psutil.Error:
-        pass
-    return total
 
 
 def run_lesson_checks(plan: Plan) -> RunOutcome:

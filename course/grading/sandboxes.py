@@ -92,7 +92,7 @@ def sandbox_for(plan: Plan, role: str, writable: Path, readonly: list[Path], env
         limits=limits,
         writable=writable,
         uid=uid,
-        groups=(uid_for("worker", plan.slot),) if role == "checks" else (),
+        groups=(uid_for("worker", plan.slot),) if role == "checks" else (),  # the checks read the slot's copy
         cgroup=group,
         folders=["home", "tmp", "cache", "cache/matplotlib", "cache/keras", "outputs"],
     )
@@ -109,6 +109,16 @@ def worker_readonly(plan: Plan) -> list[Path]:
         LESSONS_DIR / "lessons.toml",
         LESSONS_DIR / ".hints.json",
         plan.tree,
+        *([plan.checks.data_file] if plan.checks.data_file is not None else []),
+    ]
+
+
+def judge_readonly(plan: Plan) -> list[Path]:
+    """What the judge reads: Python, the course's code, MNIST (never the submission, never the checks)."""
+    return [
+        *python_paths(),
+        ROOT / "course",
+        LESSONS_DIR / "lessons.toml",
         *([plan.checks.data_file] if plan.checks.data_file is not None else []),
     ]
 

@@ -4,16 +4,22 @@
 * ``Objects``: the objects the checks hold references to, by number.
 * ``error_facts``: an exception as data: its type, message, and the learner's own file and line.
 * ``resolve_class``: a class by its public name, for ``is_a`` (a few libraries only).
+* ``watched_call``: a call of the learner's code, with what it did to the data it was given.
 
 Runs in the worker, beside the learner's code.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import inspect
 import io
 import traceback
 from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
 
 PRINTED_LIMIT = 64_000  # characters of what the code printed during one call that go back
 
@@ -125,3 +131,78 @@ def resolve_class(name: str):
     if not isinstance(value, type):
         raise LookupError(f"{name[:60]} is not a class")
     return value
+
+
+# -- the caller's data, watched -------------------------------------------------------------
+
+DATA = (type(None), bool, int, float, complex, str, bytes, Path, np.generic)
+
+
+def fingerprint(value, digest=None, depth: int = 0):
+    """A digest of plain data as it is now (arrays: dtype, shape and bytes; containers: their items in order);
+    None for what is not plain data (a model, a stand-in: the checks expect those to change)."""
+    digest = digest or hashlib.blake2b(digest_size=16)
+    if depth > 40:
+        return digest
+    if isinstance(value, np.ndarray):
+        if value.dtype.hasobject:
+            return None
+        digest.update(f"array {value.dtype.str} {value.shape}".encode())
+        digest.update(memoryview(np.ascontiguousarray(value)).cast("B"))
+    elif isinstance(value, DATA):
+        digest.update(f"{type(value).__name__} {value!r}".encode())
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+        digest.update(f"{type(value).__name__} {len(value)}".encode())
+        for item in items:
+            if fingerprint(item, digest, depth + 1) is None:
+                return None
+    elif isinstance(value, dict):
+        digest.update(f"dict {len(value)}".encode())
+        for key, item in value.items():
+            digest.update(repr(key).encode())
+            if fingerprint(item, digest, depth + 1) is None:
+                return None
+    elif isinstance(value, SimpleNamespace) or hasattr(value, "__dataclass_fields__"):
+        return fingerprint(dict(vars(value)), digest, depth + 1)
+    else:
+        return None
+    return digest
+
+
+def _kind(value) -> str:
+    return {list: "list", dict: "dict", tuple: "tuple", np.ndarray: "array"}.get(type(value), type(value).__name__)
+
+
+def watched_call(function, args, kwargs) -> tuple[object, dict]:
+    """Call the learner's ``function``; say which of the data it was given it changed, and which it gave back."""
+    given = [*((None, value) for value in args), *kwargs.items()]
+    before = [fingerprint(value) for _, value in given]
+    before = [None if digest is None else digest.digest() for digest in before]
+    result = function(*args, **kwargs)
+    names = _parameter_names(function, len(args))
+    changed, aliases = [], []
+    for index, ((keyword, value), digest) in enumerate(zip(given, before)):
+        name = keyword or (names[index] if index < len(names) else f"#{index + 1}")
+        after = fingerprint(value) if digest is not None else None
+        if digest is not None and (after is None or after.digest() != digest):
+            changed.append({"name": str(name)[:60], "kind": _kind(value)})
+        same = result is value and not isinstance(value, DATA)
+        shared = isinstance(result, np.ndarray) and isinstance(value, np.ndarray) and np.may_share_memory(result, value)
+        if same or shared:
+            aliases.append(str(name)[:60])
+    facts = {"function": str(getattr(function, "__name__", "the function"))[:60]}
+    if changed:
+        facts["changed"] = changed
+    if aliases:
+        facts["aliases"] = aliases
+    return result, {"call": facts}
+
+
+def _parameter_names(function, count: int) -> list[str]:
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return []
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return [parameter.name for parameter in parameters if parameter.kind in positional][:count]

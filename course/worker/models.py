@@ -6,8 +6,6 @@ Runs in the worker, beside the learner's code.
 
 from __future__ import annotations
 
-import tempfile
-
 import numpy as np
 
 
@@ -66,8 +64,10 @@ def _shape(tensor) -> list:
     return [None if size is None else int(size) for size in tuple(tensor.shape)]
 
 
-def model_facts(model) -> dict:
-    """A Keras model's structure as data: its layers (kinds, sizes, activations, shapes), inputs, outputs, weights."""
+def structure(model) -> dict:
+    """A Keras model's structure as data: its layers (kinds, sizes, activations, shapes), inputs, outputs, weights.
+
+    (The judge reads it from a model rebuilt from the learner's model's configuration: ``yardsticks.model_facts``.)"""
     keras = _keras()
     layers = []
     for layer in model.layers:
@@ -98,6 +98,14 @@ def model_facts(model) -> dict:
     }
 
 
+def one_weight_model():
+    """A model with one weight and no bias, for driving a callback through epochs (the checks set the weight)."""
+    keras = _keras()
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False)])
+    model.stop_training = False
+    return model
+
+
 def clone_model(model):
     return _keras().models.clone_model(model)
 
@@ -111,74 +119,13 @@ def save_model(model, path: str) -> str:
     return path
 
 
-def predict_saved_model(data: bytes, images, suffix: str = ".h5"):
-    """Load a saved model from its bytes (safe mode: no code from the file runs) and predict ``images``."""
+def compiled_tiny_model(learning_rate=1.0):
+    """The tiny CNN, compiled with Adadelta at ``learning_rate`` (what a check's stand-in builder hands back)."""
     keras = _keras()
-    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-        handle.write(data)
-        handle.flush()
-        try:
-            model = keras.models.load_model(handle.name, compile=False, safe_mode=True)
-        except (ValueError, TypeError) as error:
-            if "Lambda" in str(error) or "safe_mode" in str(error) or "Could not locate" in str(error):
-                raise ValueError(
-                    "the saved model holds code (a Lambda layer or a class of your own): the checks load models in "
-                    "safe mode, with Keras's built-in layers only. Save the model you trained, made of Keras's layers."
-                ) from None
-            raise
-    return np.asarray(model(np.asarray(images, "float32"), training=False))
-
-
-def drive_early_stopping(callback, val_losses, losses) -> dict:
-    """Run ``callback`` through epochs whose validation (and training) losses are given, on a one-weight model
-    whose weight during epoch e is e: when did it stop training, and whose weights does the model hold at the end?"""
-    keras = _keras()
-    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False)])
-    model.stop_training = False
-    callback.set_model(model)
-    callback.on_train_begin()
-    stopped = None
-    for epoch, (val_loss, loss) in enumerate(zip(val_losses, losses)):
-        model.layers[0].set_weights([np.full((1, 1), float(epoch + 1), dtype="float32")])
-        logs = {"loss": float(loss), "val_loss": float(val_loss), "accuracy": 0.5, "val_accuracy": 0.5}
-        callback.on_epoch_end(epoch, logs)
-        if model.stop_training:
-            stopped = epoch + 1
-            break
-    callback.on_train_end()
-    return {"stopped_after": stopped, "weights_of_epoch": round(float(model.layers[0].get_weights()[0][0, 0]))}
-
-
-def epoch_counter():
-    """A Keras callback that counts the epochs it is told about (``.epochs``)."""
-    keras = _keras()
-
-    class EpochCounter(keras.callbacks.Callback):
-        epochs = 0
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.epochs += 1
-
-    return EpochCounter()
-
-
-class SweepBuilder:
-    """A ``build_model(learning_rate)`` for the learning-rate sweep: the tiny CNN, compiled with that rate."""
-
-    def __init__(self):
-        self.calls: list = []
-
-    def __call__(self, learning_rate=1.0):
-        keras = _keras()
-        self.calls.append(learning_rate)
-        model = tiny_model()
-        model.compile(
-            optimizer=keras.optimizers.Adadelta(learning_rate=learning_rate),
-            loss="categorical_crossentropy",
-            metrics=["accuracy"],
-        )
-        return model
-
-
-def sweep_builder():
-    return SweepBuilder()
+    model = tiny_model()
+    model.compile(
+        optimizer=keras.optimizers.Adadelta(learning_rate=learning_rate),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model

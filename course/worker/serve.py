@@ -8,9 +8,14 @@ an input the checks need, ...) with its arguments as data; the answer is the
 result as data (``channel``), or a reference to an object that stays here (a
 model, an app, a function), or the error the learner's code raised, with the
 learner's own file and line. What the code printed during the call goes back
-with the answer. A third pipe carries a heartbeat: the CPU time used so far and
-the learner's line being run, which is how the checks stop a loop that never
-ends and say where it was.
+with the answer. While a call runs, the learner's code may call the checks'
+stand-ins; each call goes back to the checks and waits for their answer
+(``proxies``). A third pipe carries a heartbeat: the learner's line being run,
+so that a check stopped for its time can say where the code was (the CPU time
+it used is read by the checks' side from the kernel, never from here). The
+worker's clock is the checks' (``clock``). A judge (``role`` "judge") never
+imports the learner's file: it answers only the checks' yardsticks
+(``yardsticks``).
 
 Everything here runs beside the learner's code and can be rewritten by it;
 that is why nothing here decides a grade.
@@ -21,27 +26,37 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
-import resource
 import sys
 import threading
-import time
 from pathlib import Path
 
 from course.channel import ChannelError, Encoder, receive, send
-from course.worker.answers import Capped, Objects, error_facts, resolve_class, type_names
+from course.worker.answers import Capped, Objects, error_facts, resolve_class, type_names, watched_call
+from course.worker.clock import REAL
+from course.worker.proxies import Callbacks
 
 ITERATION_LIMIT = 200_000  # items of one iteration (a dataset's batches, say)
 BEAT_SECONDS = 0.2
 
 
+class Kept:
+    """What a call returned, to be kept here and answered by reference (``Ref.kept``)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
 class Worker:
-    def __init__(self, requests: int, replies: int, beats: int, target: Path):
+    def __init__(self, requests: int, replies: int, beats: int, target: Path, role: str = "learner"):
         self.requests, self.replies, self.beats = requests, replies, beats
         self.target = target.resolve()
+        self.role = role  # "learner": imports the learner's file; "judge": never does, measures for the checks
         self.objects = Objects()
+        self.callbacks = Callbacks(self)
         self.busy = False
         self.main_thread = threading.get_ident()
         self.reported_violations = 0
+        self.last_call: dict = {}
 
     # -- encoding what goes back -------------------------------------------
     def fallback(self, encoder: Encoder, value, depth: int):
@@ -69,8 +84,8 @@ class Worker:
     def make(self, tag, item, decoder, depth):
         if tag == "ref":
             return self.objects.get(item.get("id"))
-        from course.channel import ChannelError
-
+        if tag == "standin":
+            return self.callbacks.proxy(item, decoder, depth)
         raise ChannelError(f"a value of an unknown kind ({str(tag)[:20]})")
 
     # -- the loop --------------------------------------------------------------
@@ -90,13 +105,15 @@ class Worker:
             reply: dict
             encoder = Encoder(self.fallback)
             self.busy = True
+            self.last_call = {}
             try:
                 decoder = Decoder(blobs, self.make)
                 arguments = decoder.decode(header.get("arguments", {"$t": "dict", "v": []}))
                 with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
                     result = self.run(op, arguments)
                 try:
-                    reply = {"ok": True, "value": encoder.encode(result)}
+                    value = self.reference(result.value) if isinstance(result, Kept) else encoder.encode(result)
+                    reply = {"ok": True, "value": value}
                 except ChannelError as error:  # what the code returned cannot cross: say so, as a ValueError
                     encoder = Encoder(self.fallback)
                     reply = {"ok": False, "error": unsendable(error)}
@@ -107,12 +124,15 @@ class Worker:
                 self.busy = False
             reply["printed"] = printed.text()
             reply["violations"] = self.new_violations()
+            reply.update(self.last_call)
             try:
                 send(self.replies, reply, encoder.blobs)
             except Exception as error:
                 send(self.replies, {"ok": False, "error": error_facts(error, self.mine), "printed": printed.text()})
 
     def run(self, op: str, arguments: dict):
+        if self.role == "judge" and op != "release":
+            return self.judge(op, arguments)
         if op == "import":
             return self.import_lesson(int(arguments["lesson"]))
         if op == "given":
@@ -130,7 +150,8 @@ class Worker:
             return getattr(target, str(arguments["name"]))
         if op == "call":
             function = getattr(target, str(arguments["name"])) if arguments.get("name") else target
-            return function(*arguments.get("args", ()), **arguments.get("kwargs", {}))
+            result, self.last_call = watched_call(function, arguments.get("args", ()), arguments.get("kwargs", {}))
+            return Kept(result) if arguments.get("keep") else result
         if op == "getitem":
             return target[arguments["key"]]
         if op == "len":
@@ -146,6 +167,15 @@ class Worker:
         if op == "isinstance":
             return isinstance(target, resolve_class(str(arguments["cls"])))
         raise LookupError(f"an unknown request ({str(op)[:20]})")
+
+    def judge(self, op: str, arguments: dict):
+        """The judge's one request: a yardstick by name (``course.worker.yardsticks``), on data only."""
+        from course.worker import yardsticks
+
+        name = str(arguments.get("name"))
+        if op != "judge" or name.startswith("_") or name not in yardsticks.__all__:
+            raise LookupError(f"the judge does not do that ({str(op)[:20]} {name[:40]})")
+        return getattr(yardsticks, name)(*arguments.get("args", ()), **arguments.get("kwargs", {}))
 
     def iterate(self, target) -> list:
         items = []
@@ -188,12 +218,11 @@ class Worker:
 
     # -- the heartbeat ----------------------------------------------------------
     def beat(self) -> None:
+        """The learner's line being run, every BEAT_SECONDS (for a time-out's message; the CPU time used is measured
+        by the checks' side, from the kernel)."""
         while True:
-            time.sleep(BEAT_SECONDS)
-            usage = resource.getrusage(resource.RUSAGE_SELF)
-            children = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu = usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime
-            line = f'{{"cpu": {cpu:.3f}, "where": {where_json(self)}}}\n'.encode()
+            REAL["sleep"](BEAT_SECONDS)
+            line = f'{{"where": {where_json(self)}}}\n'.encode()
             try:
                 os.write(self.beats, line)
             except BlockingIOError:
@@ -230,11 +259,14 @@ def where_json(worker: Worker) -> str:
 
 def main(argv: list[str]) -> None:
     requests, replies, beats, target = int(argv[0]), int(argv[1]), int(argv[2]), Path(argv[3])
+    role = argv[4] if len(argv) > 4 else "learner"
     os.set_blocking(beats, False)
-    from course.worker import audit
+    from course.worker import audit, clock
 
-    audit.install_from_environment()  # grading: the audit hook, before any learner code is imported
-    Worker(requests, replies, beats, target).serve()
+    if role == "learner":
+        clock.install()  # the learner's code reads the checks' clock, never the machine's
+        audit.install_from_environment()  # grading: the audit hook, before any learner code is imported
+    Worker(requests, replies, beats, target, role).serve()
     os._exit(0)  # threads the learner's code started must not keep this process alive
 
 
