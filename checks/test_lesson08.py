@@ -110,7 +110,7 @@ class Stage(StandIn):
 
     def median(self):
         """The median of the timed calls (all but the warm-up), in milliseconds: what time_stages should give."""
-        return float(np.median(self.costs[1:]))
+        return float(np.median(self.costs[1:])) if len(self.costs) > 1 else float("nan")
 
 
 def same_time(found, expected):
@@ -122,6 +122,8 @@ def timing_hint(found, stage: Stage):
     """A hint aimed at what ``found`` is, if it is a familiar wrong statistic of the stage's calls."""
     if not isinstance(found, (int, float)) or isinstance(found, bool):
         return "Each value of the dict is one number: the median duration of a call, in milliseconds."
+    if len(stage.costs) < 2:
+        return "Is each stage called (once to warm up, then `repeats` times), and timed as it runs?"
     timed = np.asarray(stage.costs[1:])
     median = stage.median()
     wrong = [
@@ -142,10 +144,11 @@ def timing_hint(found, stage: Stage):
 def expect_timings(timings, stages: dict, what):
     for name, stage in stages.items():
         found = timings.get(name) if isinstance(timings, dict) else None
+        median = stage.median()
         expect(
-            same_time(found, stage.median()),
+            same_time(found, median),
             what,
-            expected=f"{name}: {stage.median():.4f} ms (the median of the {len(stage.costs) - 1} timed calls)",
+            expected=f"{name}: {median:.4f} ms (the median of the {len(stage.costs) - 1} timed calls)",
             found=f"{name}: {found:.4f}" if isinstance(found, (int, float)) else describe(found),
             hint=timing_hint(found, stage)
             or "Time each call on its own with time.perf_counter(), then take np.median of the durations, times 1,000.",

@@ -162,11 +162,3 @@ def load_pendigits(path: str | os.PathLike | None = None) -> list[PenDigit]:
     """Every training-writer digit, offline first."""
     found = find_pendigits_file(path)
     return read_pendigits(found if found is not None else download_pendigits())
-
-
-def split_by_writer(
-    digits: list[PenDigit], validation_writers=VALIDATION_WRITERS
-) -> tuple[list[PenDigit], list[PenDigit]]:
-    """(digits by the other writers, digits by ``validation_writers``): no writer on both sides."""
-    held_out = set(validation_writers)
-    return [d for d in digits if d.writer not in held_out], [d for d in digits if d.writer in held_out]

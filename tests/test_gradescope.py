@@ -123,3 +123,17 @@ def test_an_attack_earns_nothing(autograder):
     assert results["score"] == 0, results["output"]
     hidden = [test for test in results["tests"] if "(hidden)" in test["name"]]
     assert hidden and all(test["visibility"] == "after_published" for test in hidden)
+
+
+def test_hidden_checks_stay_closed_at_the_user_level(autograder):
+    """Gradescope's containers often allow no namespaces: graded as unprivileged users, the learner's code looks
+    for the hidden checks beside the Python it runs (the autograder's source) and finds nothing."""
+    root, env = autograder
+    results, stdout = run_autograder(
+        (root, {**env, "COURSE_ISOLATION": "user"}),
+        lambda folder: attacks.build("reads_hidden_checks", folder),
+        lessons="1",
+    )
+    assert "isolation: user" in stdout
+    assert "HIDDEN CHECKS FOUND" not in results["output"] and results["score"] == 10, results["output"]
+    assert (root / "source" / "hidden_checks").stat().st_mode & 0o077 == 0, "setup.sh closes the source to others"

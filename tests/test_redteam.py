@@ -34,7 +34,7 @@ def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("redteam")
     escape = folder / "outside" / "escaped.txt"
     escape.parent.mkdir()
-    for kind in attacks.ATTACKS:
+    for kind in (*attacks.ATTACKS, "hidden_inputs_in_an_error"):
         attacks.build(kind, folder / "class" / kind, escape_target=escape)
     sample_class.make_submission("complete", folder / "class" / "zz-complete")
     sample_class.make_submission("stub", folder / "class" / "zz-stub")
@@ -139,6 +139,19 @@ def test_hidden_checks_and_classmates_stay_out_of_reach(graded):
     assert grades["copies_a_classmate"]["lessons"][0]["score"] == 0
 
 
+def test_a_hidden_runs_error_carries_nothing_the_learners_code_chose(graded):
+    """An error raised in a hidden check (its text and name: the check's own inputs) reaches no learner: the
+    report, results.json and the grade's reasons show its builtin type and line only."""
+    grades, out = graded[0], graded[1]
+    hidden = [check for check in grades["hidden_inputs_in_an_error"]["lessons"][0]["checks"] if check["hidden"]]
+    assert any(check["status"] != "passed" for check in hidden), hidden  # the hidden check did fail
+    for name in ("results.json", "report.txt"):
+        text = (out / "submissions" / "hidden_inputs_in_an_error" / name).read_text()
+        assert "SECRET-INPUTS" not in text and "[1, 1, 2]" not in text, text[:2000]
+    reasons = " ".join(grades["hidden_inputs_in_an_error"]["reasons"])
+    assert "SECRET-INPUTS" not in reasons, reasons
+
+
 def test_output_is_capped(graded):
     grades, out = graded[0], graded[1]
     results = out / "submissions" / "huge_message" / "results.json"
@@ -222,6 +235,30 @@ def test_a_model_file_with_a_lambda_layer_is_refused(make, forged):
     messages = failures(result, 4)
     assert list(messages) == ["the saved file reloads and gives identical predictions"], messages
     assert "holds code (a Lambda layer or a class of your own)" in next(iter(messages.values()))
+
+
+# ---------------------------------------------------------------------------
+# The judge's instruments: what the learner's file can reach in its own worker changes no verdict
+
+
+def test_replacing_the_workers_helpers_earns_nothing(tmp_path, make):
+    """Every lesson's stub, with code that replaces every helper the checks once called in its worker by a liar,
+    reads the stand-ins' own answers and borrows the course's conversion and training: 0 points, as the stub."""
+    attacks.build("forges_the_yardsticks", tmp_path / "tree")
+    result = make("grade", f"TARGET={tmp_path / 'tree'}", f"OUT={tmp_path / 'out'}", "HIDDEN_CHECKS=", timeout=900)
+    grade = json.loads((tmp_path / "out" / "grade.json").read_text())
+    assert grade["score"] == 0, result.output
+    assert not grade["reasons"], grade["reasons"]  # nothing the scan flags: only the judge stops it
+
+
+def test_a_forged_heartbeat_does_not_hide_the_cpu_used(tmp_path, make):
+    """class_counts() computes for seconds while a thread writes heartbeats saying the worker used no CPU: the
+    checks read the worker's CPU from the kernel, and its checks run out of time."""
+    attacks.build("forged_heartbeat", tmp_path / "tree")
+    result = make("check-lesson1", f"TARGET={tmp_path / 'tree'}", env={"COURSE_TIMEOUT_S": "3"}, timeout=600)
+    statuses = {check["name"]: check["status"] for check in result.results[1]["checks"]}
+    counted = [name for name in statuses if "class_counts()" in name]
+    assert counted and all(statuses[name] == "timeout" for name in counted), statuses
 
 
 def test_no_isolation_means_no_untrusted_grading(tmp_path, make):

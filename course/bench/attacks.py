@@ -80,6 +80,18 @@ def build(kind: str, destination: Path, escape_target: Path | None = None) -> Pa
         _prepend(_tree(destination, (1, 2)), 1, attack_code.HOLD_MEMORY)
     elif kind == "huge_message":
         _append(_tree(destination, (1, 2)), 2, attack_code.HUGE_MESSAGE)
+    elif kind == "reads_the_history":
+        _append(_tree(destination, ()), 1, attack_code.READ_THE_HISTORY)
+    elif kind == "forges_the_yardsticks":
+        tree = _tree(destination, ())
+        for lesson in all_lessons():
+            _append(tree, lesson.id, attack_code.FORGE_THE_YARDSTICKS)
+    elif kind == "forged_heartbeat":
+        _append(_tree(destination, (1,)), 1, attack_code.FORGED_HEARTBEAT)
+    elif kind == "hidden_inputs_in_an_error":
+        _append(_tree(destination, (1, 2)), 1, attack_code.HIDDEN_INPUTS_IN_AN_ERROR)
+    elif kind == "fork_hopper":
+        _prepend(_tree(destination, (1,)), 1, attack_code.FORK_HOPPER)
     elif kind in SECOND_TEAM:
         SECOND_TEAM[kind](destination, escape_target)
     else:

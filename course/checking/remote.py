@@ -15,7 +15,6 @@ stopped worker are gone: using one says so.
 
 from __future__ import annotations
 
-import builtins
 import itertools
 import json
 import os
@@ -24,80 +23,9 @@ import threading
 import weakref
 
 from course.channel import ChannelClosed, ChannelError, Decoder, Encoder, receive, send
+from course.checking.failures import InputChanged, WorkerGone, WorkerRefused, remote_exception
 
 GENERATIONS = itertools.count(1)
-
-
-class WorkerGone(RuntimeError):
-    """The worker is no more: it ended, was stopped, or sent what the channel refuses."""
-
-
-class WorkerRefused(WorkerGone):
-    """The worker sent what the channel refuses (too much, a pickle, malformed): it is stopped."""
-
-
-class InputChanged(AssertionError):
-    """The learner's function changed data the check gave it (a caller's array, list or dict)."""
-
-    def __init__(self, function: str, changed: list):
-        names = ", ".join(f"`{item.get('name')}` ({_a(str(item.get('kind')))})" for item in changed[:3])
-        one = len(changed) == 1
-        self.what = f"{function}() changed the data it was given: {names}"
-        self.expected = "the caller's data left as it was"
-        self.found = f"{'it was' if one else 'they were'} changed in place"
-        self.hint = (
-            "The caller still needs what it passed in: work on a copy (np.array(x), list(x), dict(x)) "
-            "or build a new one, and return that."
-        )
-        super().__init__(f"{self.what}\nexpected {self.expected}, found {self.found}")
-
-
-def _a(word: str) -> str:
-    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
-
-
-class RemoteFailure:
-    """Mixed into the exceptions raised for errors in the learner's code (they keep its builtin type)."""
-
-    remote_type: str = ""
-    remote_frames: list = ()
-    remote_name: str | None = None
-
-
-_FAILURE_TYPES: dict[type, type] = {}
-_NEVER_RAISED_HERE = (SystemExit, KeyboardInterrupt, GeneratorExit)
-
-
-def remote_exception(facts: dict) -> BaseException:
-    """An exception of the learner's error's own builtin class (a custom class: its nearest builtin base)."""
-    base = RuntimeError
-    for name in facts.get("mro") or []:
-        candidate = getattr(builtins, str(name), None)
-        if isinstance(candidate, type) and issubclass(candidate, BaseException):
-            base = candidate
-            break
-    if issubclass(base, _NEVER_RAISED_HERE) or base is BaseException:
-        base = RuntimeError
-    message = str(facts.get("message", ""))
-    syntax = facts.get("syntax")
-    if issubclass(base, SyntaxError) and isinstance(syntax, dict):
-        details = (syntax.get("file"), syntax.get("line"), None, syntax.get("text"))
-        error = base(str(syntax.get("msg", "")), details)
-    else:
-        cls = _FAILURE_TYPES.get(base)
-        if cls is None:
-            cls = _FAILURE_TYPES[base] = type(base.__name__, (base, RemoteFailure), {"__module__": "builtins"})
-        try:
-            error = cls(message)
-        except TypeError:  # an exception class whose constructor wants more (UnicodeDecodeError, ...)
-            error = _FAILURE_TYPES.setdefault(RuntimeError, type("RuntimeError", (RuntimeError, RemoteFailure), {}))(
-                message
-            )
-    error.remote_type = str(facts.get("type", base.__name__))
-    error.remote_frames = [tuple(frame) for frame in facts.get("frames") or []]
-    error.remote_name = facts.get("name")
-    error.syntax_in_learner_file = bool(isinstance(syntax, dict) and syntax.get("mine"))
-    return error
 
 
 class Worker:
@@ -183,25 +111,9 @@ class Worker:
 
     def _answer(self, reply: dict, blobs: list) -> None:
         """One call of a stand-in, answered here (its arguments are data, summed up by the worker)."""
-        from course.checking.standins import Answer
+        from course.checking.standins import answer_call
 
-        standin = self.standins.get(reply.get("callback"))
-        method = str(reply.get("method", ""))
-        try:
-            if standin is None or method not in standin.methods:
-                raise LookupError("a call of a stand-in the checks did not hand over")
-            arguments = Decoder(blobs).decode(reply.get("arguments"))
-            answer = standin.answer(method, tuple(arguments.get("args", ())), dict(arguments.get("kwargs", {})))
-            answer = answer if isinstance(answer, Answer) else Answer(answer)
-            encoder = Encoder(self._encode_here)
-            header = {"ok": True, "value": encoder.encode(answer.value), "wall": answer.wall, "cpu": answer.cpu}
-            if answer.make is not None:
-                header["make"] = {
-                    "name": answer.make.name,
-                    "arguments": encoder.encode({"args": answer.make.args, "kwargs": answer.make.kwargs}),
-                }
-        except (ChannelError, LookupError, TypeError, ValueError, AttributeError) as error:
-            encoder, header = Encoder(), {"ok": False, "error": f"{type(error).__name__}: {error}"[:500]}
+        header, encoder = answer_call(self.standins, reply, blobs, Encoder(self._encode_here))
         send(self.process.requests, header, encoder.blobs)
 
     def _gone(self, why: str, kind: type[WorkerGone] = WorkerGone) -> WorkerGone:

@@ -81,3 +81,27 @@ class RecordingModel(StandIn):
         verbose = kwargs.get("verbose", args[2] if len(args) > 2 else "auto")
         self.calls.append({"shape": tuple(np.shape(images)), "batch_size": batch_size, "verbose": verbose})
         return Answer(np.tile(self.row, (len(images), 1)))
+
+
+def answer_call(standins: dict, reply: dict, blobs: list, encoder):
+    """The checks' answer to one call of a stand-in: (the header to send back, the encoder holding its blobs).
+    Whatever the worker sent is data, checked here; a stand-in that cannot be called is refused, not obeyed."""
+    from course.channel import ChannelError, Decoder, Encoder
+
+    standin = standins.get(reply.get("callback"))
+    method = str(reply.get("method", ""))
+    try:
+        if standin is None or method not in standin.methods:
+            raise LookupError("a call of a stand-in the checks did not hand over")
+        arguments = Decoder(blobs).decode(reply.get("arguments"))
+        answer = standin.answer(method, tuple(arguments.get("args", ())), dict(arguments.get("kwargs", {})))
+        answer = answer if isinstance(answer, Answer) else Answer(answer)
+        header = {"ok": True, "value": encoder.encode(answer.value), "wall": answer.wall, "cpu": answer.cpu}
+        if answer.make is not None:
+            header["make"] = {
+                "name": answer.make.name,
+                "arguments": encoder.encode({"args": answer.make.args, "kwargs": answer.make.kwargs}),
+            }
+    except (ChannelError, LookupError, TypeError, ValueError, AttributeError) as error:
+        encoder, header = Encoder(), {"ok": False, "error": f"{type(error).__name__}: {error}"[:500]}
+    return header, encoder

@@ -18,6 +18,7 @@ from pathlib import Path
 from course.checking.items import HIDDEN_PREFIX  # hidden checks' node ids start with it
 from course.checking.runner import check_environment, pytest_command, run_process
 from course.grading import integrity
+from course.grading.copies import make_copies
 from course.grading.isolation import uid_for
 from course.lessons import ROOT, HiddenChecks, all_lessons, display_path
 
@@ -37,6 +38,8 @@ class CheckSet:
     fingerprint: str
     modified: list[str] = field(default_factory=list)
     data_file: Path | None = None
+    course_copy: Path = ROOT  # the course's code the checks and the judge read (``copies``)
+    lesson_copies: dict[int, Path] = field(default_factory=dict)  # what a learner's worker reads, per lesson
 
     @property
     def ini(self) -> Path:
@@ -76,6 +79,12 @@ def prepare_checks(workdir: Path, hidden: HiddenChecks | None = None) -> CheckSe
             shutil.copy2(path, hidden_dir / path.name)
         for lesson in all_lessons():
             hidden_files[lesson.id] = sorted(hidden_dir.glob(f"test_lesson{lesson.id:02d}*.py"))
+    course_copy, lesson_copies = make_copies(workdir)
+    data = workdir / "data" / "mnist.npz"  # the sandboxes read this copy: the course's own data/ may be closed
+    data.parent.mkdir()
+    shutil.copyfile(mnist_on_disk(), data)
+    data.parent.chmod(0o755)
+    data.chmod(0o644)
     checks = CheckSet(
         folder,
         files,
@@ -85,7 +94,9 @@ def prepare_checks(workdir: Path, hidden: HiddenChecks | None = None) -> CheckSe
         configured,
         integrity.fingerprint(hashes),
         modified,
-        mnist_on_disk(),
+        data,
+        course_copy,
+        lesson_copies,
     )
     checks.expected = list_checks(checks)
     owner = uid_for("checks")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from course.grading import integrity, isolation
 from course.grading.checkset import CheckSet, prepare_checks
+from course.grading.copies import closed_to_others
 from course.grading.lessonrun import lesson_budget, run_lesson_checks
 from course.grading.sandboxes import Plan
 from course.grading.scoring import Grade, dodge_reasons, run_reasons, score_lesson
@@ -51,23 +52,17 @@ def isolation_for(settings: GradingSettings, own_tree: bool = False) -> str:
 
 @contextlib.contextmanager
 def kept_from_others(level: str, hidden=None):
-    """At the `user` level nothing but permissions keeps the graded code from solutions/ and from the hidden
-    checks' own folder (the grader reads its copy): both are closed to others while grading, then put back."""
+    """At the `user` level nothing but permissions keeps the graded code from the instructor's tree (solutions/,
+    the history in .git, the hidden checks' own folder): everything in it but .venv is closed to other users while
+    grading (``copies.closed_to_others``), then put back. The sandboxes read copies made for the run."""
     from course.lessons import HiddenChecks
 
     hidden = hidden or HiddenChecks.setting()
-    folders = [SOLUTIONS_DIR, *([hidden.folder] if hidden.folder is not None else [])]
     if level != "user" or os.geteuid() != 0:
         yield
         return
-    modes = {folder: folder.stat().st_mode & 0o7777 for folder in folders if folder.is_dir()}
-    for folder, mode in modes.items():
-        folder.chmod(mode & ~0o007)
-    try:
+    with closed_to_others(hidden.folder):
         yield
-    finally:
-        for folder, mode in modes.items():
-            folder.chmod(mode)
 
 
 def _broken(grade: Grade, lessons, checks: CheckSet, reason: str, started: float) -> Grade:

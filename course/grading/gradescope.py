@@ -11,8 +11,11 @@ verified checks, the hidden checks, MNIST and the pinned requirements; never
 lesson files uploaded flat (matched to lessons by file name), and grades them
 as ``make grade-all`` does: each lesson in a bubblewrap sandbox when the image
 allows namespaces, else (Gradescope's containers often do not) as the
-unprivileged user ``nobody`` with the same limits, the hidden checks readable
-only during their own run. ``AUTOGRADER_ROOT`` stands in for ``/autograder``
+unprivileged users with the same limits. The sandboxes read copies of the course
+made for each grading (``course.grading.copies``); the source folder itself is
+closed to every other user but for its virtual environment, and the hidden
+checks are readable by the checks' user only, during their own run.
+``AUTOGRADER_ROOT`` stands in for ``/autograder``
 (the project's tests use a temporary folder).
 """
 
@@ -57,7 +60,9 @@ if [ "${COURSE_SETUP_OFFLINE:-}" != "1" ]; then
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c requirements-lock.txt
 fi
-chmod -R a+rX "$SOURCE"  # the graded code runs as nobody: it reads the course, never writes it
+# The graded code runs as other users: they run the venv's Python and nothing else of the source (each
+# grading copies what its sandboxes read, without the hidden checks, into a folder of its own).
+chmod o+x "$SOURCE" && chmod -R go-rwx "$SOURCE"/* && chmod -R a+rX "$SOURCE/.venv"
 .venv/bin/python -m course gradescope-check
 """
 
@@ -101,8 +106,8 @@ def build_package(out: Path = DIST, hidden: Path | None = None) -> Path:
 
 def check_ready() -> int:
     """setup.sh's last step: the package is whole (checks as recorded, MNIST readable, bubblewrap or root)."""
-    from course.data import read_mnist_file
     from course.grading import integrity, isolation
+    from course.mnist_file import read_mnist_file
 
     problems = [f"grading file changed: {name}" for name in integrity.modified_files()]
     try:
@@ -123,7 +128,7 @@ def grade_one(submission: Path, results: Path, settings) -> int:
     from dataclasses import replace
 
     from course.grading.checkset import prepare_checks
-    from course.grading.grade import grade_submission, isolation_for
+    from course.grading.grade import grade_submission, isolation_for, kept_from_others
     from course.grading.reports import gradescope_results, text_report
     from course.lessons import HiddenChecks
 
@@ -131,7 +136,7 @@ def grade_one(submission: Path, results: Path, settings) -> int:
     settings = replace(settings, hidden=HiddenChecks.at(hidden) if hidden.is_dir() else HiddenChecks.none())
     started = time.monotonic()
     level = isolation_for(settings)
-    with tempfile.TemporaryDirectory(prefix="course-gradescope-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="course-gradescope-") as scratch, kept_from_others(level, settings.hidden):
         Path(scratch).chmod(0o711)
         checks = prepare_checks(Path(scratch), settings.hidden)
         grade = grade_submission("submission", submission, checks, Path(scratch) / "work", settings, level)

@@ -31,10 +31,12 @@ which limits held for a run.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -246,3 +248,47 @@ def python_paths() -> list[Path]:
     for path in (Path(sys.base_prefix), Path(sys.prefix), Path(sys.executable).parent.parent):
         paths.update({path.absolute(), path.resolve()})  # a symlinked venv is reached under both names
     return sorted(paths)
+
+
+def processes_of(uid: int) -> list[int]:
+    import psutil
+
+    found = []
+    for each in psutil.process_iter(["uids"]):
+        with contextlib.suppress(psutil.Error):
+            if each.info["uids"] and uid in (each.info["uids"].real, each.info["uids"].effective):
+                found.append(each.pid)
+    return found
+
+
+def leftovers_removed(uid: int, tries: int = 20) -> None:
+    """Without namespaces: every process of a job slot's user is gone before the slot is used again, and what it
+    left in the shared folders is removed.
+
+    A snapshot of process ids is not enough: a process that forks and exits every few milliseconds is never where
+    the snapshot saw it. So a killer sends SIGKILL to everything that user's processes may be signalled by
+    (``kill(-1)``), which the kernel does in one pass that no fork can outrun. The killer's effective user is that
+    user (so the kernel lets it), its real and saved users another (so none of theirs can kill the killer first).
+    Repeated until /proc shows none of that user's processes."""
+    for _ in range(tries):
+        if not processes_of(uid):
+            break
+        killer = os.fork()
+        if killer == 0:  # the child only changes users, kills and exits: safe after a fork, threads or not
+            try:
+                os.setgroups([])
+                os.setresgid(NOBODY, uid, NOBODY)
+                os.setresuid(NOBODY, uid, NOBODY)
+                os.kill(-1, signal.SIGKILL)
+            finally:
+                os._exit(0)
+        os.waitpid(killer, 0)
+    for shared in (Path("/dev/shm"), Path("/tmp"), Path("/var/tmp")):
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(shared):
+                with contextlib.suppress(OSError):
+                    if entry.stat(follow_symlinks=False).st_uid == uid:
+                        if entry.is_dir(follow_symlinks=False):
+                            shutil.rmtree(entry.path, ignore_errors=True)
+                        else:
+                            os.unlink(entry.path)

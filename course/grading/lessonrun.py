@@ -27,21 +27,19 @@ import itertools
 import json
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 from course.checking.budget import wall_backstop
 from course.checking.runner import CheckSettings, plugin_arguments
 from course.checking.spawn import pipes, serve_broker, tree_cpu, worker_command
 from course.grading.cgroups import Cgroup
 from course.grading.checkset import IMPORT_MODE
-from course.grading.isolation import uid_for
+from course.grading.isolation import leftovers_removed, uid_for
 from course.grading.sandboxes import (
     Plan,
     checks_readonly,
@@ -49,10 +47,10 @@ from course.grading.sandboxes import (
     judge_readonly,
     limits_held,
     sandbox_for,
+    worker_course,
     worker_readonly,
 )
 from course.grading.verdicts import LOG_LIMIT, STREAM_LIMIT, Reader, RunOutcome, read_verdicts
-from course.lessons import ROOT
 
 GRACE_S = 5  # seconds the checks' process has to end after its last line
 LAUNCH = "import sys; sys.path.insert(0, {root!r}); import pytest; sys.exit(pytest.main(sys.argv[1:]))"
@@ -97,7 +95,8 @@ class LessonRun:
         who = "judge" if role == "judge" else "worker"
         sandbox = sandbox_for(plan, who, writable, readonly, env, writable, self.workers_group)
         theirs, ours = pipes()
-        command = sandbox.command(worker_command(theirs, plan.tree, role))
+        root = plan.checks.course_copy if role == "judge" else worker_course(plan)
+        command = sandbox.command(worker_command(theirs, plan.tree, role, root))
         output_read, output_write = os.pipe()
         try:
             process = subprocess.Popen(
@@ -184,7 +183,8 @@ class LessonRun:
             "--broker-fd",
             str(theirs.fileno()),
         ]
-        command = sandbox.command([sys.executable, "-I", "-B", "-c", LAUNCH.format(root=str(ROOT)), *arguments])
+        launch = LAUNCH.format(root=str(plan.checks.course_copy))
+        command = sandbox.command([sys.executable, "-I", "-B", "-c", launch, *arguments])
         started = time.monotonic()
         try:
             process = subprocess.Popen(
@@ -265,27 +265,9 @@ class LessonRun:
         for group in (self.checks_group, self.workers_group):
             if group is not None:
                 group.kill_all()
-        if self.plan.level != "bwrap" and os.geteuid() == 0:  # no namespaces: what the slot's user left behind
-            leftovers_removed(uid_for("worker", self.plan.slot))
-
-
-def leftovers_removed(uid: int) -> None:
-    """Without namespaces: kill every process of a job slot's user, and remove what it left in the shared folders."""
-    import psutil
-
-    for each in psutil.process_iter(["uids"]):
-        with contextlib.suppress(psutil.Error):
-            if each.info["uids"] and each.info["uids"].real == uid:
-                each.kill()
-    for shared in (Path("/dev/shm"), Path("/tmp"), Path("/var/tmp")):
-        with contextlib.suppress(OSError):
-            for entry in os.scandir(shared):
-                with contextlib.suppress(OSError):
-                    if entry.stat(follow_symlinks=False).st_uid == uid:
-                        if entry.is_dir(follow_symlinks=False):
-                            shutil.rmtree(entry.path, ignore_errors=True)
-                        else:
-                            os.unlink(entry.path)
+        if self.plan.level != "bwrap" and os.geteuid() == 0:  # no namespaces: what the slot's users left behind
+            for role in ("worker", "judge"):
+                leftovers_removed(uid_for(role, self.plan.slot))
 
 
 def _kill(process: subprocess.Popen) -> None:

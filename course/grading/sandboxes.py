@@ -17,7 +17,6 @@ from pathlib import Path
 from course.grading.cgroups import Cgroup
 from course.grading.checkset import CheckSet
 from course.grading.isolation import Limits, Sandbox, python_paths, uid_for
-from course.lessons import LESSONS_DIR, ROOT
 
 
 @dataclass
@@ -100,40 +99,29 @@ def sandbox_for(plan: Plan, role: str, writable: Path, readonly: list[Path], env
     return sandbox
 
 
+def _data(plan: Plan) -> list[Path]:
+    return [plan.checks.data_file] if plan.checks.data_file is not None else []
+
+
+def worker_course(plan: Plan) -> Path:
+    """The copy of the course a learner's worker reads for this lesson (``copies``: never the instructor's tree)."""
+    return plan.checks.lesson_copies.get(plan.lesson.id, plan.checks.course_copy)
+
+
 def worker_readonly(plan: Plan) -> list[Path]:
-    """What a worker reads: Python, the course's code, the page lesson 6 serves, the submission's copy, MNIST."""
-    return [
-        *python_paths(),
-        ROOT / "course",
-        ROOT / "app_template",
-        LESSONS_DIR / "lessons.toml",
-        LESSONS_DIR / ".hints.json",
-        plan.tree,
-        *([plan.checks.data_file] if plan.checks.data_file is not None else []),
-    ]
+    """What a worker reads: Python, its lesson's copy of the course (with the page lesson 6 serves), the
+    submission's copy, MNIST."""
+    return [*python_paths(), worker_course(plan), plan.tree, *_data(plan)]
 
 
 def judge_readonly(plan: Plan) -> list[Path]:
-    """What the judge reads: Python, the course's code, MNIST (never the submission, never the checks)."""
-    return [
-        *python_paths(),
-        ROOT / "course",
-        LESSONS_DIR / "lessons.toml",
-        *([plan.checks.data_file] if plan.checks.data_file is not None else []),
-    ]
+    """What the judge reads: Python, the course's copy, MNIST (never the submission, never the checks)."""
+    return [*python_paths(), plan.checks.course_copy, *_data(plan)]
 
 
 def checks_readonly(plan: Plan) -> list[Path]:
-    """What the checks read: Python, the course's code, their own folder, the submission's copy, MNIST."""
-    return [
-        *python_paths(),
-        ROOT / "course",
-        LESSONS_DIR / "lessons.toml",
-        LESSONS_DIR / ".hints.json",
-        plan.folder,
-        plan.tree,
-        *([plan.checks.data_file] if plan.checks.data_file is not None else []),
-    ]
+    """What the checks read: Python, the course's copy, their own folder, the submission's copy, MNIST."""
+    return [*python_paths(), plan.checks.course_copy, plan.folder, plan.tree, *_data(plan)]
 
 
 def limits_held(plan: Plan, group: Cgroup | None) -> list[str]:

@@ -69,6 +69,43 @@ class Reader(threading.Thread):
         )
 
 
+# What the worker's guard can report; anything else is text the learner's code chose.
+GUARD_KINDS = (
+    "writing outside its folder",
+    "changing files outside its folder",
+    "using the network",
+    "starting another program",
+)
+
+
+def _builtin_name(name) -> str:
+    import builtins
+
+    value = getattr(builtins, str(name), None)
+    return str(name) if isinstance(value, type) and issubclass(value, BaseException) else "an error of its own class"
+
+
+def masked(record: dict) -> dict:
+    """A hidden check's record with nothing the learner's code chose in what learners can see: an error keeps its
+    builtin type and the learner's own file and line, never its text (its message stays for the instructor)."""
+    error = record.get("error")
+    if isinstance(error, dict):
+        kept = {key: error[key] for key in ("file", "line") if key in error}
+        record["error"] = {"type": _builtin_name(error.get("type")), "detail": "(a hidden check)", **kept}
+    return record
+
+
+def masked_done(record: dict) -> dict:
+    """The hidden run's last line: what the guard refused, by kind only (its details could carry the check's inputs)."""
+    violations = record.get("sandbox") if isinstance(record.get("sandbox"), list) else []
+    kinds = [item.get("kind") for item in violations if isinstance(item, dict)]
+    record["sandbox"] = [
+        {"kind": kind if kind in GUARD_KINDS else "something the guard refused", "detail": "(during a hidden check)"}
+        for kind in dict.fromkeys(kinds)
+    ]
+    return record
+
+
 def read_verdicts(
     outcome: RunOutcome, stream: bytes, total: int, expected: list[dict], sentinels: dict, hidden: bool
 ) -> None:
@@ -92,7 +129,7 @@ def read_verdicts(
             outcome.tampering.append("results sent after the checks had finished")
             break
         if record.get("type") == "done":
-            outcome.done = record
+            outcome.done = masked_done(record) if hidden else record
             continue
         nodeid = str(record.get("nodeid", ""))
         name = nodeid.rsplit("::", 1)[-1]
@@ -110,7 +147,7 @@ def read_verdicts(
             continue
         record["nodeid"] = nodeid
         record["message"] = str(record.get("message", ""))[:MESSAGE_LIMIT]
-        seen[nodeid] = record
+        seen[nodeid] = masked(record) if hidden else record
     outcome.records = list(seen.values())
     passing, failing = sentinel_status.get(sentinels["pass"]), sentinel_status.get(sentinels["fail"])
     if failing == "passed" or (passing is not None and passing != "passed"):
