@@ -88,8 +88,16 @@ def test_a_process_that_hops_from_fork_to_fork_is_gone_before_the_next_classmate
         sample_class.make_submission("complete", tmp_path / "class" / name)
     out = tmp_path / "out"
     completed = subprocess.run(
-        ["make", "--no-print-directory", "grade-all", f"SUBMISSIONS={tmp_path / 'class'}", "LESSONS=1", f"OUT={out}"]
-        + ["JOBS=1", "HIDDEN_CHECKS="],
+        [
+            "make",
+            "--no-print-directory",
+            "grade-all",
+            f"SUBMISSIONS={tmp_path / 'class'}",
+            "LESSONS=1",
+            f"OUT={out}",
+            "JOBS=1",
+            "HIDDEN_CHECKS=",
+        ],
         cwd=ROOT,
         env={**os.environ, "COURSE_ISOLATION": "user", "COURSE_CGROUPS": "0"},
         capture_output=True,
