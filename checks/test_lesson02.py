@@ -93,7 +93,13 @@ def preprocess_watched(lesson, images, hint):
     try:
         result = lesson.preprocess_images(images)
     except InputChanged as error:
-        expect(False, error.what, expected=error.expected, found=error.found, hint=hint)
+        expect(
+            False,
+            error.what,
+            expected=error.expected,
+            found=error.found,
+            hint=hint,
+        )
     return as_array(result, "preprocess_images()"), last_call().get("aliases", [])
 
 

@@ -129,6 +129,8 @@ def test_hidden_checks_stay_closed_at_the_user_level(autograder):
     """Gradescope's containers often allow no namespaces: graded as unprivileged users, the learner's code looks
     for the hidden checks beside the Python it runs (the autograder's source) and finds nothing."""
     root, env = autograder
+    for folder in (root, *root.parents):  # the graded code's users pass through to the package's Python
+        folder.chmod(folder.stat().st_mode | 0o001)
     results, stdout = run_autograder(
         (root, {**env, "COURSE_ISOLATION": "user"}),
         lambda folder: attacks.build("reads_hidden_checks", folder),

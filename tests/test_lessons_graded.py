@@ -7,12 +7,15 @@ The real `make check-lessonN` commands are run, so the output a learner sees is
 what gets tested.
 """
 
+import shutil
+
 import pytest
 
 from course.authoring import stubs
-from course.lessons import all_lessons
+from course.lessons import SOLUTIONS_DIR, all_lessons, get_lesson
 
 LESSONS = [pytest.param(lesson, id=f"lesson{lesson.id}") for lesson in all_lessons()]
+CHAOS = {"COURSE_CLOCK_CHAOS": "11"}  # in every worker, the machine's clock jumps by up to 3 s at every reading
 
 
 @pytest.fixture(scope="session")
@@ -22,8 +25,9 @@ def gutted_tree(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def solutions_checked(make_once):
-    """`make check TARGET=solutions`: every lesson, one run (its exit status 0 only if every check passed)."""
-    result = make_once("check", "TARGET=solutions")
+    """`make check TARGET=solutions`: every lesson, one run (its exit status 0 only if every check passed), with the
+    machine's clock jumping by seconds at random: the learner's code reads the checks' clock, never the machine's."""
+    result = make_once("check", "TARGET=solutions", env=CHAOS)
     assert result.returncode == 0, result.output
     assert sorted(result.results) == [lesson.id for lesson in all_lessons()]
     return result
@@ -74,3 +78,25 @@ def test_progress_table(make, tmp_path):
     stub_result = make("progress")
     assert "not started" in stub_result.output
     assert "Next: lesson 1" in stub_result.output
+
+
+TIMING_BUGS = {  # what a learner wrote instead of the solution's line, and the hint the check must give for it
+    "a mean": ("float(np.median(durations))", "float(np.mean(durations))", "which statistic does not?"),
+    "seconds": ("1000.0 * float(np.median(durations))", "float(np.median(durations))", "how many milliseconds"),
+    "process_time": ("time.perf_counter()", "time.process_time()", "counts computing only, not waiting"),
+}
+
+
+@pytest.mark.parametrize("bug", list(TIMING_BUGS))
+def test_timing_verdicts_do_not_move_with_the_machines_clock(make, tmp_path, bug):
+    """Lesson 8's time_stages with a wrong statistic, unit or clock fails its checks with the hint for that
+    mistake, and only those, while the machine's clock jumps by seconds at random (a correct one passes above)."""
+    old, new, hint = TIMING_BUGS[bug]
+    tree = shutil.copytree(SOLUTIONS_DIR, tmp_path / "tree")
+    path = get_lesson(8).file_in(tree)
+    path.write_text(path.read_text().replace(old, new))
+    result = make("check-lesson8", f"TARGET={tree}", env=CHAOS)
+    failed = {check["name"]: check["message"] for check in result.results[8]["checks"] if check["status"] != "passed"}
+    assert failed and all("time_stages()" in name or "compare()" in name for name in failed), failed
+    first = next(message for name, message in failed.items() if "time_stages()" in name)
+    assert hint in first, first

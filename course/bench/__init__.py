@@ -9,6 +9,6 @@ Not for lesson code or checks.
 * ``servers``: the app as ``make serve`` runs it, on a free port (the browser
   test and ``bench-app``).
 * ``sample_class``: a made-up class built from the solutions and the stubs.
-* ``attacks`` and ``attack_code``: submissions that try to cheat or take what the
-  machine has (the red-team tests grade them).
+* ``attacks``, ``attack_code`` and ``attack_judge``: submissions that try to cheat or take what the
+  machine has, or judge from inside the learner's world (the red-team tests grade them).
 """

@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 
 from course.authoring import stubs
-from course.bench import attack_code
+from course.bench import attack_code, attack_judge
 from course.lessons import SOLUTIONS_DIR, all_lessons, get_lesson
 
 
@@ -81,17 +81,17 @@ def build(kind: str, destination: Path, escape_target: Path | None = None) -> Pa
     elif kind == "huge_message":
         _append(_tree(destination, (1, 2)), 2, attack_code.HUGE_MESSAGE)
     elif kind == "reads_the_history":
-        _append(_tree(destination, ()), 1, attack_code.READ_THE_HISTORY)
+        _append(_tree(destination, ()), 1, attack_judge.READ_THE_HISTORY)
     elif kind == "forges_the_yardsticks":
         tree = _tree(destination, ())
         for lesson in all_lessons():
-            _append(tree, lesson.id, attack_code.FORGE_THE_YARDSTICKS)
+            _append(tree, lesson.id, attack_judge.FORGE_THE_YARDSTICKS)
     elif kind == "forged_heartbeat":
-        _append(_tree(destination, (1,)), 1, attack_code.FORGED_HEARTBEAT)
+        _append(_tree(destination, (1,)), 1, attack_judge.FORGED_HEARTBEAT)
     elif kind == "hidden_inputs_in_an_error":
-        _append(_tree(destination, (1, 2)), 1, attack_code.HIDDEN_INPUTS_IN_AN_ERROR)
+        _append(_tree(destination, (1, 2)), 1, attack_judge.HIDDEN_INPUTS_IN_AN_ERROR)
     elif kind == "fork_hopper":
-        _prepend(_tree(destination, (1,)), 1, attack_code.FORK_HOPPER)
+        _prepend(_tree(destination, (1,)), 1, attack_judge.FORK_HOPPER)
     elif kind in SECOND_TEAM:
         SECOND_TEAM[kind](destination, escape_target)
     else:
