@@ -21,7 +21,7 @@ The modules:
 * ``remote``: the worker seen from here (``Worker``) and references to its objects (``Ref``).
 * ``views``: a figure, a history, a path, a Flask app of the worker's, read from here.
 * ``session``: the pool of workers of one checks' process; ``spawn``: starting them
-  (as a child process, or by asking the grader for a sandboxed one).
+  (forked from a template of ours, ``templates``, or by asking the grader for a sandboxed one).
 * ``budget``: each check's time, in CPU seconds of both processes, with a wall-clock backstop.
 * ``plugin``: the pytest plugin, one plain line per check and a summary.
 * ``items``: what a check carries: its name, points, TODOs, hidden or not.

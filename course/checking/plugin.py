@@ -26,6 +26,7 @@ from course.checking.budget import Clock
 from course.checking.control import MESSAGE_LIMIT, insert_control_checks, read_sentinels
 from course.checking.explain import error_facts, fallback_report, safe_explain
 from course.checking.items import check_name, is_hidden, points_of, todos_of
+from course.checking.session import time_spent
 from course.checking.summary import summary_lines
 from course.checking.telling import Telling, printed_lines
 from course.lessons import display_path, get_lesson, tree_path
@@ -70,7 +71,8 @@ def pytest_configure(config):
             if broker is not None
             else LocalSpawner(Path(basetemp).parent / "workers" if basetemp else None)
         )
-        session.open_session(tree_path(config.getoption("target", None)), spawner)
+        lesson = get_lesson(config.getoption("lesson")) if config.getoption("lesson") else None
+        session.open_session(tree_path(config.getoption("target", None)), spawner, lesson)
     config.addinivalue_line("markers", "hint(text): a hint shown when this check fails")
     config.addinivalue_line("markers", "points(n): what this check is worth (default 1)")
     config.addinivalue_line("markers", "todo(n, ...): the TODOs of the lesson's file this check grades")
@@ -150,6 +152,7 @@ class Reporter:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item):
+        self.first_check = getattr(self, "first_check", None) or time.time()
         with self.timed(item):
             return (yield)
 
@@ -241,12 +244,14 @@ class Reporter:
 
         signal.setitimer(signal.ITIMER_REAL, 0)  # no time-limit alarm may go off while the results are written
         violations = self.violations()
+        spent = time_spent(getattr(self, "first_check", None))
         self.stream(
             {
                 "type": "done",
                 "sandbox": violations,
                 "collect_errors": [error[-MESSAGE_LIMIT:] for error in self.collect_errors],
                 "seconds": round(time.monotonic() - self.started, 2),
+                "timings": spent,
             }
         )
         if self.lesson is None:
@@ -259,6 +264,8 @@ class Reporter:
         self.write(self.paint("passed" if all_passed else "failed", first))
         for line in rest:
             self.write(line)
+        if self.verbose:
+            self.write("Time: " + " · ".join(f"{name} {seconds:.1f} s" for name, seconds in spent.items()))
         results_file = getattr(self.config, "course_results_file", None)
         if results_file is not None:
             results_file.seek(0)
@@ -275,6 +282,7 @@ class Reporter:
                         "checks": self.results,
                         "collect_errors": [error[-MESSAGE_LIMIT:] for error in self.collect_errors],
                         "sandbox": violations,
+                        "timings": spent,
                     },
                     indent=2,
                 )

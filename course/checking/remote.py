@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import threading
+import time
 import weakref
 
 from course.channel import ChannelClosed, ChannelError, Decoder, Encoder, receive, send
@@ -31,8 +32,10 @@ GENERATIONS = itertools.count(1)
 class Worker:
     """One worker process, reached through three pipes (requests, replies, heartbeats)."""
 
-    def __init__(self, process):
+    def __init__(self, process, role: str = "learner"):
         self.process = process  # what the spawner gave: fds, stop(), ended()
+        self.role = role
+        self.spent = {"import": 0.0, "calls": 0.0}  # wall seconds the checks waited on it, by kind of request
         self.generation = next(GENERATIONS)
         self.dead: str | None = None
         self.refs: weakref.WeakValueDictionary[int, Ref] = weakref.WeakValueDictionary()
@@ -67,14 +70,18 @@ class Worker:
     def request(self, op: str, **arguments):
         if self.dead:
             raise WorkerGone(self.dead)
-        with self.lock:
-            encoder = Encoder(self._encode_here)
-            payload = encoder.encode(arguments)
-            if self.released:
-                ids, self.released = self.released[:], []
-                release = Encoder().encode({"ids": ids})
-                self._exchange({"op": "release", "arguments": release}, [])
-            return self._exchange({"op": op, "arguments": payload}, encoder.blobs)
+        started = time.monotonic()
+        try:
+            with self.lock:
+                encoder = Encoder(self._encode_here)
+                payload = encoder.encode(arguments)
+                if self.released:
+                    ids, self.released = self.released[:], []
+                    release = Encoder().encode({"ids": ids})
+                    self._exchange({"op": "release", "arguments": release}, [])
+                return self._exchange({"op": op, "arguments": payload}, encoder.blobs)
+        finally:
+            self.spent["import" if op == "import" else "calls"] += time.monotonic() - started
 
     def _exchange(self, header: dict, blobs: list[bytes]):
         try:

@@ -35,6 +35,7 @@ class Pool:
         self.everyone: list[Worker] = []
         self.modules: dict[tuple[int, int], SimpleNamespace] = {}
         self.cpu_seen = 0.0
+        self.spawning = 0.0
         self.closed = False
         threading.Thread(target=self._meter, daemon=True).start()
 
@@ -54,9 +55,22 @@ class Pool:
         return self.judge_worker
 
     def _start(self, role: str = "learner") -> Worker:
-        worker = Worker(self.spawner.spawn(self.target, role))
+        started = time.monotonic()
+        worker = Worker(self.spawner.spawn(self.target, role), role)
+        self.spawning += time.monotonic() - started
         self.everyone.append(worker)
         return worker
+
+    def timings(self) -> dict[str, float]:
+        """Wall seconds the checks waited on their workers: started, importing the lesson file (and what it
+        imports), running the learner's code, the judge's measures."""
+        learner = [worker for worker in self.everyone if worker.role == "learner"]
+        return {
+            "workers started": self.spawning,
+            "your file imported": sum(worker.spent["import"] for worker in learner),
+            "your code ran": sum(worker.spent["calls"] for worker in learner),
+            "the judge measured": sum(sum(worker.spent.values()) for worker in self.everyone if worker.role == "judge"),
+        }
 
     def _meter(self) -> None:
         """Read the workers' CPU time from the kernel, several times a second (the time limit reads ``cpu_seen``)."""
@@ -88,13 +102,17 @@ class Pool:
                 with contextlib.suppress(OSError):
                     send(worker.process.requests, {"op": "bye"})
                 worker.stop("the checks are done")
+        self.spawner.close()
 
 
 _session: Pool | None = None
 
 
-def open_session(target: Path, spawner) -> Pool:
+def open_session(target: Path, spawner, lesson=None) -> Pool:
+    """The session's pool; the spawner starts warming its workers up for ``lesson`` at once."""
     global _session
+    if lesson is not None:
+        spawner.prepare(target, lesson)
     _session = Pool(spawner, target)
     return _session
 
@@ -103,6 +121,20 @@ def pool() -> Pool:
     if _session is None:
         raise RuntimeError("the checks run through the course's grader (make check-lessonN), which opens a session")
     return _session
+
+
+def time_spent(first_check: float | None) -> dict[str, float]:
+    """Where this process's wall time went (seconds): its start-up (Python, pytest, the checks' files and
+    fixtures' first data), waiting on workers (``Pool.timings``), and the checks' own work (the rest)."""
+    import psutil
+
+    now = time.time()
+    started = psutil.Process().create_time()
+    waited = pool().timings() if _session is not None else {}
+    startup = (first_check or now) - started
+    own = max(0.0, now - started - startup - sum(waited.values()))
+    spent = {"start-up": startup, **waited, "the checks' own work": own, "in all": now - started}
+    return {name: round(seconds, 2) for name, seconds in spent.items()}
 
 
 def close_session() -> None:

@@ -22,22 +22,11 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from course.channel import widen
-from course.lessons import ROOT
-
-LAUNCH = "import sys; sys.path.insert(0, {root!r}); from course.worker.serve import main; main(sys.argv[1:])"
-
-
-def worker_command(
-    fds: tuple[int, int, int], target: Path, role: str = "learner", root: Path = ROOT, python: str = sys.executable
-) -> list[str]:
-    """The command line of a worker whose ends of the pipes are ``fds`` (requests, replies, heartbeats)."""
-    return [python, "-I", "-B", "-c", LAUNCH.format(root=str(root)), *map(str, fds), str(target), role]
+from course.checking.templates import Template, start_template, template_command
 
 
 def tree_cpu(pid: int) -> float:
@@ -65,18 +54,6 @@ def pipes() -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     return (requests_read, replies_write, beats_write), (requests_write, replies_read, beats_read)
 
 
-def ending(status: int | None) -> str:
-    """Why a worker ended, in a sentence for the learner."""
-    if status is None:
-        return "your code's process ended"
-    if status == -signal.SIGKILL:
-        return "your code's process was stopped (killed): did it use too much memory, or run too long?"
-    if status < 0:
-        name = signal.Signals(-status).name if -status in signal.Signals._value2member_map_ else str(-status)
-        return f"your code's process ended with signal {name}"
-    return f"your code's process ended by itself (exit status {status}): does the code end the process?"
-
-
 def _die_with_parent() -> None:
     """In the child, before it runs: die when the checks' process dies (Linux), and be a session of its own."""
     with contextlib.suppress(OSError, AttributeError):
@@ -84,71 +61,79 @@ def _die_with_parent() -> None:
 
 
 class LocalWorker:
-    def __init__(self, process: subprocess.Popen, fds: tuple[int, int, int]):
-        self.popen = process
-        self.requests, self.replies, self.beats = fds
-        self.last_cpu = 0.0
+    """A worker forked by a template of the checks' own (``make check`` on a learner's machine)."""
 
-    def cpu(self) -> float:
-        if self.popen.returncode is None:
-            self.last_cpu = max(self.last_cpu, tree_cpu(self.popen.pid))
-        return self.last_cpu
+    def __init__(self, template: Template, pid: int, fds: tuple[int, int, int]):
+        self.template, self.pid = template, pid
+        self.requests, self.replies, self.beats = fds
 
     def stop(self) -> None:
-        self.cpu()
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        self.popen.wait()
+        self.template.kill(self.pid)
         for fd in (self.requests, self.replies, self.beats):
             with contextlib.suppress(OSError):
                 os.close(fd)
 
     def ended(self) -> str | None:
-        status = self.popen.poll()
-        if status is None:
-            try:
-                status = self.popen.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                return None
-        return ending(status)
+        return self.template.ended(self.pid)
 
 
 class LocalSpawner:
-    """Workers as plain child processes (``make check`` on a learner's machine): not sandboxed, yet never here."""
+    """Workers forked from templates started here (``make check`` on a learner's machine): not sandboxed, yet never
+    in the checks' process. ``prepare`` starts the templates while the checks are still being collected."""
 
     def __init__(self, folder: Path | None = None, env: dict[str, str] | None = None):
         """``folder``: where the workers keep their temporary files (the checks' own temporary folder)."""
-        self.env = {**os.environ, **(env or {})}
+        self.env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
         self.folder = Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix="course-worker-"))
         self.count = 0
-        self.workers: list[LocalWorker] = []
+        self.templates: dict[str, Template] = {}
+        self.tensorflow = False  # until prepare() knows the lesson: a worker imports what it needs anyway
+
+    def prepare(self, target: Path, lesson) -> None:
+        """Start the learner's and the judge's templates (TensorFlow imported only for a lesson that uses it)."""
+        from course.quiet import uses_tensorflow
+
+        path = lesson.file_in(target)
+        self.tensorflow = path.is_file() and uses_tensorflow(path)
+        for role in ("learner", "judge"):
+            self.template(role)
+
+    def template(self, role: str) -> Template:
+        template = self.templates.get(role)
+        if template is None or not template.alive():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.templates[role] = template = start_template(
+                template_command,
+                self.tensorflow,
+                env=self.env,
+                cwd=self.folder,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+        return template
 
     def cpu(self) -> float:
-        return sum(worker.cpu() for worker in list(self.workers))
+        """Every template's CPU, with its workers' (the ones still running, and the ones it has reaped)."""
+        return sum(tree_cpu(template.process.pid) for template in list(self.templates.values()))
 
     def spawn(self, target: Path, role: str = "learner") -> LocalWorker:
         theirs, ours = pipes()
         self.count += 1
         home = self.folder / f"worker-{self.count}"
         home.mkdir(parents=True, exist_ok=True)
-        env = {**self.env, "COURSE_TARGET": str(target), "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
-        env["TMPDIR"] = str(home)
+        env = {"COURSE_TARGET": str(target), "TMPDIR": str(home / "tmp")}
         env["COURSE_OUTPUTS"] = str(home / "outputs")  # what lessons save while checked: never the course's outputs/
+        template = self.template(role)
         try:
-            process = subprocess.Popen(
-                worker_command(theirs, target, role),
-                pass_fds=theirs,
-                env=env,
-                cwd=home,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                preexec_fn=_die_with_parent,
-            )
+            pid = template.fork(theirs, target, role, home, env)
         finally:
             for fd in theirs:
                 os.close(fd)
-        self.workers.append(LocalWorker(process, ours))
-        return self.workers[-1]
+        return LocalWorker(template, pid, ours)
+
+    def close(self) -> None:
+        for template in self.templates.values():
+            template.close()
 
 
 # ---------------------------------------------------------------------------
@@ -195,6 +180,12 @@ class BrokerSpawner:
             raise OSError(str(answer.get("why", "the grader could not start a worker"))[:500])
         self.received = received
         return answer
+
+    def prepare(self, target: Path, lesson) -> None:
+        """Nothing to do: the grader started this lesson's templates with the checks."""
+
+    def close(self) -> None:
+        """Nothing to do: the grader stops every process of the lesson."""
 
     def cpu(self) -> float:
         """CPU seconds of every worker the grader started for these checks (its cgroup, or /proc)."""

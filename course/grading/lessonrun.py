@@ -36,7 +36,7 @@ import time
 
 from course.checking.budget import wall_backstop
 from course.checking.runner import CheckSettings, plugin_arguments
-from course.checking.spawn import pipes, serve_broker, tree_cpu, worker_command
+from course.checking.spawn import Template, pipes, serve_broker, start_template, template_command, tree_cpu
 from course.grading.cgroups import Cgroup
 from course.grading.checkset import IMPORT_MODE
 from course.grading.isolation import leftovers_removed, uid_for
@@ -72,84 +72,88 @@ class LessonRun:
         groups = Cgroup.create if plan.cgroups else (lambda *_: None)
         self.checks_group = groups(f"{tag}-checks", plan.limits.memory_mb, plan.limits.processes)
         self.workers_group = groups(f"{tag}-workers", plan.limits.memory_mb, plan.limits.processes)
-        self.workers: dict[int, subprocess.Popen] = {}
-        self.workers_cpu: dict[int, float] = {}  # the last CPU time seen of each (a stopped one keeps its own)
-        self.worker_numbers = itertools.count(1)
+        self.templates: dict[str, Template] = {}  # by role: the processes every worker of this run is forked from
+        self.workers: dict[int, tuple[Template, int]] = {}  # by number: its template, and its pid there
         self.logs: list[Reader] = []
         self.lock = threading.Lock()
         self.closed = False
+        self.worker_numbers = itertools.count(1)
+
+    def start_templates(self) -> None:
+        """The learner's and the judge's templates, each in a sandbox of its own, started with the checks: they
+        import the libraries while the checks are collected, then fork each worker the checks ask for.
+
+        A learner's workers run as the job slot's user; the judge (which never imports the learner's file) as a
+        user of its own, which the learner's workers can neither signal nor trace."""
+        from course.quiet import uses_tensorflow
+
+        plan = self.plan
+        lesson_file = plan.lesson.file_in(plan.tree)
+        tensorflow = lesson_file.is_file() and uses_tensorflow(lesson_file)
+        for role, who, readonly, root in (
+            ("learner", "worker", worker_readonly(plan), worker_course(plan)),
+            ("judge", "judge", judge_readonly(plan), plan.checks.course_copy),
+        ):
+            writable = plan.scratch / role
+            env = environment(plan, writable)
+            sandbox = sandbox_for(plan, who, writable, readonly, env, writable, self.workers_group)
+            output_read, output_write = os.pipe()
+            try:
+                template = start_template(
+                    lambda fd, warm, sandbox=sandbox, root=root: sandbox.command(template_command(fd, warm, root)),
+                    tensorflow,
+                    stdout=output_write,
+                    stderr=output_write,
+                    **sandbox.popen_options(),
+                )
+            finally:
+                os.close(output_write)
+            reader = Reader(os.fdopen(output_read, "rb"), LOG_LIMIT // 4, tail=True)
+            reader.start()
+            template.writable = writable
+            self.templates[role] = template
+            self.logs.append(reader)
 
     def start_worker(self, role: str = "learner") -> tuple[int, tuple[int, int, int]]:
-        """A worker in a sandbox of its own; returns its number and the checks' ends of its three pipes.
-
-        A learner's worker runs as the job slot's user; the judge (which never imports the learner's file)
-        as a user of its own, which the learner's workers can neither signal nor trace."""
+        """A worker forked from its role's template; returns its number and the checks' ends of its three pipes."""
         plan = self.plan
+        template = self.templates[role]
         number = next(self.worker_numbers)
-        writable = plan.scratch / f"{'judge' if role == 'judge' else 'worker'}-{number}"
-        env = environment(plan, writable)
-        env["COURSE_OUTPUTS"] = str(writable / "outputs")
-        if role != "judge":
-            env["COURSE_SANDBOX"] = json.dumps({"write_roots": [str(writable)], "learner_root": str(plan.tree)})
-        readonly = worker_readonly(plan) if role != "judge" else judge_readonly(plan)
-        who = "judge" if role == "judge" else "worker"
-        sandbox = sandbox_for(plan, who, writable, readonly, env, writable, self.workers_group)
+        folder = template.writable / f"worker-{number}"
+        env = {"HOME": str(folder / "home"), "TMPDIR": str(folder / "tmp"), "COURSE_OUTPUTS": str(folder / "outputs")}
+        if role != "judge":  # the guard: write only in the sandbox's own space
+            guard = {"write_roots": [str(template.writable)], "learner_root": str(plan.tree)}
+            env["COURSE_SANDBOX"] = json.dumps(guard)
         theirs, ours = pipes()
-        root = plan.checks.course_copy if role == "judge" else worker_course(plan)
-        command = sandbox.command(worker_command(theirs, plan.tree, role, root))
-        output_read, output_write = os.pipe()
         try:
-            process = subprocess.Popen(
-                command,
-                stdout=output_write,
-                stderr=output_write,
-                stdin=subprocess.DEVNULL,
-                pass_fds=theirs,
-                **sandbox.popen_options(),
-            )
+            pid = template.fork(theirs, plan.tree, role, folder, env)
         finally:
-            for fd in (*theirs, output_write):
+            for fd in theirs:
                 os.close(fd)
-        reader = Reader(os.fdopen(output_read, "rb"), LOG_LIMIT // 4, tail=True)
-        reader.start()
         with self.lock:
-            self.workers[number] = process
-            self.logs.append(reader)
-            if self.closed:
-                _kill(process)
+            self.workers[number] = (template, pid)
         return number, ours
 
     def stop_worker(self, number: int) -> None:
-        process = self.workers.get(number)
-        if process is not None:
-            self.workers_cpu_now()
-            _kill(process)
+        if number in self.workers:
+            template, pid = self.workers[number]
+            template.kill(pid)
 
     def workers_cpu_now(self) -> float:
-        """CPU seconds of every worker of this run so far: from their cgroup, else from /proc (kept per worker)."""
+        """CPU seconds of every worker of this run so far: from their cgroup, else from /proc (the templates, with
+        every worker they forked: the running ones, and the ones they have reaped)."""
         if self.workers_group is not None and self.workers_group.cpu_seconds() is not None:
             return self.workers_group.cpu_seconds()
-        with self.lock:
-            running = [(number, process) for number, process in self.workers.items() if process.poll() is None]
-        for number, process in running:
-            self.workers_cpu[number] = max(self.workers_cpu.get(number, 0.0), tree_cpu(process.pid))
-        return sum(self.workers_cpu.values())
+        return sum(tree_cpu(template.process.pid) for template in list(self.templates.values()))
 
     def worker_ended(self, number: int) -> str | None:
-        from course.checking.spawn import ending
-
-        process = self.workers.get(number)
-        if process is None:
+        if number not in self.workers:
             return None
-        status = process.poll()
-        if status is None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                status = process.wait(timeout=2)
-        if status is None:
-            return None
-        if self.workers_group is not None and self.workers_group.out_of_memory():
+        template, pid = self.workers[number]
+        why = template.ended(pid)
+        if why is not None and self.workers_group is not None and self.workers_group.out_of_memory():
             return f"your code's process ran out of its {self.plan.limits.memory_mb:,} MB of memory and was stopped"
-        return ending(status)
+        return why
 
     # -- the run ------------------------------------------------------------------------
     def cpu_seconds(self, checks: subprocess.Popen) -> float:
@@ -186,6 +190,7 @@ class LessonRun:
         launch = LAUNCH.format(root=str(plan.checks.course_copy))
         command = sandbox.command([sys.executable, "-I", "-B", "-c", launch, *arguments])
         started = time.monotonic()
+        self.start_templates()
         try:
             process = subprocess.Popen(
                 command,
@@ -259,9 +264,9 @@ class LessonRun:
     def close(self, process: subprocess.Popen) -> None:
         with self.lock:
             self.closed = True
-            workers = list(self.workers.values())
-        for child in [process, *workers]:
-            _kill(child)
+        _kill(process)
+        for template in self.templates.values():
+            template.close()
         for group in (self.checks_group, self.workers_group):
             if group is not None:
                 group.kill_all()

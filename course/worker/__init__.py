@@ -14,6 +14,7 @@ checks that decide on their own side.
   (a small Keras model, a folder, a wrapper that tells a stand-in of each call).
 * ``proxies``: the checks' stand-ins as the learner's code sees them: every call
   is answered by the checks, over the channel.
+* ``template``: a process that imported the heavy libraries once and forks each worker.
 * ``clock``: the clock the learner's code reads, moved only by the checks.
 * ``yardsticks``: what a judge (a worker that never imports the learner's file)
   measures for the checks: converted models, pictures, saved models.
