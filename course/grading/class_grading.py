@@ -61,7 +61,8 @@ def grade_all(
     if not entries:
         raise GradingRefused(f"No submissions in {submissions}: expected one folder (or .zip) per learner.")
     jobs = max(1, settings.jobs or os.cpu_count() or 1)
-    threads = max(1, (os.cpu_count() or 1) // jobs)
+    lanes = max(1, (os.cpu_count() or 1) // jobs)  # a submission's lessons at once, where cores are left over
+    threads = max(1, (os.cpu_count() or 1) // (jobs * lanes))
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     grades: list[Grade] = []
@@ -82,7 +83,7 @@ def grade_all(
         def one(entry: Path) -> Grade:
             folder = Path(scratch) / f"s{numbers[entry]:05d}"
             with slots.taken() as slot:
-                grade = grade_submission(names[entry], entry, checks, folder, settings, level, slot, threads)
+                grade = grade_submission(names[entry], entry, checks, folder, settings, level, slot, threads, lanes)
             changed = integrity.modified_files()
             if changed:  # the instructor's own files changed while this submission ran
                 grade.status = "broken"

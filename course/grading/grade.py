@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from course.grading import integrity, isolation
@@ -89,20 +91,23 @@ def grade_submission(
     level: str,
     slot: int = 0,
     threads: int | None = None,
+    lanes: int = 1,
 ) -> Grade:
     """Grade one submission (a folder, a clone, a .zip or a flat upload); never raises for what it holds."""
     started = time.monotonic()
     lessons = [lesson for lesson in all_lessons() if settings.lesson_ids is None or lesson.id in settings.lesson_ids]
     grade = Grade(printable(name), printable(str(source)), checks.fingerprint, checks.hidden_state, isolation=level)
     try:
-        graded = _grade_into(grade, lessons, source, checks, workdir, settings, level, slot, threads, started)
+        graded = _grade_into(grade, lessons, source, checks, workdir, settings, level, (slot, lanes), threads, started)
     except Exception as error:
         detail = printable(f"{type(error).__name__}: {error}")[:300]
         return _broken(grade, lessons, checks, f"the grader could not grade it ({detail})", started)
     return grade.finish(graded, time.monotonic() - started)
 
 
-def _grade_into(grade, lessons, source, checks, workdir, settings, level, slot, threads, started) -> bool:
+def _grade_into(grade, lessons, source, checks, workdir, settings, level, slots, threads, started) -> bool:
+    """Take the submission in, then grade its lessons, ``lanes`` at a time (each lane: users and cgroups of its own)."""
+    slot, lanes = slots
     deadline = started + settings.deadline
     isolation.slot_folder(workdir, slot)  # its copy: for its own job slot's users only
     found, grade.notes = take_in(source, workdir / "in")
@@ -123,14 +128,26 @@ def _grade_into(grade, lessons, source, checks, workdir, settings, level, slot, 
     tree.parent.mkdir(parents=True)
     found.rename(tree)
     _read_only_for_all(tree)
-    for lesson in lessons:
-        score, held = _grade_lesson(lesson, tree, checks, workdir, settings, level, slot, threads, deadline)
-        grade.lessons.append(score)
-        grade.limits = grade.limits or held
+    free: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for lane in range(max(1, lanes)):
+        free.put(lane)
+
+    def in_a_lane(lesson):
+        lane = free.get()
+        try:
+            return _grade_lesson(lesson, tree, checks, workdir, settings, level, (slot, lane), threads, deadline)
+        finally:
+            free.put(lane)
+
+    with ThreadPoolExecutor(max_workers=max(1, lanes)) as pool:
+        for score, held in pool.map(in_a_lane, lessons):  # in the lessons' order, whichever finished first
+            grade.lessons.append(score)
+            grade.limits = grade.limits or held
     return True
 
 
-def _grade_lesson(lesson, tree, checks, workdir, settings, level, slot, threads, deadline):
+def _grade_lesson(lesson, tree, checks, workdir, settings, level, slots, threads, deadline):
+    slot, lane = slots
     budget = lesson_budget(lesson, settings.time_limit, settings.check_seconds)
     reasons = dodge_reasons(lesson, tree)
     records, seconds, missing, held = [], 0.0, "not run", []
@@ -159,6 +176,7 @@ def _grade_lesson(lesson, tree, checks, workdir, settings, level, slot, threads,
             level=level,
             limits=settings.limits,
             slot=slot,
+            lane=lane,
             threads=threads,
             check_seconds=settings.check_seconds,
             verbose=settings.verbose,
@@ -197,6 +215,11 @@ def _read_only_for_all(tree: Path) -> None:
             os.chmod(os.path.join(folder, name), 0o444)
 
 
+def lanes_here() -> int:
+    """How many lessons of one submission to grade at once: one per CPU core (``make grade``, Gradescope)."""
+    return max(1, os.cpu_count() or 1)
+
+
 def own_tree(target: Path) -> bool:
     """The course's own lessons/ or solutions/: a learner grading their own work, not a stranger's."""
     return target.resolve() in (LESSONS_DIR.resolve(), SOLUTIONS_DIR.resolve())
@@ -222,4 +245,4 @@ def grade_tree(target: Path, settings: GradingSettings, say=print) -> Grade:
             return grade
         where = {"bwrap": "each lesson in sandboxes of its own", "user": "each lesson as unprivileged users"}
         say(f"Grading {name}/ with the course's checks ({where.get(level, 'not sandboxed')}) ...", flush=True)
-        return grade_submission(name, target, checks, Path(scratch) / "submission", settings, level)
+        return grade_submission(name, target, checks, Path(scratch) / "submission", settings, level, lanes=lanes_here())

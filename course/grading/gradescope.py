@@ -128,7 +128,7 @@ def grade_one(submission: Path, results: Path, settings) -> int:
     from dataclasses import replace
 
     from course.grading.checkset import prepare_checks
-    from course.grading.grade import grade_submission, isolation_for, kept_from_others
+    from course.grading.grade import grade_submission, isolation_for, kept_from_others, lanes_here
     from course.grading.reports import gradescope_results, text_report
     from course.lessons import HiddenChecks
 
@@ -139,7 +139,8 @@ def grade_one(submission: Path, results: Path, settings) -> int:
     with tempfile.TemporaryDirectory(prefix="course-gradescope-") as scratch, kept_from_others(level, settings.hidden):
         Path(scratch).chmod(0o711)
         checks = prepare_checks(Path(scratch), settings.hidden)
-        grade = grade_submission("submission", submission, checks, Path(scratch) / "work", settings, level)
+        work = Path(scratch) / "work"
+        grade = grade_submission("submission", submission, checks, work, settings, level, lanes=lanes_here())
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps(gradescope_results(grade), indent=2), encoding="utf-8", errors="replace")
     print(text_report(grade))

@@ -49,14 +49,16 @@ MERGED_USR = ("bin", "lib", "lib64", "sbin")  # symlinks into /usr on merged-/us
 
 
 JUDGE_OFFSET = 1000  # the judges' users: apart from every job slot's workers'
+LANE_STRIDE = 100  # a job slot's lessons graded at once (lanes) each have users of their own
 
 
-def uid_for(role: str, slot: int = 0) -> int:
+def uid_for(role: str, slot: int = 0, lane: int = 0) -> int:
     """The unprivileged user a sandbox runs as when the grader is root: the checks', a job slot's workers', or
-    a job slot's judge (the worker that measures for the checks and never imports the learner's file)."""
+    a job slot's judge (the worker that measures for the checks and never imports the learner's file); each lane
+    of a slot (a lesson graded beside another of the same submission) has its own."""
     if role == "checks":
         return UID_BASE
-    return UID_BASE + 1 + slot + (JUDGE_OFFSET if role == "judge" else 0)
+    return UID_BASE + 1 + slot + LANE_STRIDE * lane + (JUDGE_OFFSET if role == "judge" else 0)
 
 
 @dataclass(frozen=True)

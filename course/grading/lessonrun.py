@@ -272,7 +272,7 @@ class LessonRun:
                 group.kill_all()
         if self.plan.level != "bwrap" and os.geteuid() == 0:  # no namespaces: what the slot's users left behind
             for role in ("worker", "judge"):
-                leftovers_removed(uid_for(role, self.plan.slot))
+                leftovers_removed(uid_for(role, self.plan.slot, self.plan.lane))
 
 
 def _kill(process: subprocess.Popen) -> None:

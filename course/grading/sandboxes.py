@@ -36,6 +36,7 @@ class Plan:
     level: str = "bwrap"
     limits: Limits = field(default_factory=Limits)
     slot: int = 0
+    lane: int = 0  # lessons of one submission graded at once each have a lane: users and cgroups of their own
     threads: int | None = None
     check_seconds: float | None = None
     verbose: bool = False
@@ -74,7 +75,7 @@ def environment(plan: Plan, home: Path) -> dict[str, str]:
 
 def sandbox_for(plan: Plan, role: str, writable: Path, readonly: list[Path], env: dict, cwd: Path, group) -> Sandbox:
     """The checks' sandbox or a worker's: its user, groups, limits, writable space and what it reads."""
-    uid = uid_for(role, plan.slot)
+    uid = uid_for(role, plan.slot, plan.lane)
     limits = Limits(
         plan.limits.memory_mb,
         plan.limits.processes,
@@ -91,7 +92,7 @@ def sandbox_for(plan: Plan, role: str, writable: Path, readonly: list[Path], env
         limits=limits,
         writable=writable,
         uid=uid,
-        groups=(uid_for("worker", plan.slot),) if role == "checks" else (),  # the checks read the slot's copy
+        groups=(uid_for("worker", plan.slot),),  # the slot's folder is passed (and its copy read) by its group
         cgroup=group,
         folders=["home", "tmp", "cache", "cache/matplotlib", "cache/keras", "outputs"],
     )
