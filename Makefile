@@ -24,6 +24,7 @@
 #   make gradescope             build dist/autograder.zip for Gradescope (setup.sh, run_autograder, MNIST, hidden checks)
 #   make classroom              regenerate the GitHub Classroom workflow from lessons.toml (sunsetting: INSTRUCTORS.md)
 #   make grade-all SUBMISSIONS=dir/   grade a whole class in parallel: gradebook CSV/JSON, histogram
+#   make class-report [OUT=dir] one page of where the class is stuck (after grade-all; outputs/grades by default)
 #   make manifest               record the grading files' hashes after changing a check
 #   make stubs [FORCE=1]        regenerate lessons/ from solutions/
 #   make bench-train            the reference model against the keras-io recipe, side by side
@@ -33,6 +34,7 @@
 #   make bench-limits           which limits hold at each isolation level, with and without cgroups (measured)
 #   make mutants [LESSONS=1,2]  mutation testing of the checks: AST mutants and the learner-bug catalogue, a score
 #                               per lesson (MUTANTS=sample: the fixed sample; MUTANTS=learner: the catalogue only;
+#                               MUTANTS=heldout: the catalogue's held-out half only;
 #                               MUTANTS=L5-T5-9c3cfc95,L4-B03,...: only those)
 #   make lint                   ruff: lint and format check of the course's code (FIX=1: fix what it can)
 #   make course-map             draw the top README's course map (images/course_map.png)
@@ -157,7 +159,7 @@ classroom-result: $(STAMP)
 	@$(PY) -m course classroom-result $(LESSONS)
 
 # ---- for instructors and course makers (make release leaves this block out of learners' copies) ----
-.PHONY: release classroom50 gradescope classroom grade-all manifest stubs bench-train bench-handwriting bench-app \
+.PHONY: release classroom50 gradescope classroom grade-all class-report manifest stubs bench-train bench-handwriting bench-app \
 	bench-grade bench-limits mutants lint course-map readme-figures test
 
 release: $(STAMP)
@@ -176,6 +178,9 @@ classroom: $(STAMP)
 grade-all: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade-all SUBMISSIONS=path/to/folder  (one folder or .zip per learner)"; exit 2; }
 	@$(PY) -m course grade-all $(SUBMISSIONS) $(GRADE_OPTIONS) $(if $(JOBS),--jobs $(JOBS))
+
+class-report: $(STAMP)
+	@$(PY) -m course class-report $(if $(OUT),--out $(OUT))
 
 manifest: $(STAMP)
 	@$(PY) -m course manifest
@@ -200,7 +205,8 @@ bench-limits: $(STAMP)
 
 mutants: $(STAMP)
 	@$(PY) -m course mutants $(if $(LESSONS),--lessons $(LESSONS)) $(if $(filter sample,$(MUTANTS)),--sample) \
-		$(if $(filter learner,$(MUTANTS)),--learner-bugs) $(if $(filter-out sample learner,$(MUTANTS)),--ids $(MUTANTS)) \
+		$(if $(filter learner,$(MUTANTS)),--learner-bugs) $(if $(filter heldout,$(MUTANTS)),--held-out) \
+		$(if $(filter-out sample learner heldout,$(MUTANTS)),--ids $(MUTANTS)) \
 		$(if $(JOBS),--jobs $(JOBS))
 
 lint: $(STAMP)

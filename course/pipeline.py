@@ -1,9 +1,7 @@
 """The whole pipeline, lessons 1-5 chained: what `make train` runs.
 
-It calls the functions of one tree (``solutions/`` by default, or the
-learner's ``lessons/`` with TARGET=lessons): their loader, their
-preprocessing, their model, their training and their evaluation. Nothing here
-re-implements a lesson; it only wires them together, times them and reports.
+It calls one tree's functions (``solutions/`` by default, or ``lessons/`` with TARGET=lessons): loader,
+preprocessing, model, training, evaluation. Nothing here re-implements a lesson; it wires them together.
 """
 
 from __future__ import annotations
@@ -290,9 +288,13 @@ def train(
     """`make train` (and `make model`, ``if_missing``: only when there is no model yet)."""
     path = Path(model_path or default_model_path(target))
     if if_missing and path.is_file():
-        print(f"Using the trained model {display_path(path)} (delete it or run `{train_command(path)}` to retrain).")
+        from course.serving import served_paths, served_version
+
+        version, served = served_version(path), display_path(served_paths(path)[0])
+        using = f"{served} ({version}, from {path.name})" if version else display_path(path)
+        print(f"Using the trained model {using} (delete {path.name} or run `{train_command(path)}` to retrain).")
         return 0
     if if_missing:
-        print(f"No trained model at {display_path(path)} yet: training one first (a few minutes on a laptop).")
+        print(f"No trained model at {display_path(path)} yet: training one first (about 2 minutes on 2 cores).")
     train_pipeline(target, epochs=epochs, seed=seed, model_path=path)
     return 0

@@ -102,6 +102,14 @@ def test_the_release_holds_what_learners_need_and_nothing_only_instructors_need(
     for name in ("checks/manifest.json", "lessons/.hints.json", "lessons/.originals.json", "app_template"):
         assert (release / name).exists(), name
     assert not re.search(r"\bsolutions/", (release / "README.md").read_text()), "the README sends learners nowhere"
+    from course.handout.release import NOT_FOR_LEARNERS
+
+    for page in [release / "README.md", *sorted((release / "lessons").glob("*/README.md"))]:
+        for number, line in enumerate(page.read_text().splitlines(), 1):
+            named = [words for words in NOT_FOR_LEARNERS if words in line]
+            assert not named, (
+                f"{page.relative_to(release)}:{number} names {named} (learners have no solutions/): {line}"
+            )
     log = run(["git", "log", "--oneline"], cwd=release).stdout.splitlines()
     assert len(log) == 1 and not run(["git", "status", "--porcelain"], cwd=release).stdout, "one clean commit"
     assert run(["git", "ls-files"], cwd=release).stdout.count("\n") > 100

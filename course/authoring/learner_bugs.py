@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 from course.lessons import CHECKS_DIR, SOLUTIONS_DIR, get_lesson
 
-CATALOGUE = CHECKS_DIR / "learner_bugs.toml"
+CATALOGUE = CHECKS_DIR / "learner_bugs.toml"  # the half the checks were tuned on
+HELD_OUT = CHECKS_DIR / "learner_bugs_heldout.toml"  # the half they never were: the figure that counts
 KINDS = (
     "subset",
     "leak",
@@ -48,6 +49,7 @@ class LearnerBug:
     line: int
     source: str = field(repr=False)
     harmless: str = ""  # why it changes nothing anyone would see (then it is left out of the score)
+    held_out: bool = False  # from the half the checks were never tuned on
 
     @property
     def operator(self) -> str:
@@ -77,11 +79,15 @@ def _todo_regions(text: str) -> list[tuple[int, int]]:
     return regions
 
 
-def load(lesson_ids=None) -> list[LearnerBug]:
-    """Every catalogued bug (of ``lesson_ids``), applied to its solution; CatalogueError if one does not apply."""
-    if not CATALOGUE.exists():
-        return []
-    entries = tomllib.loads(CATALOGUE.read_text()).get("bug", [])
+def load(lesson_ids=None, halves=("tuned", "held out")) -> list[LearnerBug]:
+    """Every catalogued bug (of ``lesson_ids``, of the ``halves`` asked for), applied to its solution;
+    CatalogueError if one does not apply."""
+    entries = [
+        {**entry, "held_out": path == HELD_OUT}
+        for half, path in (("tuned", CATALOGUE), ("held out", HELD_OUT))
+        if half in halves and path.exists()
+        for entry in tomllib.loads(path.read_text()).get("bug", [])
+    ]
     bugs, seen = [], set()
     for entry in entries:
         lesson_id = int(entry["lesson"])
@@ -110,6 +116,7 @@ def load(lesson_ids=None) -> list[LearnerBug]:
                 line=solution[:where].count("\n") + 1,
                 source=solution.replace(old, new, 1),
                 harmless=str(entry.get("harmless", "")),
+                held_out=bool(entry["held_out"]),
             )
         )
     return bugs

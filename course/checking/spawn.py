@@ -90,7 +90,8 @@ class LocalSpawner:
         self.tensorflow = False  # until prepare() knows the lesson: a worker imports what it needs anyway
 
     def prepare(self, target: Path, lesson) -> None:
-        """Start the learner's and the judge's templates (TensorFlow imported only for a lesson that uses it)."""
+        """Start the learner's and the judge's templates (TensorFlow imported ahead only for a lesson that uses it, by
+        the learner's: many checks never ask the judge for a yardstick that needs it)."""
         from course.quiet import uses_tensorflow
 
         path = lesson.file_in(target)
@@ -104,7 +105,7 @@ class LocalSpawner:
             self.folder.mkdir(parents=True, exist_ok=True)
             self.templates[role] = template = start_template(
                 template_command,
-                self.tensorflow,
+                self.tensorflow and role == "learner",  # the judge imports TensorFlow when a yardstick needs it
                 env=self.env,
                 cwd=self.folder,
                 start_new_session=True,

@@ -80,6 +80,21 @@ def grade_all(args):
     return 0
 
 
+@command(
+    INSTRUCTORS,
+    "class-report",
+    "one page of where a graded class is stuck (make class-report, after make grade-all)",
+    OUT,
+)
+def class_report(args):
+    from course.grading.class_report import write_class_report
+    from course.lessons import display_path
+
+    page, data = write_class_report(out_folder(args, "grades"))
+    print(f"✓ {display_path(page)} (open it in a browser; the data beside it: {display_path(data)})")
+    return 0
+
+
 @command(INSTRUCTORS, "manifest", "record (--check: verify) the grading files' hashes (make manifest)", CHECK_ONLY)
 def manifest(args):
     from course.grading.integrity import check_manifest, record_manifest

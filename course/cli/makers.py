@@ -23,7 +23,8 @@ def mutants(args):
         jobs=args.jobs,
         progress=not args.quiet,
         ids=args.ids,
-        learner_only=args.learner_bugs,
+        learner_only=args.learner_bugs or args.held_out,
+        halves=("held out",) if args.held_out else ("tuned", "held out"),
     )
 
 

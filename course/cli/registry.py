@@ -129,6 +129,7 @@ MUTANTS = (
     ONLY_LESSONS,
     option("--sample", action="store_true", help="only the fixed sample in checks/mutants.toml"),
     option("--learner-bugs", action="store_true", help="only the learner-bug catalogue (checks/learner_bugs.toml)"),
+    option("--held-out", action="store_true", help="only its held-out half (checks/learner_bugs_heldout.toml)"),
     option(
         "--ids", type=comma_list, default=None, help="only these mutants (ids from the report), e.g. L5-T5-9c3cfc95"
     ),

@@ -101,7 +101,7 @@ class LessonRun:
             try:
                 template = start_template(
                     lambda fd, warm, sandbox=sandbox, root=root: sandbox.command(template_command(fd, warm, root)),
-                    tensorflow,
+                    tensorflow and role == "learner",  # the judge imports it when a yardstick needs it
                     stdout=output_write,
                     stderr=output_write,
                     **sandbox.popen_options(),

@@ -33,6 +33,7 @@ class CheckResult:
     error: dict | None = None
     score: float = 0.0
     max_score: float = 0.0
+    todos: list = field(default_factory=list)  # the lesson file's TODOs this check grades
 
 
 @dataclass
@@ -180,6 +181,7 @@ def score_lesson(
                 error=found.get("error") if found else None,
                 score=max_score if earned else 0.0,
                 max_score=max_score,
+                todos=[int(todo) for todo in found.get("todos") or [] if str(todo).isdigit()] if found else [],
             )
         )
     score = round(sum(check.score for check in checks), 2)  # the lesson is the sum of its checks, to the cent

@@ -20,6 +20,7 @@ NOT_GRADING = (
     "course/handout/",
     "course/cli/makers.py",
     "course/cli/handout.py",
+    "course/grading/class_report.py",
 )
 # Beside the checks, what only course makers read: the examples of hidden checks, the learner-bug
 # catalogue and the mutants' sample.

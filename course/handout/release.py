@@ -62,6 +62,21 @@ README_REWRITES = (
     ("`solutions/` mirrors it file for file with\nthe complete code; ", ""),
 )
 
+# Lines of the lessons' READMEs that name what a learners' copy does not have (solutions/, the reference's own
+# commands), rewritten for learners; each must still apply, and a test reads every README of a release for more.
+LESSON_README_REWRITES = {
+    "01_load_data": (("\n  Compare with the reference: `make run-lesson1 TARGET=solutions`.", ""),),
+    "04_train": (
+        (
+            "$ make train                 # the reference solutions, all of MNIST\n"
+            "$ make train TARGET=lessons  # your own lessons, saved as lessons/digit_classifier.h5",
+            "$ make train                 # your own lessons, all of MNIST, saved as lessons/digit_classifier.h5",
+        ),
+    ),
+    "06_flask_app": (("$ make app                     # the reference solution\n", ""),),
+}
+NOT_FOR_LEARNERS = ("solutions/", "TARGET=solutions", "reference solution")
+
 
 class ReleaseRefused(SystemExit):
     """The release would not be what learners should get; the message names the fix."""
@@ -152,6 +167,14 @@ def _write(dest: Path, platform: str, root: Path) -> list[Path]:
         (dest / WORKFLOW).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / WORKFLOW, dest / WORKFLOW)
         written.append(WORKFLOW)
+    for folder, rewrites in LESSON_README_REWRITES.items():
+        readme = dest / "lessons" / folder / "README.md"
+        text = readme.read_text()
+        for old, new in rewrites:
+            if old not in text:
+                raise ReleaseRefused(f"{folder}/README.md no longer says {old!r}: update LESSON_README_REWRITES.")
+            text = text.replace(old, new)
+        readme.write_text(text)
     (dest / "Makefile").write_text(learner_makefile((root / "Makefile").read_text()))
     (dest / "README.md").write_text(learner_readme(platform, root))
     return sorted([*written, Path("Makefile"), Path("README.md")])
