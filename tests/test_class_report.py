@@ -77,3 +77,22 @@ def test_one_learner_and_an_old_gradebook_make_a_page_too():
     grade = Grade("only-one", "src", "abc", "none", lessons=[lesson], score=0.0, max_score=10)
     page = render_html(report_data([grade], {}), None)
     assert "only-one" in page and "it works" in page and "expected 1, found 2" in page
+
+
+def test_a_class_of_a_thousand_folds_its_grid():
+    """1,000 learners: the grid comes in folds of PAGE learners, only the first open, and the page stays small."""
+    from course.grading.class_report import PAGE
+
+    grades = []
+    for number in range(1000):
+        passed = number % 3 == 0
+        check = CheckResult("it works", "test_lesson01.py::test_it", False, 1.0, "passed" if passed else "failed", "")
+        lesson = LessonScore(1, "Load the data", "Lesson 1", 10, 10.0 if passed else 0.0, [check])
+        grades.append(
+            Grade(f"learner-{number:04}", "src", "abc", "none", lessons=[lesson], score=lesson.score, max_score=10)
+        )
+    data = report_data(grades, {})
+    page = render_html(data, None)
+    assert data["summary"]["submissions"] == 1000 and data["checks"][0]["pass_rate"] == 334 / 1000
+    assert page.count("<details open>") == 1 and page.count("<summary>learners ") == 1000 // PAGE
+    assert "learner-0999" in page and len(page) < 2_000_000
