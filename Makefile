@@ -220,5 +220,5 @@ readme-figures: $(STAMP)
 	@$(PY) -m course readme-figures $(if $(ONLY),--only $(ONLY))
 
 test: lint
-	@$(PY) -m pytest tests
+	@$(PY) -m pytest tests --durations=20
 # ---- end of the block ----

@@ -122,6 +122,16 @@ def test_compile_model(lesson):
         found=repr(loss_name),
         hint="The labels are one-hot rows of ten; which loss takes rows, and which takes whole-number labels?",
     )
+    options = (loss.get("config") or {}) if isinstance(loss, dict) else {}
+    changed = {name: options[name] for name in ("from_logits", "label_smoothing") if options.get(name)}
+    expect(
+        not changed,
+        "the loss should be plain cross-entropy on the model's probabilities",
+        expected="'categorical_crossentropy' (or CategoricalCrossentropy() with its defaults)",
+        found=", ".join(f"{name}={value!r}" for name, value in changed.items()),
+        hint="The networks end in softmax, so they already give probabilities: from_logits=True would apply softmax "
+        "a second time, and label smoothing changes what the loss rewards.",
+    )
     metrics = config.get("metrics") or []
     names = [
         metric if isinstance(metric, str) else str(metric.get("class_name") if isinstance(metric, dict) else metric)

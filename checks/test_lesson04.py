@@ -170,6 +170,13 @@ def test_dataset_shuffles_with_seed(lesson, train_slice):
     )
 
 
+def numbered_uint8(count):
+    """``count`` 28 x 28 uint8 images (MNIST's own type), each carrying its number in its first two pixels."""
+    images = np.zeros((count, 28, 28, 1), dtype="uint8")
+    images[:, 0, 0, 0], images[:, 0, 1, 0] = np.arange(count) // 256, np.arange(count) % 256
+    return images, np.eye(10, dtype="float32")[np.arange(count) % 10]
+
+
 def numbered(count):
     """``count`` images whose pixels are their own number, with one-hot labels: each can be told apart."""
     numbers = np.arange(count, dtype="float32")
@@ -197,6 +204,19 @@ def test_dataset_mixes_the_whole_set(lesson):
         found=f"the first batch drawn from examples {first[0]} to {first[-1]} only",
         hint="A buffer smaller than the set (batch_size, or a round 1,000) only mixes neighbours: how many "
         "examples does .shuffle(buffer) mix?",
+    )
+    count = int(np.random.default_rng().integers(60_001, 70_000))  # above any round number typed in; new each run
+    images, labels = numbered_uint8(count)
+    x, _ = next(iter(lesson.make_dataset(images, labels, batch_size=50, shuffle=True, seed=3)))
+    x = np.asarray(x).astype(int)
+    numbers = x[:, 0, 0, 0] * 256 + x[:, 0, 1, 0]
+    expect(
+        numbers.max() >= count // 2,
+        f"the shuffle buffer should hold the whole set, however large: {count:,} examples here",
+        expected=f"some examples from the second half ({count // 2:,}-{count - 1:,}) in the first batch",
+        found=f"the first batch drawn from examples {numbers.min():,} to {numbers.max():,} only",
+        hint="A number typed in is the whole set only for sets smaller than it: the training set has 55,000 "
+        "examples. Which buffer holds every set, however large?",
     )
 
 
@@ -280,6 +300,38 @@ def test_early_stopping(lesson):
             found=f"the weights of epoch {run['weights_of_epoch']}",
             hint="Which argument of EarlyStopping puts the best weights back?",
         )
+    # Curves as MNIST draws them late in training: improvements of a few thousandths, a plateau, noise. New each run.
+    draw = np.random.default_rng()
+    for _ in range(3):
+        patience = int(draw.integers(2, 6))
+        falling = 0.08 - np.cumsum(draw.uniform(0.0003, 0.004, int(draw.integers(4, 9))))
+        after = falling.min() + draw.uniform(0.0, 0.003, patience + 3)
+        val_losses = [round(float(value), 5) for value in np.concatenate([falling, after])]
+        stop, best = keras_stop(val_losses, patience)
+        run = drive_early_stopping(lesson.early_stopping(patience=patience), val_losses, [0.1] * len(val_losses))
+        expect(
+            (run["stopped_after"], run["weights_of_epoch"]) == (stop, best),
+            f"early_stopping(patience={patience}) on a validation loss that falls by thousandths, as MNIST's does",
+            expected=f"a stop after epoch {stop} with the weights of epoch {best} (validation losses {val_losses})",
+            found=("no stop" if run["stopped_after"] is None else f"a stop after epoch {run['stopped_after']}")
+            + f" with the weights of epoch {run['weights_of_epoch']}",
+            hint="Any fall of the validation loss, however small, is an improvement here: does EarlyStopping get "
+            "an option (min_delta, baseline, start_from_epoch, ...) that the TODO does not ask for?",
+        )
+
+
+def keras_stop(val_losses, patience):
+    """When EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True) stops on these
+    validation losses, and which epoch's weights it keeps (epochs from 1): Keras's rule, computed here."""
+    best, best_epoch, wait = float("inf"), 0, 0
+    for epoch, value in enumerate(val_losses, 1):
+        if value < best:
+            best, best_epoch, wait = value, epoch, 0
+            continue
+        wait += 1
+        if wait >= patience:
+            return epoch, best_epoch
+    return None, len(val_losses)  # no stop: the last epoch's weights stay
 
 
 def metrics_of(trained):

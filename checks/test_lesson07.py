@@ -313,6 +313,17 @@ def centre_of_mass(picture):
     return (rows * pixels).sum() / pixels.sum(), (columns * pixels).sum() / pixels.sum()
 
 
+def slant(pictures):
+    """Each picture's slant in degrees (the direction of its longest axis, from its second moments)."""
+    pixels = np.asarray(pictures, dtype="float64")[..., 0]
+    rows, columns = np.indices(pixels.shape[1:])
+    mass = pixels.sum(axis=(1, 2))
+    row_mean, column_mean = ((pixels * axis).sum(axis=(1, 2)) / mass for axis in (rows, columns))
+    dy, dx = rows - row_mean[:, None, None], columns - column_mean[:, None, None]
+    across, down, both = ((pixels * term).sum(axis=(1, 2)) for term in (dx * dx, dy * dy, dx * dy))
+    return np.degrees(0.5 * np.arctan2(2 * both, across - down))
+
+
 def run(layer, picture, training):
     return np.asarray(layer(picture, training=training))
 
@@ -356,13 +367,34 @@ def test_augmentation_only_while_training(lesson):
 def test_augmentation_uses_each_argument(lesson):
     """augmentation(rotation, zoom, shift) turns, zooms and shifts by the amounts asked, filling with black"""
     picture = asymmetric_picture()
-    still = run(lesson.augmentation(rotation=0.0, zoom=0.0, shift=0.0, seed=1), picture, training=True)
+    draws = int(np.random.default_rng().integers(400, 600))  # one batch: each picture gets a draw of its own
+    still = run(lesson.augmentation(rotation=0.0, zoom=0.0, shift=0.0, seed=1), np.repeat(picture, draws, axis=0), True)
+    changed = [image for image in still if not np.allclose(image, picture[0], atol=1e-3)]
+    mirrored = sum(
+        np.allclose(image, np.flip(picture[0], axis=axis), atol=1e-3) for image in changed for axis in (0, 1)
+    )
     expect(
-        np.allclose(still, picture, atol=1e-3),
-        "augmentation(rotation=0, zoom=0, shift=0) should change nothing",
-        expected="the same picture",
-        found="a changed picture",
-        hint="Is each argument passed to its own layer?",
+        not changed,
+        f"augmentation(rotation=0, zoom=0, shift=0) should change nothing, in any of {draws} draws",
+        expected="the same picture every time",
+        found=f"{len(changed)} of {draws} pictures changed" + (f", {mirrored} of them mirrored" if mirrored else ""),
+        hint="Is each argument passed to its own layer, and is there a layer the TODO does not ask for? A "
+        "mirrored 2 or 7 is no digit at all: turning, zooming and shifting are the changes real handwriting has.",
+    )
+    bar = np.zeros((draws, 28, 28, 1), "float32")
+    bar[:, 13:15, 4:24, 0] = 1.0  # a level bar: its slant after the layer is the angle it was turned by
+    angles = slant(run(lesson.augmentation(rotation=0.05, zoom=0.0, shift=0.0, seed=2), bar, True))
+    expect(
+        np.abs(angles).max() <= 18 + 3
+        and np.abs(angles).max() >= 12
+        and min((angles > 1).sum(), (angles < -1).sum()) >= draws // 10,
+        f"augmentation(rotation=0.05) should turn pictures both ways by up to 0.05 of a turn (18 degrees), "
+        f"over {draws} draws",
+        expected="turns between -18 and +18 degrees, both ways, some near the limits",
+        found=f"turns from {angles.min():+.0f} to {angles.max():+.0f} degrees ({(angles > 1).sum()} one way, "
+        f"{(angles < -1).sum()} the other)",
+        hint="RandomRotation's factor is already a fraction of a full turn (0.05 is 18 degrees): is `rotation` "
+        "given to it as it is, without degrees or radians?",
     )
     shifted = [
         run(lesson.augmentation(rotation=0.0, zoom=0.0, shift=0.25, seed=s), picture, training=True) for s in range(4)

@@ -2,11 +2,13 @@
 
 Budgets count the CPU seconds the graded code used (read from the kernel), and
 the learner's code reads a clock only the checks move: the solutions of all
-eight lessons, graded on an idle machine, again while a class is graded two at
-a time beside them (TensorFlow work on both cores), and again with the grader
-held to half a CPU (a CPU quota, where a control group can be made), get
-identical verdicts, check by check, every point each time. The class beside
-them keeps its own honest grades, and its endless loop is stopped either way.
+eight lessons, graded while a class is graded two at a time beside them
+(TensorFlow work on both cores) and with the grader held to half a CPU (a CPU
+quota, where a control group can be made), get every point, check by check:
+the verdicts an idle machine gives (the other tests grade the solutions idle).
+The class beside them keeps its own honest grades, and its endless loop is
+stopped either way. One run holds both burdens at once: the harsher case, in
+the time of one.
 """
 
 import json
@@ -73,41 +75,34 @@ def verdicts(grade):
 
 
 @pytest.fixture(scope="module")
-def three_runs(tmp_path_factory):
+def loaded_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("load")
-    idle, said = grade_solutions(folder / "idle")
-    assert idle["score"] == TOTAL, said
     names = sample_class.build_class(folder / "class", kinds=KINDS)
-    beside = grade_class(folder / "class", folder / "class-out")
-    loaded, said_loaded = grade_solutions(folder / "loaded")
-    class_output = beside.communicate(timeout=1800)[0]
-    assert beside.returncode == 0, class_output
     group = half_a_cpu()
-    halved = None
-    if group is not None:
-        try:
-            halved, _ = grade_solutions(
-                folder / "halved", lambda: (group / "cgroup.procs").write_text(str(os.getpid()))
-            )
-        finally:
+    join = (lambda: (group / "cgroup.procs").write_text(str(os.getpid()))) if group is not None else None
+    beside = grade_class(folder / "class", folder / "class-out")
+    try:
+        loaded, said = grade_solutions(folder / "loaded", join)
+    finally:
+        if group is not None:
             for pid in (group / "cgroup.procs").read_text().split():
                 with open(group.parent / "cgroup.procs", "w") as procs:
                     procs.write(pid)
             group.rmdir()
+    class_output = beside.communicate(timeout=1800)[0]
+    assert beside.returncode == 0, class_output
     the_class = json.loads((folder / "class-out" / "gradebook.json").read_text())["grades"]
-    return idle, (loaded, said_loaded), halved, names, {grade["submission"]: grade for grade in the_class}
+    return (loaded, said), group is not None, names, {grade["submission"]: grade for grade in the_class}
 
 
-def test_the_solutions_get_every_point_idle_beside_other_work_and_on_half_a_cpu(three_runs):
-    idle, (loaded, said_loaded), halved, _names, _class = three_runs
-    assert loaded["score"] == TOTAL, said_loaded
-    assert verdicts(loaded) == verdicts(idle)
-    if halved is not None:  # where a CPU quota could be made (root, cgroups): the same again on half a CPU
-        assert halved["score"] == TOTAL and verdicts(halved) == verdicts(idle)
+def test_the_solutions_get_every_point_beside_other_work_on_half_a_cpu(loaded_run):
+    (loaded, said), _halved, _names, _class = loaded_run
+    assert loaded["score"] == TOTAL, said
+    assert {status for _nodeid, status in verdicts(loaded)} == {"passed"}, said
 
 
-def test_the_class_beside_keeps_its_honest_grades_and_its_endless_loop_is_stopped(three_runs):
-    *_, names, grades = three_runs
+def test_the_class_beside_keeps_its_honest_grades_and_its_endless_loop_is_stopped(loaded_run):
+    *_, names, grades = loaded_run
     for name, kind in names.items():
         lessons = {lesson["id"]: lesson["score"] for lesson in grades[name]["lessons"]}
         if kind == "complete":

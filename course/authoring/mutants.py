@@ -143,7 +143,11 @@ def run_all(mutants: list[Mutant], jobs: int | None = None, progress: bool = Tru
                 outcomes.append(outcome)
                 shutil.rmtree(futures[future], ignore_errors=True)
                 if outcome.status == "survived":
-                    bar.write(f"  survived: {outcome.mutant.id}  {outcome.mutant.description}")
+                    held_out = getattr(outcome.mutant, "held_out", False)  # counted, never shown: not to tune on
+                    bar.write(
+                        f"  survived: {'a held-out bug' if held_out else outcome.mutant.id}  "
+                        f"{'of lesson ' + str(outcome.mutant.lesson) if held_out else outcome.mutant.description}"
+                    )
                 bar.update()
         bar.close()
     return sorted(outcomes, key=lambda outcome: (outcome.mutant.lesson, outcome.mutant.line, outcome.mutant.id))
