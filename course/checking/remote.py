@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import select
 import sys
 import threading
 import time
@@ -86,10 +87,10 @@ class Worker:
     def _exchange(self, header: dict, blobs: list[bytes]):
         try:
             send(self.process.requests, header, blobs)
-            reply, reply_blobs = receive(self.process.replies)
+            reply, reply_blobs = self._receive()
             while "callback" in reply:  # the learner's code called a stand-in: it answers from here
                 self._answer(reply, reply_blobs)
-                reply, reply_blobs = receive(self.process.replies)
+                reply, reply_blobs = self._receive()
         except ChannelClosed:
             raise self._gone(self.process.ended() or "your code's process ended") from None
         except ChannelError as error:
@@ -115,6 +116,14 @@ class Worker:
         except ChannelError as error:
             raise self._gone(f"your code sent back something the checks refuse: {error}", WorkerRefused) from None
         raise remote_exception(facts if isinstance(facts, dict) else {"message": "an unreadable error"})
+
+    def _receive(self):
+        """The worker's next reply. A worker that ends without closing its pipe (a process it left behind holds the
+        pipe open) is gone at once, not when the check's time runs out: asked each second while no reply comes."""
+        while not select.select([self.process.replies], [], [], 1.0)[0]:
+            if self.process.ended(wait=False):
+                raise ChannelClosed("the worker ended")
+        return receive(self.process.replies)
 
     def _answer(self, reply: dict, blobs: list) -> None:
         """One call of a stand-in, answered here (its arguments are data, summed up by the worker)."""

@@ -73,8 +73,8 @@ class LocalWorker:
             with contextlib.suppress(OSError):
                 os.close(fd)
 
-    def ended(self) -> str | None:
-        return self.template.ended(self.pid)
+    def ended(self, wait: bool = True) -> str | None:
+        return self.template.ended(self.pid, wait)
 
 
 class LocalSpawner:
@@ -153,9 +153,9 @@ class BrokeredWorker:
             with contextlib.suppress(OSError):
                 os.close(fd)
 
-    def ended(self) -> str | None:
+    def ended(self, wait: bool = True) -> str | None:
         try:
-            answer = self.spawner.ask({"op": "ended", "worker": self.number})
+            answer = self.spawner.ask({"op": "ended", "worker": self.number, "wait": wait})
         except (OSError, ValueError):
             return None
         return str(answer.get("why") or "") or None
@@ -227,7 +227,7 @@ def serve_broker(connection: socket.socket, start, stop, ended, cpu) -> None:
                 stop(number)
                 answer = {"ok": True}
             elif op == "ended":
-                answer = {"ok": True, "why": ended(number)}
+                answer = {"ok": True, "why": ended(number, request.get("wait") is not False)}
             else:
                 answer = {"ok": False, "why": "an unknown request"}
         except Exception as error:

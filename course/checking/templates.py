@@ -59,16 +59,17 @@ class Template:
         request = {"op": "fork", "target": str(target), "role": role, "folder": str(folder), "env": env}
         return int(self.ask(request, fds)["pid"])
 
-    def ended(self, pid: int) -> str | None:
-        """Why the worker ``pid`` ended (None: it is still running)."""
-        for _ in range(20):
+    def ended(self, pid: int, wait: bool = True) -> str | None:
+        """Why the worker ``pid`` ended (None: it is still running; ``wait``: give it two seconds to end)."""
+        for _ in range(20 if wait else 1):
             try:
                 status = self.ask({"op": "status", "pid": pid})["status"]
             except OSError:
                 return ending(self.process.poll())  # the template itself is gone, and its workers with it
             if status is not None:
                 return ending(status)
-            time.sleep(0.1)
+            if wait:
+                time.sleep(0.1)
         return None
 
     def kill(self, pid: int) -> None:

@@ -146,11 +146,11 @@ class LessonRun:
             return self.workers_group.cpu_seconds()
         return sum(tree_cpu(template.process.pid) for template in list(self.templates.values()))
 
-    def worker_ended(self, number: int) -> str | None:
+    def worker_ended(self, number: int, wait: bool = True) -> str | None:
         if number not in self.workers:
             return None
         template, pid = self.workers[number]
-        why = template.ended(pid)
+        why = template.ended(pid, wait)
         if why is not None and self.workers_group is not None and self.workers_group.out_of_memory():
             return f"your code's process ran out of its {self.plan.limits.memory_mb:,} MB of memory and was stopped"
         return why
