@@ -637,3 +637,16 @@ def test_a_failure_that_follows_from_todos_told_above_says_so_in_one_line():
     (_, both) = telling.lines("d", "failed", ["expected 7, found 8"], [1, 3], [])
     assert one.strip() == "fails too; TODO 1 already fails above: fix that first (VERBOSE=1 shows why this one)"
     assert both.strip() == "fails too; TODOs 1 and 3 already fail above: fix that first (VERBOSE=1 shows why this one)"
+
+
+def test_bench_grade_prints_each_lesson_s_medians_for_complete_work_and_stubs_apart(capsys):
+    from course.bench.grade import per_lesson
+    from course.grading.scoring import Grade, LessonScore
+
+    def grade(name, wall, cpu):
+        lesson = LessonScore(3, "Build the CNN", "Lesson 3", 15, 0.0, [], seconds=wall, cpu_seconds=cpu)
+        return Grade(name, "src", "abc", "none", lessons=[lesson], score=0.0, max_score=15)
+
+    per_lesson([grade("01-complete", 8.0, 12.0), grade("02-complete", 10.0, 14.0), grade("03-stub", 2.0, 1.5)])
+    line = next(line for line in capsys.readouterr().out.splitlines() if "lesson 3" in line)
+    assert line.split() == ["lesson", "3", "9.0", "/", "2.0", "13.0", "/", "1.5"]

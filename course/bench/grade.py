@@ -6,6 +6,8 @@ them all with one submission per CPU core at a time, and prints submissions
 per minute and the longest single submission. As a baseline measured in the
 same run, a slice of the same class is graded both ways: all at once (one
 per core) and one submission at a time; their ratio is what parallel grading buys.
+Each lesson's median wall and CPU seconds are printed for complete
+submissions and untouched stubs apart (where the time goes).
 Then a complete submission is graded three times sandboxed (bubblewrap, as
 grade-all does) and three times without a sandbox: what isolation costs.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import statistics
 import tempfile
 import time
 from collections import Counter
@@ -66,6 +69,24 @@ def isolation_cost(scratch: Path, repeats: int = 3) -> None:
     print(f"  ratio (sandboxed / not sandboxed, best of each): {best['bwrap'] / best['none']:.2f}x")
 
 
+def per_lesson(grades: list) -> None:
+    """Each lesson's median wall and CPU seconds, for complete submissions and untouched stubs apart."""
+    print("\n  per lesson, median of the class (complete / stub):   wall s         CPU s")
+    for lesson_id in sorted({lesson.id for grade in grades for lesson in grade.lessons}):
+        cells = []
+        for measure in ("seconds", "cpu_seconds"):
+            for kind in ("complete", "stub"):
+                values = [
+                    getattr(lesson, measure)
+                    for grade in grades
+                    if grade.submission.endswith(f"-{kind}")
+                    for lesson in grade.lessons
+                    if lesson.id == lesson_id and getattr(lesson, measure) is not None
+                ]
+                cells.append(f"{statistics.median(values):5.1f}" if values else "    -")
+        print(f"    lesson {lesson_id}{'':41}{cells[0]} / {cells[1]}   {cells[2]} / {cells[3]}")
+
+
 def main(submissions: int = 40, baseline: int = 6, jobs: int | None = None, isolation_cost_too: bool = True) -> int:
     """`make bench-grade`: a class of ``submissions`` graded ``jobs`` at a time.
 
@@ -93,6 +114,7 @@ def main(submissions: int = 40, baseline: int = 6, jobs: int | None = None, isol
         print(f"  longest single submission: {longest.seconds:.0f} s ({longest.submission})")
         by_status = Counter(grade.status for grade in grades)
         print("  outcomes: " + ", ".join(f"{count} {status}" for status, count in sorted(by_status.items())))
+        per_lesson(grades)
         print(f"  gradebook and histogram: {out.relative_to(ROOT)}/")
 
         if baseline:
