@@ -193,3 +193,26 @@ def test_summary_says_how_to_see_the_traceback_only_when_it_is_not_shown():
     assert VERBOSE_NOTE not in shown and shown == quiet[:-1]
     passed = summary_lines(lesson, results[:1], True, "lessons/02_preprocess/preprocess.py", verbose=False)
     assert passed[1].startswith("Next: lesson 3")
+
+
+def test_a_check_of_two_todos_blames_the_one_whose_own_checks_did_not_pass():
+    """Lesson 3's "it learns" grades TODOs 1 and 3: with compile_model's own checks passed, the line names TODO 3."""
+    from course.checking.summary import summary_lines
+    from course.lessons import get_lesson
+
+    lesson = get_lesson(3)
+    learns = {"status": "failed", "hidden": False, "todos": [1, 3], "name": "it learns", "message": "found 11%"}
+    results = [
+        {"status": "passed", "hidden": False, "todos": [1]},
+        learns,
+        {"status": "passed", "hidden": False, "todos": [3]},
+    ]
+    (line,) = [
+        line for line in summary_lines(lesson, results, False, "model.py", verbose=False) if line.startswith("Stuck")
+    ]
+    assert line.startswith("Stuck on TODO 3 in build_model()?"), line
+    results[0]["status"] = "failed"  # TODO 1's own check failed too: TODO 1, the first, is where to start
+    (line,) = [
+        line for line in summary_lines(lesson, results, False, "model.py", verbose=False) if line.startswith("Stuck")
+    ]
+    assert line.startswith("Stuck on TODO 1 in compile_model()?"), line

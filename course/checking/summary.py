@@ -33,7 +33,7 @@ def summary_lines(
         return [*lines, f"Next: {next_step(lesson)}"]
     stuck = next((result for result in results if result["status"] in FAILED), None)
     if stuck is not None:
-        lines.append(stuck_line(lesson, stuck))
+        lines.append(stuck_line(lesson, stuck, cleared(results)))
     if watching:
         lines.append(f"Next: edit {lesson_file} and save it; it is graded again straight away.")
     else:
@@ -43,13 +43,23 @@ def summary_lines(
     return lines
 
 
-def stuck_line(lesson, stuck: dict) -> str:
+def cleared(results: list[dict]) -> set:
+    """The TODOs whose own checks (those of that TODO alone) all passed: not the one to blame for a shared check."""
+    own: dict = {}
+    for result in results:
+        if len(result.get("todos") or []) == 1:
+            own.setdefault(result["todos"][0], []).append(result["status"] == "passed")
+    return {todo for todo, passed in own.items() if all(passed)}
+
+
+def stuck_line(lesson, stuck: dict, done: set = frozenset()) -> str:
     """Where to look next, aimed at the first failing check: its TODO, and its own hint or the TODO's closest one.
 
     A check whose message carries a hint is pointed at (that hint was written for that failure); otherwise the
     TODO's hint that shares the most words with the check's name and message is asked, never one about another
     part of the TODO. A check of two TODOs names the one whose function the message names (an error raised in
-    ``probabilities``, or "probabilities(image) should..."), else its first. Without hints (or a TODO), the
+    ``probabilities``, or "probabilities(image) should..."), else the first whose own checks did not all pass
+    (``done``: those that did), else its last (what builds on the earlier one). Without hints (or a TODO), the
     lesson's own question.
     """
     from course.lesson_files import lesson_hints
@@ -72,7 +82,7 @@ def stuck_line(lesson, stuck: dict) -> str:
         for hint in hints
         if re.search(rf"\b{re.escape(hint.function)}\(|\bin {re.escape(hint.function)}\b", message)
     ]
-    todo = (named or hints)[0].todo
+    todo = (named or [hint for hint in hints if hint.todo not in done] or hints[-1:])[0].todo
     function = next(hint.function for hint in hints if hint.todo == todo)
     more = f"`make hint-lesson{lesson.id} TODO={todo}` gives more hints"
     if has_hint:
