@@ -159,10 +159,16 @@ def _loads(path):
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("course."):
             yield from (f"{node.module}.{alias.name}" for alias in node.names)  # a module of a package, by name
-        named = isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+        named = isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)  # "course.x"
         loads = named and getattr(node.func, "attr", getattr(node.func, "id", "")) == "import_module"
         if loads and str(node.args[0].value).startswith("course."):
             yield node.args[0].value
+        computed = isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.JoinedStr)
+        if computed and getattr(node.func, "attr", "") == "import_module":
+            prefix = node.args[0].values[0]  # f"course.cli.{name}": any module of that package
+            if isinstance(prefix, ast.Constant) and str(prefix.value).startswith("course."):
+                folder = COURSE.parent / str(prefix.value).rstrip(".").replace(".", "/")
+                yield from (_module_name(module) for module in folder.glob("*.py") if module.name != "__init__.py")
 
 
 def test_no_import_circles():
