@@ -19,10 +19,9 @@
 #   make grade [TARGET=...]     points per check and lesson, as the grader gives them: Gradescope results.json + a report
 #
 # ---- for instructors and course makers (make release leaves this block out of learners' copies) ----
-#   make release DEST=dir       the learners' repository: stubs, public checks, no solutions/ (PLATFORM=github-classroom: its workflow)
+#   make release DEST=dir       the learners' repository: stubs, public checks, no solutions/ (PLATFORM=classroom50 or gradescope: how they hand in)
 #   make classroom50            the Classroom 50 autograder bundle (dist/classroom50/: autograder.py + the grader)
 #   make gradescope             build dist/autograder.zip for Gradescope (setup.sh, run_autograder, MNIST, hidden checks)
-#   make classroom              regenerate the GitHub Classroom workflow from lessons.toml (sunsetting: INSTRUCTORS.md)
 #   make grade-all SUBMISSIONS=dir/   grade a whole class in parallel: gradebook CSV/JSON, histogram
 #   make class-report [OUT=dir] one page of where the class is stuck (after grade-all; outputs/grades by default)
 #   make manifest               record the grading files' hashes after changing a check
@@ -79,7 +78,7 @@ QUIET_FAILURE = || { status=$$?; kill -PIPE $$PPID; exit $$status; }
 PORT ?= 5000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: setup check progress watch help train app serve model finetune lab grade manifest-check data classroom-result
+.PHONY: setup check progress watch help train app serve model finetune lab grade manifest-check data
 .DEFAULT_GOAL := help
 
 help:
@@ -151,19 +150,16 @@ GRADE_OPTIONS = $(if $(LESSONS),--lessons $(LESSONS)) $(if $(HIDDEN_CHECKS),--hi
 grade: $(STAMP)
 	@$(PY) -m course grade --target $(TARGET) $(GRADE_OPTIONS) $(if $(RESULTS),--results $(RESULTS))
 
-# The GitHub Classroom workflow (.github/workflows/classroom.yml) runs these two in the learner's repository.
+# Are the grading files (checks/, course/) the ones checks/manifest.json records?
 manifest-check: $(STAMP)
 	@$(PY) -m course manifest --check
 
-classroom-result: $(STAMP)
-	@$(PY) -m course classroom-result $(LESSONS)
-
 # ---- for instructors and course makers (make release leaves this block out of learners' copies) ----
-.PHONY: release classroom50 gradescope classroom grade-all class-report manifest stubs bench-train bench-handwriting bench-app \
+.PHONY: release classroom50 gradescope grade-all class-report manifest stubs bench-train bench-handwriting bench-app \
 	bench-grade bench-limits mutants lint course-map readme-figures test
 
 release: $(STAMP)
-	@test -n "$(DEST)" || { echo "Usage: make release DEST=path/to/new/folder  [PLATFORM=classroom50|github-classroom|gradescope]"; exit 2; }
+	@test -n "$(DEST)" || { echo "Usage: make release DEST=path/to/new/folder  [PLATFORM=classroom50|gradescope]"; exit 2; }
 	@$(PY) -m course release $(DEST) $(if $(PLATFORM),--platform $(PLATFORM))
 
 classroom50: $(STAMP)
@@ -171,9 +167,6 @@ classroom50: $(STAMP)
 
 gradescope: $(STAMP)
 	@$(PY) -m course gradescope $(if $(HIDDEN_CHECKS),--hidden $(HIDDEN_CHECKS))
-
-classroom: $(STAMP)
-	@$(PY) -m course classroom
 
 grade-all: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade-all SUBMISSIONS=path/to/folder  (one folder or .zip per learner)"; exit 2; }

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from course.checking import folder, given
-from course.data import find_mnist_file, load_mnist
+from course.data import find_mnist_file
+from course.mnist_file import load_mnist
 
 
 @pytest.fixture(scope="session")

@@ -158,30 +158,3 @@ def download_mnist():
         ) from None
     check_mnist(arrays, keras_cache_file())
     return arrays
-
-
-def load_mnist(path: str | os.PathLike | None = None):
-    """The course's reference loader: local file first, download only as a last resort."""
-    from course.mnist_file import read_mnist_file  # lesson 1's own answer: its workers cannot read it
-
-    found = find_mnist_file(path)
-    if found is None:
-        return download_mnist()
-    return read_mnist_file(found)
-
-
-def say_where_mnist_is() -> int:
-    """``make data``: say where MNIST is, downloading it once (Keras cache) if there is no local copy."""
-    from course.mnist_file import read_mnist_file
-
-    try:
-        found = find_mnist_file()
-        if found is None:
-            download_mnist()
-            found = keras_cache_file()
-        check_mnist(read_mnist_file(found), found)
-    except MNISTDataError as error:
-        print(f"✗ {error}")
-        return 1
-    print(f"✓ MNIST is ready: {found}")
-    return 0

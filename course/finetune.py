@@ -63,8 +63,8 @@ def finetune(model_path: Path, database: Path, seed: int = SEED, epochs: int = E
     """Fine-tune the model at ``model_path`` on the corrections in ``database``; return the figures and the decision."""
     import keras
 
-    from course.data import load_mnist
     from course.feedback import CorrectionStore
+    from course.mnist_file import load_mnist
     from course.model_file import load_trained_model
     from course.pipeline import configure_tensorflow
 

@@ -19,11 +19,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from course.data import check_mnist, download_mnist, find_mnist_file, friendly_data_errors, load_mnist
+from course.data import check_mnist, download_mnist, find_mnist_file, friendly_data_errors
 from course.experiments import dropout_pair, sweep_verdicts, with_dropout, without_dropout
 from course.lessons import ROOT
 from course.model_file import ModelFileError
-from course.outputs import output_path, since_last_time
+from course.outputs import output_path, since_last_time, tried
 from course.quiet import quietly
 from course.serving import drawn_png, save_served_model, served_predictor, serving_data
 
@@ -63,6 +63,13 @@ __all__ = [
 ]
 
 APP_TEMPLATE = ROOT / "app_template"  # the web page lesson 6 serves: templates/ and static/
+
+
+def load_mnist(path=None):
+    """MNIST by the course's own loader: a local file first, a download only as a last resort."""
+    from course.mnist_file import load_mnist as load  # not imported with the helpers: lesson 1's workers lack it
+
+    return load(path)
 
 
 def default_model_path(lesson_file) -> Path:
@@ -123,27 +130,6 @@ def save_filter_pictures(model, image, prefix: str = "lesson03", label=None) -> 
         plot_filters(model, output_path(f"{prefix}_filters.png")),
         plot_feature_maps(model, image, output_path(f"{prefix}_feature_maps.png"), label=label),
     ]
-
-
-def tried(name: str, default):
-    """A value from the command line for a "Try this" (``make run-lesson4 OVERFIT_DIGITS=5000``), else ``default``.
-
-    The value is read as the default's type (a number, True/False, or a tuple of numbers written ``0.3,1,3``)
-    and said aloud when it is not the default, so the run shows what it tried.
-    """
-    import os
-
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    if isinstance(default, bool):
-        value = text.lower() in ("1", "true", "yes", "on")
-    elif isinstance(default, tuple):
-        value = tuple(type(default[0])(part) for part in text.replace(" ", "").split(",") if part)
-    else:
-        value = type(default)(text)
-    print(f"Trying {name}={text} (the file says {default}).")
-    return value
 
 
 def lesson_modules(lesson_file):

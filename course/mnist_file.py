@@ -11,7 +11,15 @@ import os
 
 import numpy as np
 
-from course.data import KEYS, MNISTDataError, check_mnist, friendly_data_errors
+from course.data import (
+    KEYS,
+    MNISTDataError,
+    check_mnist,
+    download_mnist,
+    find_mnist_file,
+    friendly_data_errors,
+    keras_cache_file,
+)
 
 
 def read_mnist_file(path: str | os.PathLike):
@@ -26,3 +34,26 @@ def read_mnist_file(path: str | os.PathLike):
         arrays = (data["x_train"], data["y_train"]), (data["x_test"], data["y_test"])
     check_mnist(arrays, path)
     return arrays
+
+
+def load_mnist(path: str | os.PathLike | None = None):
+    """The course's reference loader: local file first, download only as a last resort."""
+    found = find_mnist_file(path)
+    if found is None:
+        return download_mnist()
+    return read_mnist_file(found)
+
+
+def say_where_mnist_is() -> int:
+    """``make data``: say where MNIST is, downloading it once (Keras cache) if there is no local copy."""
+    try:
+        found = find_mnist_file()
+        if found is None:
+            download_mnist()
+            found = keras_cache_file()
+        check_mnist(read_mnist_file(found), found)
+    except MNISTDataError as error:
+        print(f"✗ {error}")
+        return 1
+    print(f"✓ MNIST is ready: {found}")
+    return 0

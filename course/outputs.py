@@ -1,4 +1,5 @@
-"""Where lessons save what they make (figures, models): ``outputs/`` unless COURSE_OUTPUTS says otherwise."""
+"""Where lessons save what they make (figures, models): ``outputs/`` unless COURSE_OUTPUTS says otherwise;
+what a lesson measured last time; and the values a README's "Try this" sets on the command line."""
 
 import os
 from pathlib import Path
@@ -40,3 +41,24 @@ def since_last_time(key: str, value: float, form: str = "{:.2%}") -> str:
     if form.format(before) == form.format(value):
         return " (the same as last time)"
     return f" (last time: {form.format(before)})"
+
+
+def tried(name: str, default):
+    """A value from the command line for a "Try this" (``make run-lesson4 OVERFIT_DIGITS=5000``), else ``default``.
+
+    The value is read as the default's type (a number, True/False, or a tuple of numbers written ``0.3,1,3``)
+    and said aloud when it is not the default, so the run shows what it tried.
+    """
+    import os
+
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if isinstance(default, bool):
+        value = text.lower() in ("1", "true", "yes", "on")
+    elif isinstance(default, tuple):
+        value = tuple(type(default[0])(part) for part in text.replace(" ", "").split(",") if part)
+    else:
+        value = type(default)(text)
+    print(f"Trying {name}={text} (the file says {default}).")
+    return value

@@ -216,7 +216,7 @@ def add_pen_drawings(steps, x_fit, y_fit, seed):
     import numpy as np
 
     from course.handwriting import pen_images
-    from course.helpers import tried
+    from course.outputs import tried
     from course.pendigits import PendigitsDataError, load_pendigits
 
     started = time.perf_counter()
@@ -251,7 +251,7 @@ def add_pen_drawings(steps, x_fit, y_fit, seed):
 
 def with_augmentation(steps, model, seed):
     """With lesson 7's AUGMENT = True: its augmentation() in front of the model (active only while training)."""
-    from course.helpers import tried
+    from course.outputs import tried
 
     handwriting = getattr(steps, "real_handwriting", None)
     if handwriting is None or not tried("AUGMENT", bool(getattr(handwriting, "AUGMENT", False))):

@@ -96,8 +96,8 @@ def serving_data(to_mnist, seed: int = 1) -> SimpleNamespace:
     made with ``to_mnist``, labels)}; ``mnist_train`` and ``pen_train`` (drawings of some of writers
     1-20): where a representative set may come from, never from what is measured.
     """
-    from course.data import load_mnist
     from course.handwriting import pen_images
+    from course.mnist_file import load_mnist
     from course.pendigits import VALIDATION_WRITERS, load_pendigits
 
     (x_train, _), (x_test, y_test) = load_mnist()
@@ -120,7 +120,7 @@ def serving_data(to_mnist, seed: int = 1) -> SimpleNamespace:
 def drawn_png(index: int = 0) -> bytes:
     """A canvas drawing of MNIST test digit ``index``, as the page sends it (PNG bytes)."""
     from course import drawings
-    from course.data import load_mnist
+    from course.mnist_file import load_mnist
 
     _, (x_test, _) = load_mnist()
     return drawings.png_bytes(drawings.random_drawing(x_test[index], np.random.default_rng(index)))

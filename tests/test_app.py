@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from course import drawings
-from course.data import load_mnist
+from course.mnist_file import load_mnist
 
 
 @pytest.fixture(scope="module")

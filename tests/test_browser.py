@@ -20,8 +20,8 @@ import pytest
 
 from course import drawings
 from course.bench.servers import AppServer
-from course.data import load_mnist
 from course.lessons import ROOT
+from course.mnist_file import load_mnist
 from course.pendigits import VALIDATION_WRITERS, load_pendigits
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course import data
+from course import data, mnist_file
 from course.data import MNISTDataError
 
 
@@ -32,7 +32,7 @@ def nowhere(tmp_path, monkeypatch):
 
 def test_loads_a_good_file(nowhere):
     path = write_npz(nowhere / "good.npz")
-    (x_train, _y_train), (_x_test, y_test) = data.load_mnist(path)
+    (x_train, _y_train), (_x_test, y_test) = mnist_file.load_mnist(path)
     assert x_train.shape == (20, 28, 28) and y_test.shape == (6,)
 
 
@@ -53,12 +53,12 @@ def test_search_order(nowhere, monkeypatch):
 def test_missing_file_named_by_env(nowhere, monkeypatch):
     monkeypatch.setenv("MNIST_NPZ", str(nowhere / "typo.npz"))
     with pytest.raises(MNISTDataError, match=r"MNIST_NPZ points to .*typo\.npz, which does not exist"):
-        data.load_mnist()
+        mnist_file.load_mnist()
 
 
 def test_nothing_found_offline(nowhere):
     with pytest.raises(MNISTDataError) as error:
-        data.load_mnist()
+        mnist_file.load_mnist()
     message = str(error.value)
     assert "MNIST_NPZ" in message and "data/mnist.npz" in message and "MNIST_OFFLINE" in message
     assert "\n" not in message
@@ -67,7 +67,7 @@ def test_nothing_found_offline(nowhere):
 def test_wrong_keys(nowhere):
     path = write_npz(nowhere / "odd.npz", x_test=None)
     with pytest.raises(MNISTDataError, match=r"odd\.npz is missing x_test .*Set MNIST_NPZ"):
-        data.load_mnist(path)
+        mnist_file.load_mnist(path)
 
 
 def test_truncated_file(nowhere):
@@ -75,14 +75,14 @@ def test_truncated_file(nowhere):
     cut = nowhere / "cut.npz"
     cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
     with pytest.raises(MNISTDataError, match=r"cut\.npz could not be read .*truncated or corrupt\. Delete it"):
-        data.load_mnist(cut)
+        mnist_file.load_mnist(cut)
 
 
 def test_not_a_zip_at_all(nowhere):
     path = nowhere / "notes.npz"
     path.write_text("hello")
     with pytest.raises(MNISTDataError, match="truncated or corrupt"):
-        data.load_mnist(path)
+        mnist_file.load_mnist(path)
 
 
 @pytest.mark.parametrize(
@@ -97,10 +97,10 @@ def test_not_a_zip_at_all(nowhere):
 def test_wrong_contents(nowhere, overrides, message):
     path = write_npz(nowhere / "bad.npz", **overrides)
     with pytest.raises(MNISTDataError, match=message):
-        data.load_mnist(path)
+        mnist_file.load_mnist(path)
 
 
 def test_the_course_data_is_valid():
     """The MNIST the checks use (MNIST_NPZ in CI) passes the loader's own validation."""
-    (_x_train, _y_train), (_x_test, y_test) = data.load_mnist()
+    (_x_train, _y_train), (_x_test, y_test) = mnist_file.load_mnist()
     assert np.bincount(y_test, minlength=10).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]

@@ -126,3 +126,43 @@ def test_both_experiments_teach_with_every_cnn_lesson_3_accepts(lesson4, build, 
         else:
             assert ("too small" if rate < best else "too large") in line, line
         assert all(math.isfinite(v) or "blew up" in line for v in history.history["val_loss"])
+
+
+@pytest.fixture(scope="module")
+def lesson3():
+    import importlib
+
+    add_stage_paths(SOLUTIONS_DIR)
+    return importlib.import_module(get_lesson(3).module_name)
+
+
+@pytest.mark.parametrize("build", [reference, no_dropout, batch_normalised], ids=["reference", "no-dropout", "bn"])
+def test_run_lesson3_says_what_is_true_for_every_cnn_lesson_3_accepts(lesson3, build, capsys, monkeypatch, tmp_path):
+    """`make run-lesson3` with each CNN (on 4,000 digits, to be quick): every sentence agrees with its own table."""
+    import course.helpers
+
+    loaded = course.helpers.load_preprocessed
+    monkeypatch.setattr(
+        course.helpers, "load_preprocessed", lambda **_: loaded(train_size=4_000, validation_size=1_000)
+    )
+    if build is not reference:  # the reference is lesson 3's own build_model
+        monkeypatch.setattr(lesson3, "build_model", build)
+    monkeypatch.setenv("COURSE_OUTPUTS", str(tmp_path))
+    lesson3.main()
+    printed = capsys.readouterr().out
+    accuracy = {
+        name: float(re.search(rf"^  {name} +[\d,]+ weights +([\d.]+)%", printed, re.M).group(1)) / 100
+        for name in ("dense baseline", "CNN")
+    }
+    fewer = re.search(r"The CNN makes ([\d.]+)x fewer mistakes", printed)
+    if fewer:
+        assert accuracy["CNN"] >= accuracy["dense baseline"], printed
+        ratio = (1 - accuracy["dense baseline"]) / max(1 - accuracy["CNN"], 1e-9)
+        assert abs(float(fewer.group(1)) - ratio) <= 0.1 * ratio + 0.1, printed  # from the 0.1%-rounded table
+    else:
+        assert "read worse than the dense baseline" in printed and accuracy["CNN"] <= accuracy["dense baseline"]
+        assert ("momentum=0.9 catches up sooner" in printed) == (build is batch_normalised), printed
+    answer = [float(p) for p in re.search(r"ten probabilities are \[([^\]]+)\]", printed).group(1).split(",")]
+    assert ("it has no idea" in printed) == (max(answer) < 0.5), printed
+    if max(answer) >= 0.5:
+        assert f"sure of a {answer.index(max(answer))} on nothing" in printed, printed

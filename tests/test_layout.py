@@ -147,6 +147,60 @@ def test_the_import_rules_hold():
     assert not broken, "\n".join(broken)
 
 
+def _module_name(path) -> str:
+    relative = path.relative_to(COURSE.parent).with_suffix("")
+    parts = relative.parts[:-1] if relative.name == "__init__" else relative.parts
+    return ".".join(parts)
+
+
+def _loads(path):
+    """What ``path`` imports, lazily too, and what it loads by name (``importlib.import_module("course.x")``)."""
+    yield from (module for module, _line in _imports(path))
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("course."):
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)  # a module of a package, by name
+        named = isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)  # "course.x"
+        loads = named and getattr(node.func, "attr", getattr(node.func, "id", "")) == "import_module"
+        if loads and str(node.args[0].value).startswith("course."):
+            yield node.args[0].value
+        computed = isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.JoinedStr)
+        if computed and getattr(node.func, "attr", "") == "import_module":
+            prefix = node.args[0].values[0]  # f"course.cli.{name}": any module of that package
+            if isinstance(prefix, ast.Constant) and str(prefix.value).startswith("course."):
+                folder = COURSE.parent / str(prefix.value).rstrip(".").replace(".", "/")
+                yield from (_module_name(module) for module in folder.glob("*.py") if module.name != "__init__.py")
+
+
+def test_no_import_circles():
+    """No module of course/ imports (or loads by name) one that imports it back, however far round."""
+    modules = {_module_name(path): path for path in COURSE.rglob("*.py") if path.name != "__main__.py"}
+    edges = {}
+    for name, path in modules.items():
+        targets = set()
+        for module in _loads(path):
+            while module and module not in modules:  # `from course.x import name` where name is not a module
+                module = module.rpartition(".")[0]
+            package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+            if module and module != name and not package.startswith(module):  # a package's face is no arrow back
+                targets.add(module)
+        edges[name] = targets
+    circles, done = [], set()
+
+    def visit(name, trail):
+        if name in trail:
+            circles.append(" -> ".join([*trail[trail.index(name) :], name]))
+            return
+        if name in done:
+            return
+        for target in sorted(edges.get(name, ())):
+            visit(target, [*trail, name])
+        done.add(name)
+
+    for name in sorted(edges):
+        visit(name, [])
+    assert not circles, "\n".join(circles)
+
+
 def test_checks_and_lessons_import_only_what_they_may():
     """Checks use course.checking and the course's data helpers; lesson files use course.helpers alone."""
     broken = []

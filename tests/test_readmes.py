@@ -39,7 +39,7 @@ def test_no_measured_percentage_is_typed_into_a_lessons_prose(path):
 
 
 def test_the_data_facts_lesson_1_states_are_the_datas():
-    from course.data import load_mnist
+    from course.mnist_file import load_mnist
 
     (x_train, y_train), (x_test, _) = load_mnist()
     counts = np.bincount(y_train, minlength=10)

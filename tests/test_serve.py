@@ -16,7 +16,7 @@ import pytest
 from course import drawings
 from course.bench.app import request_bodies, under_slow_clients
 from course.bench.servers import AppServer
-from course.data import load_mnist
+from course.mnist_file import load_mnist
 
 
 @pytest.fixture(scope="module")

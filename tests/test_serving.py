@@ -64,7 +64,7 @@ def test_the_served_version_answers_many_threads_at_once(reference_model, refere
     from concurrent.futures import ThreadPoolExecutor
 
     from course import drawings
-    from course.data import load_mnist
+    from course.mnist_file import load_mnist
 
     app = reference_app_module.create_app({"MODEL_PATH": str(reference_model), "TESTING": True, "FEEDBACK": False})
     assert type(app.extensions["predictor"]).__name__ == "LitePredictor"

@@ -37,7 +37,7 @@ SLOW_CLIENTS, SLOW_SECONDS, SLOW_GAP = 100, 60, 5.0
 
 
 def request_bodies(count=50) -> list[bytes]:
-    from course.data import load_mnist
+    from course.mnist_file import load_mnist
 
     _, (x_test, _) = load_mnist()
     rng = np.random.default_rng(0)
@@ -45,53 +45,6 @@ def request_bodies(count=50) -> list[bytes]:
     for digit in x_test[:count]:
         bodies.append(json.dumps({"image": drawings.data_url(drawings.random_drawing(digit, rng))}).encode())
     return bodies
-
-
-def run_load(port: int, bodies: list[bytes], requests: int, clients: int) -> dict:
-    """`requests` POSTs spread over `clients` threads with keep-alive; latencies in ms."""
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    counter = iter(range(requests))
-
-    def client():
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine, failed = [], 0
-        for index in counter:
-            body = bodies[index % len(bodies)]
-            started = time.perf_counter()
-            try:
-                connection.request("POST", "/predict", body=body, headers={"Content-Type": "application/json"})
-                response = connection.getresponse()
-                response.read()
-                ok = response.status == 200
-            except (OSError, http.client.HTTPException):
-                ok = False
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            mine.append((time.perf_counter() - started) * 1000)
-            failed += not ok
-        connection.close()
-        with lock:
-            latencies.extend(mine)
-            errors[0] += failed
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "clients": clients,
-        "p50_ms": statistics.median(latencies),
-        "p99_ms": latencies[int(0.99 * (len(latencies) - 1))],
-        "per_second": len(latencies) / elapsed,
-        "errors": errors[0],
-    }
 
 
 def slow_clients(port: int, count: int, seconds: float, gap: float, stop: threading.Event) -> list[threading.Thread]:
@@ -192,7 +145,7 @@ def served_accuracy() -> str:
 def main() -> int:
     import datetime
 
-    from course.bench.load import have_wrk, load
+    from course.bench.load import have_wrk, load, run_load
     from course.bench.train import cpu_name
 
     workers = int(os.environ.get("WORKERS") or os.cpu_count() or 2)

@@ -31,7 +31,7 @@ def naive_resize(app_module, picture):
 
 def drawn_digits_accuracy(model_path: Path, app_module=None, count: int = COUNT, seed: int = SEED) -> dict:
     """{"count", "mnist_style", "naive"}: the share of ``count`` drawn test digits each preprocessing reads right."""
-    from course.data import load_mnist
+    from course.mnist_file import load_mnist
     from course.model_file import load_trained_model
 
     if app_module is None:

@@ -59,9 +59,9 @@ def reference_module(path: Path, name: str):
 
 def main() -> int:
     from course.calibration import apply_temperature, expected_calibration_error
-    from course.data import load_mnist
     from course.handwriting import pen_images, read
     from course.lessons import SOLUTIONS_DIR, get_lesson
+    from course.mnist_file import load_mnist
     from course.model_file import load_trained_model
     from course.pendigits import VALIDATION_WRITERS, load_pendigits
     from course.pipeline import configure_tensorflow

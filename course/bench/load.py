@@ -10,10 +10,14 @@ the report: it measures the client as much as the server.
 
 from __future__ import annotations
 
+import http.client
 import json
 import shutil
+import statistics
 import subprocess
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 SCRIPT = r"""
@@ -76,14 +80,57 @@ def wrk_load(port: int, bodies: list[bytes], connections: int, seconds: float = 
     }
 
 
+def run_load(port: int, bodies: list[bytes], requests: int, clients: int) -> dict:
+    """`requests` POSTs spread over `clients` threads with keep-alive; latencies in ms."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    counter = iter(range(requests))
+
+    def client():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, failed = [], 0
+        for index in counter:
+            body = bodies[index % len(bodies)]
+            started = time.perf_counter()
+            try:
+                connection.request("POST", "/predict", body=body, headers={"Content-Type": "application/json"})
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            mine.append((time.perf_counter() - started) * 1000)
+            failed += not ok
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            errors[0] += failed
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "clients": clients,
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": latencies[int(0.99 * (len(latencies) - 1))],
+        "per_second": len(latencies) / elapsed,
+        "errors": errors[0],
+    }
+
+
 def load(port: int, bodies: list[bytes], connections: int, seconds: float = 10.0) -> dict:
     """wrk where it is installed, else the Python client for about as long (``"tool"`` says which)."""
     if have_wrk():
         return {**wrk_load(port, bodies, connections, seconds), "tool": "wrk"}
-    import time
-
-    from course.bench.app import run_load
-
     started, requests = time.perf_counter(), max(50, connections * 20)
     figures = run_load(port, bodies, requests, connections)
     while time.perf_counter() - started < seconds / 3:

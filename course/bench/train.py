@@ -154,7 +154,7 @@ def report(results: list[dict]) -> str:
 
 
 def main() -> int:
-    from course.data import load_mnist
+    from course.mnist_file import load_mnist
     from course.pipeline import configure_tensorflow
 
     configure_tensorflow(seed=42)

@@ -4,7 +4,7 @@ The learner's code never runs in this process. ``import_lesson`` starts a worker
 (``course.worker``) that imports the lesson file, and every call a check makes
 crosses a pipe as data (``course.channel``): what comes back is plain data, a
 description (a figure, a history), or a reference to an object that stays in
-the worker (``remote.Ref``). Whatever the learner's code does, it cannot reach
+the worker (``refs.Ref``). Whatever the learner's code does, it cannot reach
 the checks, the verdicts or the results pipe.
 
 Who may import what:
@@ -18,7 +18,7 @@ Who may import what:
 The modules:
 
 * ``api``: what a check calls; ``RemoteModule``, the learner's module seen from here.
-* ``remote``: the worker seen from here (``Worker``) and references to its objects (``Ref``).
+* ``remote``: the worker seen from here (``Worker``); ``refs``: references to its objects (``Ref``).
 * ``views``: a figure, a history, a path, a Flask app of the worker's, read from here.
 * ``session``: the pool of workers of one checks' process; ``spawn``: starting them
   (forked from a template of ours, ``templates``, or by asking the grader for a sandboxed one).

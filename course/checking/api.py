@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from course.checking.remote import Ref, is_a
+from course.checking.refs import Ref, is_a
 from course.lessons import display_path, get_lesson
 
 __all__ = ["CheckFailed", "describe", "expect", "folder", "given", "import_lesson", "is_a", "judge", "last_call"]

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from course.checking.remote import Ref
+from course.checking.refs import Ref
 
 
 class _View:

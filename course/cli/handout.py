@@ -17,9 +17,9 @@ from course.cli.registry import HIDDEN_FOLDER, INSTRUCTORS, command, option
     option("dest", help="a new folder for the learners' repository"),
     option(
         "--platform",
-        choices=("classroom50", "github-classroom", "gradescope"),
+        choices=("classroom50", "gradescope"),
         default="classroom50",
-        help="where learners hand in: their README says how (github-classroom: its workflow too)",
+        help="where learners hand in: their README says how",
     ),
 )
 def release(args):
@@ -45,10 +45,3 @@ def gradescope(args):
     from course.grading.gradescope import build_and_say
 
     return build_and_say(Path(args.hidden) if args.hidden else None)
-
-
-@command(INSTRUCTORS, "classroom", "write the GitHub Classroom workflow from lessons.toml (make classroom)")
-def classroom(args):
-    from course.grading.classroom import write_workflow
-
-    return write_workflow()

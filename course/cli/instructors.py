@@ -14,7 +14,6 @@ from course.cli.registry import (
     GRADING,
     INSTRUCTORS,
     JOBS,
-    LESSON,
     OUT,
     QUIET,
     RESULTS,
@@ -28,7 +27,7 @@ from course.cli.registry import (
     option,
     out_folder,
 )
-from course.lessons import app_tree_name, get_lesson, tree_path
+from course.lessons import app_tree_name, tree_path
 
 
 @command(
@@ -100,13 +99,6 @@ def manifest(args):
     from course.grading.integrity import check_manifest, record_manifest
 
     return check_manifest() if args.check else record_manifest()
-
-
-@command(INSTRUCTORS, "classroom-result", "grade lesson N for GitHub Classroom (per-check credit)", LESSON)
-def classroom_result(args):
-    from course.grading.classroom import classroom_result
-
-    return classroom_result(get_lesson(args.lesson).id, grading_settings(args))
 
 
 @command(INSTRUCTORS, "gradescope-check", "on Gradescope: is this autograder ready? (setup.sh runs it)")

@@ -79,6 +79,6 @@ def notebooks(args):
 
 @command(LEARNERS, "data", "say where MNIST is; downloads it once if there is no local copy (make data)")
 def data(args):
-    from course.data import say_where_mnist_is
+    from course.mnist_file import say_where_mnist_is
 
     return say_where_mnist_is()

@@ -28,5 +28,5 @@ returns a ``Grade`` and never raises for what a submission holds:
    gradebook CSV and JSON and a histogram, always written.
 
 ``settings.GradingSettings`` is read once at the command line and handed down;
-``classroom`` and ``gradescope`` package the same steps for GitHub Classroom and Gradescope.
+``classroom50`` and ``gradescope`` package the same steps for Classroom 50 and Gradescope.
 """

@@ -90,7 +90,10 @@ def main():
     python = interpreter()
     env = dict(os.environ, PYTHONPATH=str(GRADER), TF_CPP_MIN_LOG_LEVEL="3")
     if not env.get("MNIST_NPZ"):  # MNIST on disk before grading (graded code never downloads): once, then cached
-        find = "from course import data; data.load_mnist(); print(data.find_mnist_file() or data.keras_cache_file())"
+        find = (
+            "from course import data, mnist_file; mnist_file.load_mnist(); "
+            "print(data.find_mnist_file() or data.keras_cache_file())"
+        )
         found = subprocess.run([python, "-c", find], cwd=GRADER, env=env, capture_output=True, text=True)
         if found.returncode != 0:
             print(found.stdout + found.stderr, file=sys.stderr)

@@ -23,9 +23,8 @@ BLOCK_END = "# ---- end of the block ----"
 TOP_FILES = ("requirements-lab.txt", "pyproject.toml", ".gitignore", "images/course_map.png")
 BUILD_DIRS = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", "instance", "outputs", "notebooks"}
 BUILD_ENDINGS = (".pyc", ".h5", ".keras", ".bak", ".sqlite3", ".sqlite3-wal", ".sqlite3-shm", ".calibration.json")
-WORKFLOW = Path(".github/workflows/classroom.yml")
 TEMPLATE = Path(__file__).with_name("learner_readme.md")
-PLATFORMS = ("classroom50", "github-classroom", "gradescope")
+PLATFORMS = ("classroom50", "gradescope")
 
 HAND_IN = {
     "classroom50": """\
@@ -34,10 +33,6 @@ instructor asks for submissions that way). Classroom 50 grades each submission
 on GitHub and publishes it as a Release of your repository: the score and one
 line per check, with the same messages as `make check`. `make grade` shows the
 same points here first.""",
-    "github-classroom": """\
-Commit your lesson files and push. The *Autograding Tests* workflow grades
-every lesson (one step per lesson, its checks scored one by one) in your
-repository's **Actions** tab. `make grade` shows the same points here first.""",
     "gradescope": """\
 Upload your `lessons/` folder (or this repository as a .zip) to the
 assignment on Gradescope; it shows the score and one line per check, with the
@@ -48,12 +43,7 @@ OWN_CHECKS = """
 Only your lesson files (`lessons/NN_*/*.py`) are graded: the grader brings its
 own copy of the checks and the course's code, so changing `checks/` or
 `course/` changes nothing but your own copy."""
-MANIFEST = """
-
-Only your lesson files (`lessons/NN_*/*.py`) are graded. The grading files
-(`checks/`, `course/`) are compared with `checks/manifest.json` before every
-grade: change them and there is no grade at all, only "checks modified"."""
-GRADED = {"classroom50": OWN_CHECKS, "github-classroom": MANIFEST, "gradescope": OWN_CHECKS}
+GRADED = {"classroom50": OWN_CHECKS, "gradescope": OWN_CHECKS}
 
 # The project README's sections a learner reads too, with what in them is not for learners taken out.
 # Each rewrite must still apply (a test releases the course), so the two READMEs cannot drift apart.
@@ -163,10 +153,6 @@ def _write(dest: Path, platform: str, root: Path) -> list[Path]:
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / name, dest / name)  # times kept: make's setup stamp stays newer than the pins
         written.append(name)
-    if platform == "github-classroom":
-        (dest / WORKFLOW).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(root / WORKFLOW, dest / WORKFLOW)
-        written.append(WORKFLOW)
     for folder, rewrites in LESSON_README_REWRITES.items():
         readme = dest / "lessons" / folder / "README.md"
         text = readme.read_text()

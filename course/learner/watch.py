@@ -7,7 +7,6 @@ import threading
 import time
 from pathlib import Path
 
-from course.learner.hints import say
 from course.lessons import all_lessons, course_info, display_path
 
 
@@ -35,6 +34,10 @@ class _Changes:
             time.sleep(self.settle_s / 3)
         self.event.clear()
         return True
+
+
+def say(*args, **kwargs) -> None:
+    print(*args, **kwargs, flush=True)
 
 
 def watch(target: Path, run_checks, start=None, clear: bool = True, out=say, stop_after: float | None = None) -> int:

@@ -94,22 +94,3 @@ def _keras_callback(callbacks: Callbacks, number: int, attributes: dict, methods
     for key, value in attributes.items():
         setattr(proxy, str(key), value)
     return proxy
-
-
-class Wrapped:
-    """``module.name`` replaced by a function that tells a stand-in of each call, then calls the original."""
-
-    def __init__(self, target, name: str, standin):
-        self.target, self.name = target, str(name)
-        self.original = getattr(target, self.name)
-        original = self.original
-
-        def told(*args, **kwargs):
-            standin(*args, **kwargs)
-            return original(*args, **kwargs)
-
-        told.__name__ = getattr(original, "__name__", self.name)
-        setattr(target, self.name, told)
-
-    def restore(self) -> None:
-        setattr(self.target, self.name, self.original)

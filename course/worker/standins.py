@@ -18,7 +18,7 @@ import types
 
 
 def _load_data() -> dict:
-    from course.data import load_mnist
+    from course.mnist_file import load_mnist
 
     return {"load_mnist": load_mnist, "NUM_CLASSES": 10}
 

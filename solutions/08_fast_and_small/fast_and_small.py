@@ -249,8 +249,8 @@ def compare(predictors, sets, probe, repeats=REPEATS):
     #   ms), note its size, and measure its accuracy and accuracy per digit on every set with
     #   accuracy_of. Keep the versions in the order they came in.
     # HINT: time_stages takes a dict of calls and gives back a dict {name: median ms}: the row's "ms" is
-    #   one number from it. A lambda made in a loop sees the loop's variable as it is when the lambda
-    #   runs, not when it was made: lambda predictor=predictor: predictor(probe) keeps each one.
+    #   one number from it. A lambda made in a loop looks the loop's variable up when it runs, not when
+    #   it is made: how can each lambda keep its own predictor? (A default value is fixed at once.)
     # HINT: Which keys must a row have? compare()'s docstring names them: each set's own name, and
     #   "<set> per digit" beside it (choose() finds the sets by that pair). Every image of every set counts.
     rows = {}
