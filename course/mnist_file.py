@@ -1,4 +1,5 @@
-"""Reading mnist.npz into the classic tuple: the course's own answer to lesson 1's TODO 1.
+"""Reading mnist.npz into the classic tuple (the course's own answer to lesson 1's TODO 1), and the course's
+loader built on it: ``load_mnist`` (a local file first, a download last) and ``make data``.
 
 Apart from ``course.data`` (finding and checking the file, which lesson 1's
 given code uses) so that a worker grading lesson 1 can be given the course

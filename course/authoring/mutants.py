@@ -143,11 +143,9 @@ def run_all(mutants: list[Mutant], jobs: int | None = None, progress: bool = Tru
                 outcomes.append(outcome)
                 shutil.rmtree(futures[future], ignore_errors=True)
                 if outcome.status == "survived":
-                    held_out = getattr(outcome.mutant, "held_out", False)  # counted, never shown: not to tune on
-                    bar.write(
-                        f"  survived: {'a held-out bug' if held_out else outcome.mutant.id}  "
-                        f"{'of lesson ' + str(outcome.mutant.lesson) if held_out else outcome.mutant.description}"
-                    )
+                    mutant = outcome.mutant  # a held-out bug is counted, never shown: nobody may tune on it
+                    said = f"{mutant.id}  {mutant.description}"
+                    bar.write(f"  survived: {f'a held-out bug of lesson {mutant.lesson}' if mutant.held_out else said}")
                 bar.update()
         bar.close()
     return sorted(outcomes, key=lambda outcome: (outcome.mutant.lesson, outcome.mutant.line, outcome.mutant.id))

@@ -64,6 +64,7 @@ class Mutant:
     after: str  # what it became
     source: str = field(repr=False)  # the whole mutated file
     occurrence: int = 0  # the same change earlier in the same function: 0 for the first
+    held_out = False  # as a learner bug says it (an AST mutant never comes from the catalogue's held-out half)
 
     @property
     def id(self) -> str:

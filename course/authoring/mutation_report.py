@@ -86,12 +86,12 @@ def write_report(outcomes: list[Outcome], out: Path = OUTPUT) -> dict:
         folder = out / f"lesson{lesson.id:02d}"
         shutil.rmtree(folder, ignore_errors=True)
         for outcome in mine:
-            if outcome.status == "survived" and not getattr(outcome.mutant, "held_out", False):
+            if outcome.status == "survived" and not outcome.mutant.held_out:
                 folder.mkdir(parents=True, exist_ok=True)
                 (folder / f"{outcome.mutant.id}.diff").write_text(diff_of(outcome.mutant))
         ast_ones = [outcome for outcome in mine if not hasattr(outcome.mutant, "kind")]
         bugs = [outcome for outcome in mine if hasattr(outcome.mutant, "kind") and not outcome.mutant.held_out]
-        held_out = [outcome for outcome in mine if getattr(outcome.mutant, "held_out", False)]
+        held_out = [outcome for outcome in mine if outcome.mutant.held_out]
         summary[lesson.id] = {
             **score(ast_ones),
             "survivors": [
@@ -105,12 +105,7 @@ def write_report(outcomes: list[Outcome], out: Path = OUTPUT) -> dict:
                 ],
                 "kinds": by_kind(bugs),
             },
-            "held_out": {
-                **score(held_out),
-                "survivors": [
-                    {"id": o.mutant.id, "description": o.mutant.description} for o in held_out if o.status == "survived"
-                ],
-            },
+            "held_out": score(held_out),  # counted, never listed: not even here, where someone might read them
         }
     (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     return summary

@@ -18,20 +18,13 @@ import io
 import json
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import fields
 from pathlib import Path
 
-from course.grading.scoring import CheckResult, Grade, LessonScore
+from course.grading.scoring import Grade, LessonScore
 from course.lessons import all_lessons
 
 LIMIT_WORDS = ("used up its", "ran out of", "ran past", "deadline", "processes", "refused", "tampering", "stopped")
 PAGE = 50  # learners per fold of the grid
-
-
-def _tolerant(cls, data: dict):
-    """A dataclass from a dict written by this grader or an older one (unknown keys dropped)."""
-    names = {field.name for field in fields(cls)}
-    return {key: value for key, value in data.items() if key in names}
 
 
 def load_grades(out: Path) -> tuple[list[Grade], dict]:
@@ -43,14 +36,7 @@ def load_grades(out: Path) -> tuple[list[Grade], dict]:
         raise SystemExit(
             f"No gradebook at {book} ({type(error).__name__}): run `make grade-all OUT={out}` first."
         ) from None
-    grades = []
-    for item in data.get("grades", []):
-        lessons = []
-        for lesson in item.get("lessons", []):
-            checks = [CheckResult(**_tolerant(CheckResult, check)) for check in lesson.get("checks", [])]
-            lessons.append(LessonScore(**{**_tolerant(LessonScore, lesson), "checks": checks}))
-        grades.append(Grade(**{**_tolerant(Grade, item), "lessons": lessons}))
-    return grades, data.get("summary", {})
+    return [Grade.from_dict(item) for item in data.get("grades", [])], data.get("summary", {})
 
 
 def _state(lesson: LessonScore) -> str:

@@ -11,7 +11,7 @@ Grade as a text report and as Gradescope's results.json.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from course.checking.budget import wall_backstop
@@ -81,8 +81,8 @@ class LessonScore:
 
     @classmethod
     def from_dict(cls, data: dict) -> LessonScore:
-        fields = {key: value for key, value in data.items() if key not in ("public", "hidden", "checks")}
-        return cls(**fields, checks=[CheckResult(**check) for check in data["checks"]])
+        checks = [CheckResult(**known(CheckResult, check)) for check in data.get("checks", [])]
+        return cls(**{**known(cls, data), "checks": checks})
 
 
 @dataclass
@@ -141,8 +141,14 @@ class Grade:
 
     @classmethod
     def from_dict(cls, data: dict) -> Grade:
-        fields = {key: value for key, value in data.items() if key != "lessons"}
-        return cls(**fields, lessons=[LessonScore.from_dict(lesson) for lesson in data.get("lessons", [])])
+        lessons = [LessonScore.from_dict(lesson) for lesson in data.get("lessons", [])]
+        return cls(**{**known(cls, data), "lessons": lessons})
+
+
+def known(cls, data: dict) -> dict:
+    """The fields of dataclass ``cls`` in ``data``, written by this grader or another version (the rest dropped)."""
+    names = {field.name for field in fields(cls)}
+    return {key: value for key, value in data.items() if key in names}
 
 
 def shares_of(points: float, weights: list[float]) -> list[float]:
